@@ -1,0 +1,119 @@
+"""What every lab part shares: the lab directory, its mode, its facts, and the part contract."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from drconsole.lab.supervisor import Supervisor
+
+Mode = Literal["netns", "loopback"]
+StartState = Literal["fresh", "built"]
+
+
+@dataclass
+class LabEnv:
+    """One lab instance. `lab_id` keeps a test lab's namespaces apart from a developer's."""
+
+    root: Path
+    mode: Mode
+    lab_id: str = ""
+    start_state: StartState = "built"
+    supervisor: Supervisor = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.supervisor = Supervisor(self.root / "run")
+
+    @staticmethod
+    def default_mode() -> Mode:
+        return "netns" if os.geteuid() == 0 else "loopback"
+
+    def netns(self, short: str) -> str:
+        """The name of one of the lab's network namespaces, e.g. netns('idc') -> 'drc-idc'."""
+        return f"drc{self.lab_id}-{short}"
+
+    def part_dir(self, part: str) -> Path:
+        path = self.root / part
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    # -- facts: what each part tells the others and the profile ----------------
+    @property
+    def _facts_path(self) -> Path:
+        return self.root / "facts.json"
+
+    def facts(self) -> dict[str, Any]:
+        try:
+            return json.loads(self._facts_path.read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def set_facts(self, part: str, values: Mapping[str, Any]) -> None:
+        facts = self.facts()
+        facts[part] = dict(values)
+        self._facts_path.write_text(json.dumps(facts, indent=2, sort_keys=True))
+
+    # -- faults in force ------------------------------------------------------
+    @property
+    def _faults_path(self) -> Path:
+        return self.root / "faults.json"
+
+    def broken(self) -> set[str]:
+        try:
+            return set(json.loads(self._faults_path.read_text()))
+        except (OSError, ValueError):
+            return set()
+
+    def mark_broken(self, fault: str, broken: bool) -> None:
+        faults = self.broken()
+        (faults.add if broken else faults.discard)(fault)
+        self._faults_path.write_text(json.dumps(sorted(faults)))
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Component:
+    """One running piece of a part, as `drconsole lab status` shows it."""
+
+    part: str
+    name: str
+    state: Literal["up", "down", "broken"]
+    pid: int | None = None
+    address: str = ""
+    detail: str = ""
+
+
+class Fault(Protocol):
+    name: str
+    description: str
+
+    def inject(self, env: LabEnv) -> None: ...
+
+    def heal(self, env: LabEnv) -> None: ...
+
+
+class Part(Protocol):
+    """A lab part (network, kube control planes, region). Parts start in the order listed in lab.py."""
+
+    name: str
+
+    def up(self, env: LabEnv) -> dict[str, Any]:
+        """Start (idempotently) and return the facts other parts and the lab profile need."""
+        ...
+
+    def down(self, env: LabEnv) -> None: ...
+
+    def status(self, env: LabEnv) -> list[Component]: ...
+
+    def faults(self) -> Mapping[str, Fault]: ...
