@@ -8,6 +8,7 @@ recycled PID is never signalled.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -143,10 +144,8 @@ class Supervisor:
                 except ProcessLookupError:
                     break
             if not _wait_gone(pid, timeout):
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
                 _wait_gone(pid, 2.0)
         self._record_path(name).unlink(missing_ok=True)
 
