@@ -1,0 +1,1 @@
+"""Shipped runbooks (YAML) and the loader that validates them."""

@@ -1,0 +1,79 @@
+"""Checks and actions register themselves by name; runbooks refer to them by that name."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, get_type_hints
+
+from pydantic import BaseModel
+
+from drconsole.results import Outcome
+
+if TYPE_CHECKING:
+    from drconsole.context import Context
+
+
+class NoParams(BaseModel):
+    """For checks that take no parameters."""
+
+
+CheckFn = Callable[["Context", Any], Awaitable[Outcome]]
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    name: str
+    family: str
+    title: str
+    params: type[BaseModel]
+    timeout: float
+    fn: CheckFn
+    fix_step: str | None = None
+
+
+CHECKS: dict[str, CheckSpec] = {}
+
+
+def check(name: str, *, family: str, title: str, timeout: float = 5.0,
+          fix_step: str | None = None) -> Callable[[CheckFn], CheckFn]:
+    """Register an async check `fn(ctx, params) -> Outcome`; its params model is read from the annotation."""
+
+    def register(fn: CheckFn) -> CheckFn:
+        hints = get_type_hints(fn)
+        params_name = list(inspect.signature(fn).parameters)[1]
+        params = hints.get(params_name, NoParams)
+        if name in CHECKS and CHECKS[name].fn is not fn:
+            raise ValueError(f"check {name!r} is registered twice")
+        CHECKS[name] = CheckSpec(name=name, family=family, title=title, params=params, timeout=timeout,
+                                 fn=fn, fix_step=fix_step)
+        return fn
+
+    return register
+
+
+def _import_package_modules(package: str) -> None:
+    pkg = importlib.import_module(package)
+    for info in pkgutil.iter_modules(pkg.__path__):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{package}.{info.name}")
+
+
+def load_checks() -> dict[str, CheckSpec]:
+    """Import every module of drconsole.checks (each is cheap: heavy imports live inside the checks)."""
+    _import_package_modules("drconsole.checks")
+    return CHECKS
+
+
+def load_actions() -> dict[str, Any]:
+    """Every registered action (drconsole.actions), by name; empty until actions exist."""
+    try:
+        registry = importlib.import_module("drconsole.actions.registry")
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("drconsole.actions"):
+            return {}
+        raise
+    return dict(registry.load_all())
