@@ -24,6 +24,7 @@ class LabEnv:
     mode: Mode
     lab_id: str = ""
     start_state: StartState = "built"
+    access_key_secret: str | None = None  # the lab AccessKey secret; None = keyring, else generated
     supervisor: Supervisor = field(init=False)
 
     def __post_init__(self) -> None:
