@@ -24,7 +24,8 @@ class LabEnv:
     mode: Mode
     lab_id: str = ""
     start_state: StartState = "built"
-    access_key_secret: str | None = None  # the lab AccessKey secret; None = keyring, else generated
+    # The lab AccessKey secret; None = from the keyring, else generated. Kept out of repr().
+    access_key_secret: str | None = field(default=None, repr=False)
     supervisor: Supervisor = field(init=False)
 
     def __post_init__(self) -> None:
