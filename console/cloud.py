@@ -1,0 +1,130 @@
+"""Alibaba Cloud SDK clients for a profile: credentials, endpoint overrides, retries on throttling.
+
+The SDK modules cost about half a second each to import, so each is imported on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from drconsole import secrets
+from drconsole.errors import DrconsoleError, SecretError
+from drconsole.profile import Product, Profile
+
+SDK_MODULES: dict[str, str] = {
+    "cs": "alibabacloud_cs20151215",
+    "adcp": "alibabacloud_adcp20220101",
+    "vpc": "alibabacloud_vpc20160428",
+    "cbn": "alibabacloud_cbn20170912",
+    "mse": "alibabacloud_mse20190531",
+}
+THROTTLING_PREFIXES = ("Throttling", "ServiceUnavailable", "Throttling.User", "Throttling.Api")
+T = TypeVar("T")
+
+
+class CloudError(DrconsoleError):
+    """An API call failed; carries the cloud's code and request ID (never credentials)."""
+
+    def __init__(self, product: str, action: str, code: str, message: str, request_id: str | None,
+                 status: int | None = None) -> None:
+        fix = _fix_for(code)
+        super().__init__(f"{product}:{action} failed: {code}: {message}", fix=fix)
+        self.product, self.action, self.code = product, action, code
+        self.request_id, self.status = request_id, status
+
+
+def _fix_for(code: str) -> str:
+    if code.startswith("Throttling"):
+        return "the API is throttling requests; wait and retry (drconsole already retried with backoff)"
+    if code in ("InvalidAccessKeyId.NotFound", "SignatureDoesNotMatch", "InvalidAccessKeyId"):
+        return "check the profile's AccessKey ID and the secret in the keyring (`drconsole profile set-secret`)"
+    if code.startswith("Forbidden") or "NoPermission" in code:
+        return "grant the RAM identity the permission named in the message"
+    return "see the message; the request ID identifies the call for Alibaba Cloud support"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    access_key_id: str | None
+    access_key_secret: str | None = None
+    source: str = "keyring"
+
+    def identity(self) -> str:
+        """Who calls run as, for the audit trail (the ID, never the secret)."""
+        return f"{self.access_key_id} ({self.source})" if self.access_key_id else self.source
+
+
+def resolve_credentials(profile: Profile) -> Credentials:
+    """The profile's AccessKey ID with its keyring secret; else the environment; else the SDK's chain."""
+    akid = profile.cloud.access_key_id
+    if akid:
+        secret = secrets.load_secret(profile.name, akid)
+        if secret:
+            return Credentials(akid, secret, "keyring")
+    env_id = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID")
+    env_secret = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+    if env_id and env_secret and (not akid or env_id == akid):
+        return Credentials(env_id, env_secret, "environment")
+    if akid:
+        raise SecretError(f"no secret stored for AccessKey {akid} of profile {profile.name!r}",
+                          fix=f"run `drconsole profile set-secret --profile {profile.name}`, or export "
+                              "ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+    return Credentials(None, None, "credential chain")
+
+
+def make_client(profile: Profile, credentials: Credentials, product: Product) -> Any:
+    from alibabacloud_tea_openapi import models as open_api_models
+
+    module = importlib.import_module(f"{SDK_MODULES[product]}.client")
+    config = open_api_models.Config(
+        region_id=profile.cloud.region,
+        protocol=profile.cloud.protocol,
+        read_timeout=int(profile.cloud.timeout_s * 1000),
+        connect_timeout=min(5000, int(profile.cloud.timeout_s * 1000)),
+    )
+    if credentials.access_key_id:
+        config.access_key_id = credentials.access_key_id
+        config.access_key_secret = credentials.access_key_secret
+    else:
+        from alibabacloud_credentials.client import Client as CredentialClient
+
+        config.credential = CredentialClient()
+    if product in profile.cloud.endpoints:
+        config.endpoint = profile.cloud.endpoints[product]
+    return module.Client(config)
+
+
+def models(product: Product) -> Any:
+    """The SDK's request/response models module for a product."""
+    return importlib.import_module(f"{SDK_MODULES[product]}.models")
+
+
+def call(product: str, action: str, fn: Callable[[], T], *, attempts: int = 4, base_delay: float = 0.3,
+         secret: str | None = None) -> T:
+    """Run one blocking SDK call; retry throttling and 5xx with jittered backoff; raise CloudError."""
+    from alibabacloud_tea_openapi.exceptions import AlibabaCloudException
+
+    for attempt in range(1, attempts + 1):
+        try:
+            return fn()
+        except AlibabaCloudException as exc:
+            code = str(getattr(exc, "code", "") or type(exc).__name__)
+            status = getattr(exc, "status_code", None)
+            retryable = code.startswith(THROTTLING_PREFIXES) or (isinstance(status, int) and status >= 500)
+            if retryable and attempt < attempts:
+                time.sleep(base_delay * 2 ** (attempt - 1) * (0.5 + random.random()))
+                continue
+            message = secrets.mask(str(getattr(exc, "message", "") or exc), secret)
+            raise CloudError(product, action, code, message, getattr(exc, "request_id", None), status) from None
+        except OSError as exc:
+            if attempt < attempts:
+                time.sleep(base_delay * (0.5 + random.random()))
+                continue
+            raise CloudError(product, action, "ConnectionError", secrets.mask(str(exc), secret), None) from None
+    raise AssertionError("unreachable")

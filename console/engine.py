@@ -1,0 +1,102 @@
+"""Run checks concurrently, with a timeout each, and stream their results as they finish."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from drconsole import templating
+from drconsole.context import Context
+from drconsole.errors import DrconsoleError
+from drconsole.registry import CheckSpec
+from drconsole.results import CheckResult, Outcome, Status
+from drconsole.secrets import mask
+
+DEFAULT_CONCURRENCY = 16
+
+
+@dataclass
+class Invocation:
+    """One check to run: a registered check with its (unresolved) parameters and where it belongs."""
+
+    key: str
+    spec: CheckSpec
+    raw_params: dict[str, Any] = field(default_factory=dict)
+    step: str | None = None
+    zone: str | None = None
+    timeout: float | None = None
+
+
+async def sweep(ctx: Context, invocations: Iterable[Invocation], *,
+                concurrency: int = DEFAULT_CONCURRENCY) -> AsyncIterator[CheckResult]:
+    """Yield each invocation's result as soon as it is known. Never raises for a failing check."""
+    semaphore = asyncio.Semaphore(concurrency)
+
+    async def bounded(invocation: Invocation) -> CheckResult:
+        async with semaphore:
+            return await run_check(ctx, invocation)
+
+    tasks = [asyncio.create_task(bounded(inv)) for inv in invocations]
+    try:
+        for next_done in asyncio.as_completed(tasks):
+            yield await next_done
+    finally:
+        for task in tasks:
+            task.cancel()
+
+
+async def run_check(ctx: Context, invocation: Invocation) -> CheckResult:
+    spec = invocation.spec
+    timeout = invocation.timeout or spec.timeout
+    started_wall, started = time.time(), time.monotonic()
+    outcome = await _outcome(ctx, invocation, timeout)
+    if outcome.status is not Status.PASS and outcome.fix_step is None:
+        outcome.fix_step = spec.fix_step
+    return CheckResult(
+        **outcome.model_dump(), check=spec.name, key=invocation.key, title=spec.title, family=spec.family,
+        step=invocation.step, zone=invocation.zone, started_at=started_wall,
+        duration_ms=round((time.monotonic() - started) * 1000, 1),
+    )
+
+
+async def _outcome(ctx: Context, invocation: Invocation, timeout: float) -> Outcome:
+    spec = invocation.spec
+    resolved = templating.resolve(invocation.raw_params, ctx.profile)
+    missing = templating.first_missing(resolved)
+    if missing is not None:
+        return Outcome.skipped(f"the profile has no value for {missing.path[len('profile.'):]} yet",
+                               remedy="complete the step that creates it; its ID is written to the profile")
+    try:
+        params = spec.params.model_validate(resolved)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return Outcome.errored(f"bad parameters for {spec.name}", cause=f"{where}: {first['msg']}",
+                               remedy="correct the check's `with:` in the runbook")
+    try:
+        outcome = await asyncio.wait_for(spec.fn(ctx, params), timeout)
+    except TimeoutError:
+        return Outcome.errored(f"no answer within {timeout:g} s", cause=f"{spec.name} timed out after {timeout:g} s",
+                               remedy="the part it asks is silent or very slow; check the path to it")
+    except DrconsoleError as exc:
+        return Outcome.errored(exc.message, cause=exc.message, remedy=exc.fix)
+    except Exception as exc:
+        secret = _secret_of(ctx)
+        return Outcome.errored(f"{spec.name} could not run", cause=mask(f"{type(exc).__name__}: {exc}", secret),
+                               remedy="this is a drconsole bug if it repeats; the evidence names the call")
+    if outcome.status is Status.PASS and not outcome.evidence:
+        return Outcome.errored("the check passed without evidence", cause="nothing was observed",
+                               remedy="a check must record what it observed")
+    return outcome
+
+
+def _secret_of(ctx: Context) -> str | None:
+    try:
+        return ctx.credentials().access_key_secret
+    except Exception:
+        return None

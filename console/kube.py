@@ -1,0 +1,52 @@
+"""Kubernetes API clients per kube context, with clear messages for a bad kubeconfig."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from drconsole.errors import DrconsoleError
+
+
+class KubeConfigError(DrconsoleError):
+    """The kubeconfig cannot give a client for a context."""
+
+
+def kubeconfig_path(explicit: Path | None) -> Path:
+    if explicit:
+        return explicit.expanduser()
+    env = os.environ.get("KUBECONFIG")
+    if env:
+        return Path(env.split(os.pathsep)[0]).expanduser()
+    return Path.home() / ".kube" / "config"
+
+
+def api_client(kubeconfig: Path | None, context: str, *, timeout_s: float = 5.0) -> Any:
+    """A kubernetes ApiClient for `context`. Raises KubeConfigError with a fix when it cannot."""
+    import yaml
+    from kubernetes import config as kube_config
+    from kubernetes.config.config_exception import ConfigException
+
+    path = kubeconfig_path(kubeconfig)
+    if not path.is_file():
+        raise KubeConfigError(f"kubeconfig {path} does not exist", where=str(path),
+                              fix="set clusters.kubeconfig in the profile, or $KUBECONFIG")
+    try:
+        document = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise KubeConfigError(f"kubeconfig is not valid YAML ({exc.__class__.__name__})", where=str(path),
+                              fix="regenerate it (e.g. DescribeClusterUserKubeconfig) or fix the syntax") from None
+    contexts = [c.get("name") for c in (document or {}).get("contexts") or [] if isinstance(c, dict)]
+    if context not in contexts:
+        raise KubeConfigError(f"kubeconfig has no context {context!r}", where=str(path),
+                              fix=f"use one of: {', '.join(map(str, contexts)) or '(none)'}; "
+                                  "or correct the profile's clusters.*.context")
+    try:
+        client = kube_config.new_client_from_config(config_file=str(path), context=context)
+    except (ConfigException, ValueError, OSError) as exc:
+        raise KubeConfigError(f"context {context!r} is unusable: {exc}", where=str(path),
+                              fix="check the context's cluster server, CA and user credentials") from None
+    client.configuration.retries = 0
+    client.rest_client.pool_manager.connection_pool_kw["timeout"] = timeout_s
+    return client
