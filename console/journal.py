@@ -190,7 +190,8 @@ class Journal:
              json.dumps(data or {}, default=str)))
 
     def action_events(self, action_uid: str | None = None, run_id: int | None = None) -> list[dict[str, Any]]:
-        clauses, args = [], []
+        clauses: list[str] = []
+        args: list[object] = []
         if action_uid:
             clauses.append("action_uid = ?")
             args.append(action_uid)
