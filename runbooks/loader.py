@@ -83,7 +83,7 @@ def parse_runbook(text: str, *, source: str, check_names: bool = True) -> Runboo
 
 def _schema_problem(root: yaml.Node, err: Any) -> Problem:
     loc = [("with" if part == "with_" else part) for part in err["loc"]]
-    node, exact = _node_at(root, loc)
+    node, _ = _node_at(root, loc)
     key = loc[-1] if loc else ""
     line, col = (node.start_mark.line + 1, node.start_mark.column + 1)
     where = ".".join(str(p) for p in loc)
