@@ -1,0 +1,135 @@
+"""`drconsole lab`: the local lab — a small hybrid cloud of real parts on this machine."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from drconsole.lab.env import LabEnv
+    from drconsole.profile import Profile
+
+
+def open_env(start_state: str | None = None, mode: str | None = None) -> LabEnv:
+    """The lab in the state dir; its mode and start state are remembered in lab.json."""
+    from drconsole import paths
+    from drconsole.lab.env import LabEnv
+
+    root = paths.lab_dir()
+    saved: dict[str, str] = {}
+    with contextlib.suppress(OSError, ValueError):
+        saved = json.loads((root / "lab.json").read_text())
+    env = LabEnv(root=root, mode=(mode or saved.get("mode") or LabEnv.default_mode()),  # type: ignore[arg-type]
+                 start_state=(start_state or saved.get("start_state") or "built"))  # type: ignore[arg-type]
+    (root / "lab.json").write_text(json.dumps({"mode": env.mode, "start_state": env.start_state}))
+    return env
+
+
+def ensure_lab() -> Profile:
+    """Bring the lab up if it is not running, write its profile, and return it."""
+    from drconsole.lab.lab import Lab
+    from drconsole.lab.profile import write_lab_profile
+
+    env = open_env()
+    lab_ = Lab(env)
+    if not all(c.state != "down" for c in lab_.status()) or not lab_.status():
+        click.echo("starting the lab ...", err=True)
+        lab_.up()
+    return write_lab_profile(env)
+
+
+@click.group()
+def lab() -> None:
+    """The local lab: BGP, DNS, endpoints, gateway, three kube-apiservers and a region API, on this machine."""
+
+
+@lab.command()
+@click.option("--state", "start_state", type=click.Choice(["fresh", "built"]), default=None,
+              help="fresh: only what exists before the procedure; built: everything done (default).")
+@click.option("--mode", type=click.Choice(["netns", "loopback"]), default=None,
+              help="netns (root: namespaces and real routes) or loopback (no root). Default: by privilege.")
+def up(start_state: str | None, mode: str | None) -> None:
+    """Start the lab (idempotent) and write the `lab` profile."""
+    from drconsole.lab.lab import Lab
+    from drconsole.lab.profile import write_lab_profile
+
+    env = open_env(start_state, mode)
+    started = time.monotonic()
+    Lab(env).up()
+    profile = write_lab_profile(env)
+    click.echo(f"lab up ({env.mode} mode, {env.start_state}) in {time.monotonic() - started:.1f} s; "
+               f"profile {profile.name!r} written. Open it with `drconsole --lab`.")
+
+
+@lab.command()
+def down() -> None:
+    """Stop every lab process and remove its namespaces."""
+    from drconsole.lab.lab import Lab
+
+    Lab(open_env()).down()
+    click.echo("lab down")
+
+
+@lab.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def status(as_json: bool) -> None:
+    """Each lab part: up, down or broken, with PID and address."""
+    from dataclasses import asdict
+
+    from drconsole.lab.lab import Lab
+
+    env = open_env()
+    components = Lab(env).status()
+    broken = sorted(env.broken())
+    if as_json:
+        click.echo(json.dumps({"mode": env.mode, "start_state": env.start_state, "broken": broken,
+                               "components": [asdict(c) for c in components]}, indent=2))
+        return
+    for c in components:
+        colour = {"up": "green", "down": "red", "broken": "yellow"}[c.state]
+        click.echo(f"{c.part:<12} {c.name:<22} " + click.style(f"{c.state:<7}", fg=colour)
+                   + f" {c.pid or '-':>7}  {c.address}  {c.detail}".rstrip())
+    if broken:
+        click.echo("faults in force: " + ", ".join(broken))
+
+
+@lab.command("break")
+@click.argument("part")
+def break_(part: str) -> None:
+    """Inject a fault (e.g. bgp, link, dns, zone-a, region-throttle). `lab faults` lists them."""
+    from drconsole.lab.lab import Lab
+
+    Lab(open_env()).break_(part)
+    click.echo(f"broke {part}")
+
+
+@lab.command()
+@click.argument("part")
+def heal(part: str) -> None:
+    """Undo a fault and wait until the part is healthy again."""
+    from drconsole.lab.lab import Lab
+
+    Lab(open_env()).heal(part)
+    click.echo(f"healed {part}")
+
+
+@lab.command()
+def faults() -> None:
+    """List the faults the lab can inject."""
+    from drconsole.lab.lab import Lab
+
+    for name, fault in sorted(Lab(open_env()).faults().items()):
+        click.echo(f"{name:<16} {fault.description}")
+
+
+@lab.command("install-kube")
+def install_kube() -> None:
+    """Build (or find) kube-apiserver and etcd for the lab; a no-op when they are there."""
+    from drconsole.lab.kube.build import ensure_binaries
+
+    binaries = ensure_binaries(progress=click.echo)
+    click.echo(f"kube-apiserver: {binaries.kube_apiserver}\netcd: {binaries.etcd}")

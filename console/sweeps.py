@@ -1,0 +1,58 @@
+"""A sweep: the checks of a runbook (or a step, or a chosen few) run concurrently and journaled."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+
+from drconsole.context import Context
+from drconsole.engine import Invocation, sweep
+from drconsole.errors import RunbookError
+from drconsole.journal import Journal
+from drconsole.registry import load_checks
+from drconsole.results import CheckResult
+from drconsole.runbooks.schema import Runbook
+
+
+def invocations(runbook: Runbook, *, steps: Iterable[str] = (), only: Iterable[str] = ()) -> list[Invocation]:
+    """The runbook's check invocations, optionally limited to some steps or check keys/names."""
+    registry = load_checks()
+    wanted_steps, wanted = set(steps), set(only)
+    for step_id in wanted_steps:
+        if step_id not in {s.id for s in runbook.steps}:
+            raise RunbookError(f"runbook {runbook.id!r} has no step {step_id!r}",
+                               fix="`drconsole runbook show " + runbook.id + "` lists the steps")
+    found: list[Invocation] = []
+    for step in runbook.steps:
+        if wanted_steps and step.id not in wanted_steps:
+            continue
+        for ref in step.checks:
+            key = f"{step.id}/{ref.key}"
+            if wanted and not ({key, ref.key, ref.use} & wanted):
+                continue
+            found.append(Invocation(key=key, spec=registry[ref.use], raw_params=ref.with_, step=step.id,
+                                    zone=ref.zone))
+    if wanted and not found:
+        raise RunbookError(f"no check matches {', '.join(sorted(wanted))}",
+                           fix="name checks by key (step/check), id or registered name")
+    return found
+
+
+async def journaled_sweep(ctx: Context, journal: Journal, runbook: Runbook,
+                          chosen: list[Invocation]) -> AsyncIterator[CheckResult]:
+    """Run `chosen`, record the run and each result in the journal, and yield results as they come."""
+    run_id = journal.start_run(kind="sweep", profile=ctx.profile.name, operator=ctx.operator, runbook=runbook.id)
+    worst = "pass"
+    try:
+        async for result in sweep(ctx, chosen):
+            journal.record_result(result, run_id=run_id, runbook=runbook.id)
+            worst = _worse(worst, result.status.value)
+            yield result
+    finally:
+        journal.finish_run(run_id, worst)
+
+
+ORDER = ["pass", "skipped", "warn", "error", "fail"]
+
+
+def _worse(a: str, b: str) -> str:
+    return a if ORDER.index(a) >= ORDER.index(b) else b
