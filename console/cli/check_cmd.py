@@ -6,10 +6,14 @@ import asyncio
 import os
 import sys
 import time
+from typing import TYPE_CHECKING
 
 import click
 
 from drconsole.cli.common import Options, pass_options, selected_profile
+
+if TYPE_CHECKING:
+    from drconsole.results import CheckResult
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_UNEVALUATED = 0, 1, 2, 3
 
@@ -39,8 +43,8 @@ def check(options: Options, runbook_name: str, steps: tuple[str, ...], only: tup
     colour = fmt == "text" and output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     started = time.monotonic()
 
-    async def run() -> list:  # type: ignore[type-arg]
-        collected = []
+    async def run() -> list[CheckResult]:
+        collected: list[CheckResult] = []
         async for result in journaled_sweep(ctx, journal, book, chosen):
             collected.append(result)
             if fmt == "text" and output is None:
@@ -64,7 +68,7 @@ def check(options: Options, runbook_name: str, steps: tuple[str, ...], only: tup
     sys.exit(exit_code(results, fail_on))
 
 
-def exit_code(results: list, fail_on: str = "fail") -> int:  # type: ignore[type-arg]
+def exit_code(results: list[CheckResult], fail_on: str = "fail") -> int:
     statuses = {r.status.value for r in results}
     if "fail" in statuses or (fail_on == "warn" and "warn" in statuses):
         return EXIT_FAIL
@@ -73,7 +77,7 @@ def exit_code(results: list, fail_on: str = "fail") -> int:  # type: ignore[type
     return EXIT_PASS
 
 
-def _line(result, colour: bool) -> str:  # type: ignore[no-untyped-def]
+def _line(result: CheckResult, colour: bool) -> str:
     symbol = result.status.symbol
     if colour:
         symbol = click.style(symbol, fg={"pass": "green", "fail": "red", "warn": "yellow", "error": "magenta",
@@ -82,7 +86,7 @@ def _line(result, colour: bool) -> str:  # type: ignore[no-untyped-def]
     return f"{symbol} {result.key}{zone}: {result.summary} ({result.duration_ms:.0f} ms)"
 
 
-def _closing(results: list, elapsed: float) -> str:  # type: ignore[type-arg]
+def _closing(results: list[CheckResult], elapsed: float) -> str:
     failed = [r for r in results if r.status.value == "fail"]
     errors = [r for r in results if r.status.value == "error"]
     lines = [f"\n{len(failed)}/{len(results)} checks failed ({len(errors)} could not be evaluated), {elapsed:.1f} s"]
@@ -97,7 +101,7 @@ def _closing(results: list, elapsed: float) -> str:  # type: ignore[type-arg]
     return "\n".join(lines) + "\n"
 
 
-def _json(results: list) -> str:  # type: ignore[type-arg]
+def _json(results: list[CheckResult]) -> str:
     import json
 
     return json.dumps([r.model_dump(mode="json") for r in results], indent=2) + "\n"

@@ -23,8 +23,8 @@ def open_env(start_state: str | None = None, mode: str | None = None) -> LabEnv:
     saved: dict[str, str] = {}
     with contextlib.suppress(OSError, ValueError):
         saved = json.loads((root / "lab.json").read_text())
-    env = LabEnv(root=root, mode=(mode or saved.get("mode") or LabEnv.default_mode()),  # type: ignore[arg-type]
-                 start_state=(start_state or saved.get("start_state") or "built"))  # type: ignore[arg-type]
+    env = LabEnv(root=root, mode=(mode or saved.get("mode") or LabEnv.default_mode()),
+                 start_state=(start_state or saved.get("start_state") or "built"))
     (root / "lab.json").write_text(json.dumps({"mode": env.mode, "start_state": env.start_state}))
     return env
 
