@@ -1,0 +1,208 @@
+"""Two BIRD 2 speakers: the VBR (AS 45104, `vpc` side) and the data-center router (AS 65001).
+
+The VBR announces the VPC CIDR and the region's OSS/ACR VIP ranges (static routes that live in
+BIRD only; the VBR namespace's kernel is untouched), and keeps a passive neighbour for
+drconsole's own BGP OPEN probe. The data-center router installs what it learns into the `idc`
+namespace's kernel table (namespace mode only).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from drconsole.errors import LabError
+from drconsole.lab.env import LabEnv
+from drconsole.lab.net.layout import (
+    ACR_VIP_CIDRS,
+    IDC_ASN,
+    OSS_VIP_CIDRS,
+    VBR_ASN,
+    VPC_CIDRS,
+    Layout,
+    layout,
+)
+
+# BIRD protocol names other code may look for.
+VBR_PROTOCOL = "idc_router"  # the VBR's session toward the data-center router
+PROBE_PROTOCOL = "py_probe"  # the VBR's passive neighbour for drconsole's OPEN probe
+VPC_ROUTES = "vpc_routes"  # static: the VPC CIDR
+SERVICE_ROUTES = "service_routes"  # static: the OSS and ACR VIP ranges
+IDC_PROTOCOL = "vbr"  # the data-center router's session toward the VBR
+
+VBR_DAEMON = "net-bird-vbr"
+IDC_DAEMON = "net-bird-idc"
+
+# BIRD's BGP states -> the API's BgpStatus words.
+_STATUS = {"Established": "Established", "Connect": "Connect", "Active": "Active",
+           "OpenSent": "Active", "OpenConfirm": "Active"}
+
+_TIMERS = """\
+  connect delay time 1;
+  connect retry time 2;
+  error wait time 1, 2;
+  hold time 3;
+  keepalive time 1;"""
+
+
+def ctl_path(env: LabEnv, side: str) -> Path:
+    return env.part_dir("net") / f"{side}.ctl"
+
+
+def _state_path(env: LabEnv) -> Path:
+    return env.part_dir("net") / "bgp-state.json"
+
+
+def peer_enabled(env: LabEnv) -> bool:
+    """Whether the VBR's session toward the data center is configured (CreateBgpPeer ran)."""
+    try:
+        return bool(json.loads(_state_path(env).read_text())["peer_enabled"])
+    except (OSError, ValueError, KeyError):
+        return env.start_state == "built"
+
+
+def _speaker(local_ip: str, local_port: int, local_as: int, peer_ip: str, peer_port: int | None,
+             peer_as: int, loopback: bool) -> str:
+    local = f"local {local_ip}" + (f" port {local_port}" if loopback else "") + f" as {local_as};"
+    neighbor = f"neighbor {peer_ip}" + (f" port {peer_port}" if loopback and peer_port else "") + f" as {peer_as};"
+    extra = "\n  strict bind on;\n  multihop;" if loopback else ""
+    return f"  {local}\n  {neighbor}{extra}"
+
+
+def vbr_config(env: LabEnv, lay: Layout) -> str:
+    loopback = lay.mode == "loopback"
+    nexthop = " next hop self;" if loopback else ""
+    statics_vpc = "\n".join(f"  route {c} blackhole;" for c in VPC_CIDRS)
+    statics_svc = "\n".join(f"  route {c} blackhole;" for c in OSS_VIP_CIDRS + ACR_VIP_CIDRS)
+    disabled = "" if peer_enabled(env) else "  disabled;\n"
+    return f"""\
+# The VBR (Alibaba Cloud side, AS {VBR_ASN}). Written by drconsole's lab; rewritten on every start.
+log stderr all;
+router id {lay.vbr_ip};
+protocol device {{}}
+protocol static {VPC_ROUTES} {{
+  ipv4;
+{statics_vpc}
+}}
+protocol static {SERVICE_ROUTES} {{
+  ipv4;
+{statics_svc}
+}}
+protocol bgp {VBR_PROTOCOL} {{
+{disabled}{_speaker(lay.vbr_ip, lay.vbr_port, VBR_ASN, lay.idc_ip, lay.idc_port, IDC_ASN, loopback)}
+{_TIMERS}
+  ipv4 {{ import none; export where source = RTS_STATIC;{nexthop} }};
+}}
+protocol bgp {PROBE_PROTOCOL} {{
+{_speaker(lay.vbr_ip, lay.vbr_port, VBR_ASN, lay.probe_ip, None, IDC_ASN, loopback)}
+  passive on;
+  hold time 60;
+  error wait time 1, 1;
+  ipv4 {{ import none; export where source = RTS_STATIC;{nexthop} }};
+}}
+"""
+
+
+def idc_config(lay: Layout) -> str:
+    loopback = lay.mode == "loopback"
+    kernel = "" if loopback else (
+        "protocol kernel kernel4 {\n  ipv4 { import none; export where source = RTS_BGP; };\n}\n")
+    return f"""\
+# The data-center edge router (AS {IDC_ASN}). Written by drconsole's lab; rewritten on every start.
+log stderr all;
+router id {lay.idc_ip};
+protocol device {{}}
+{kernel}protocol bgp {IDC_PROTOCOL} {{
+{_speaker(lay.idc_ip, lay.idc_port, IDC_ASN, lay.vbr_ip, lay.vbr_port, VBR_ASN, loopback)}
+{_TIMERS}
+  ipv4 {{ import all; export none; }};
+}}
+"""
+
+
+def birdc(env: LabEnv, side: str, *command: str, timeout: float = 3.0) -> str:
+    """Run one birdc command against the `vbr` or `idc` speaker and return its output."""
+    ctl = ctl_path(env, side)
+    try:
+        proc = subprocess.run(["birdc", "-s", str(ctl), *command], capture_output=True, text=True,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise LabError(f"BIRD ({side}) did not answer within {timeout} s", where=str(ctl),
+                       fix="`drconsole lab status`; `drconsole lab heal link` if the lab link is broken") from None
+    if proc.returncode != 0 or "Unable to connect" in proc.stdout:
+        raise LabError(f"BIRD ({side}) control socket not answering: {(proc.stdout + proc.stderr).strip()}",
+                       where=str(ctl), fix="start the lab with `drconsole lab up`")
+    return proc.stdout
+
+
+def parse_protocol(text: str, name: str) -> dict[str, Any]:
+    """Parse `show protocols all <name>` into state, info, route counts and since."""
+    row = re.search(rf"^{re.escape(name)}\s+\S+\s+\S+\s+(\S+)\s+(\S+(?: \S+)?)\s*(.*)$", text, re.M)
+    if row is None:
+        raise LabError(f"BIRD has no protocol named {name!r}", fix="`drconsole lab down` then `lab up`")
+    proto_state, since, info = row.group(1), row.group(2).strip(), row.group(3).strip()
+    bgp_state = re.search(r"BGP state:\s+(\S+)", text)
+    bird_state = bgp_state.group(1) if bgp_state else info.split(" ")[0] or proto_state
+    routes = re.search(r"Routes:\s+(\d+) imported, (?:\d+ filtered, )?(\d+) exported", text)
+    last_error = re.search(r"Last error:\s+(.+)$", text, re.M)
+    details = info
+    if last_error and last_error.group(1).strip() not in details:
+        details = f"{details} (last error: {last_error.group(1).strip()})".strip()
+    return {
+        "state": _STATUS.get(bird_state, "Idle"),
+        "bird_state": bird_state,
+        "protocol_state": proto_state,
+        "info": details,
+        "received": int(routes.group(1)) if routes else 0,
+        "advertised": int(routes.group(2)) if routes else 0,
+        "since": since,
+    }
+
+
+def bgp_session(env: LabEnv) -> dict[str, Any]:
+    """The VBR's session toward the data center, as BIRD on the VBR reports it.
+    `state` uses the API's BgpStatus words (Idle/Connect/Active/Established)."""
+    return parse_protocol(birdc(env, "vbr", "show", "protocols", "all", VBR_PROTOCOL), VBR_PROTOCOL)
+
+
+def set_peer_enabled(env: LabEnv, enabled: bool) -> None:
+    """Configure (or remove) the VBR's BGP peer toward the data center. Kept across restarts;
+    a `bgp` fault in force keeps the session down until it is healed."""
+    _state_path(env).write_text(json.dumps({"peer_enabled": enabled}))
+    (env.part_dir("net") / "vbr.conf").write_text(vbr_config(env, layout(env)))
+    if enabled and "bgp" in env.broken():
+        return
+    set_protocol(env, VBR_PROTOCOL, enabled)
+
+
+def set_protocol(env: LabEnv, name: str, enabled: bool) -> None:
+    """Enable or disable one of the VBR's protocols at run time."""
+    birdc(env, "vbr", "enable" if enabled else "disable", name)
+
+
+def protocol_enabled(env: LabEnv, name: str) -> bool:
+    return parse_protocol(birdc(env, "vbr", "show", "protocols", "all", name), name)["protocol_state"] != "down"
+
+
+def idc_routes(env: LabEnv) -> list[str]:
+    """Prefixes the data-center router learnt over BGP, from BIRD's own table."""
+    text = birdc(env, "idc", "show", "route", "protocol", IDC_PROTOCOL)
+    return re.findall(r"^(\d+\.\d+\.\d+\.\d+/\d+)\s", text, re.M)
+
+
+def wait_for(predicate: Any, timeout: float, what: str, where: str) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if predicate():
+                return
+        except LabError:
+            pass
+        if time.monotonic() > deadline:
+            raise LabError(f"{what} did not happen within {timeout:.0f} s", where=where,
+                           fix="`drconsole lab status`; `drconsole lab down` then `lab up` restarts the lab")
+        time.sleep(0.05)

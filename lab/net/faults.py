@@ -1,0 +1,166 @@
+"""The lab network's faults: each breaks one real thing and heals it, waiting until the part
+is healthy again."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from drconsole.errors import LabError
+from drconsole.lab.env import LabEnv
+from drconsole.lab.net import bgp, gateway, resolver, services
+from drconsole.lab.net.topology import VBR_LINK
+
+LINK_TABLE = "drclab_link"
+
+
+@dataclass
+class NetFault:
+    name: str
+    description: str
+    _inject: Callable[[LabEnv], None]
+    _heal: Callable[[LabEnv], None]
+
+    def inject(self, env: LabEnv) -> None:
+        self._inject(env)
+
+    def heal(self, env: LabEnv) -> None:
+        self._heal(env)
+
+
+def _stop(daemon: str) -> Callable[[LabEnv], None]:
+    def stop(env: LabEnv) -> None:
+        env.supervisor.stop(daemon)
+    return stop
+
+
+def _restart(daemon: str) -> Callable[[LabEnv], None]:
+    def restart(env: LabEnv) -> None:
+        services.start(env, daemon)
+    return restart
+
+
+# -- BGP --------------------------------------------------------------------------
+
+def _bgp_down(env: LabEnv) -> None:
+    bgp.set_protocol(env, bgp.VBR_PROTOCOL, False)
+
+
+def _bgp_up(env: LabEnv) -> None:
+    if bgp.peer_enabled(env):
+        bgp.set_protocol(env, bgp.VBR_PROTOCOL, True)
+    services.wait_bgp_healthy(env)
+
+
+def _routes_withdrawn(env: LabEnv) -> None:
+    bgp.set_protocol(env, bgp.SERVICE_ROUTES, False)
+
+
+def _routes_announced(env: LabEnv) -> None:
+    bgp.set_protocol(env, bgp.SERVICE_ROUTES, True)
+    services.wait_bgp_healthy(env)
+
+
+# -- the link between the data center and the VBR ----------------------------------
+
+def _nft(env: LabEnv, script: str) -> None:
+    proc = subprocess.run(["ip", "netns", "exec", env.netns("vpc"), "nft", "-f", "-"], input=script,
+                          capture_output=True, text=True, timeout=10)
+    if proc.returncode != 0:
+        raise LabError(f"nftables refused the link rule: {proc.stderr.strip()}", where=env.netns("vpc"),
+                       fix="check that nftables works in network namespaces on this kernel")
+
+
+def link_cut(env: LabEnv) -> bool:
+    """Whether the silent-drop rule is in force (namespace mode) / the VBR is frozen (loopback)."""
+    if env.mode != "netns":
+        return _stopped(env, bgp.VBR_DAEMON)
+    proc = subprocess.run(["ip", "netns", "exec", env.netns("vpc"), "nft", "list", "table", "inet", LINK_TABLE],
+                          capture_output=True, text=True, timeout=10)
+    return proc.returncode == 0
+
+
+def _link_cut(env: LabEnv) -> None:
+    """Silently drop everything crossing the VBR's link: the peer goes quiet instead of refusing.
+    In loopback mode (no nftables without root) the VBR's BIRD is frozen with SIGSTOP instead."""
+    if env.mode != "netns":
+        env.supervisor.signal(bgp.VBR_DAEMON, signal.SIGSTOP)
+        return
+    if link_cut(env):
+        return
+    _nft(env, f"""table inet {LINK_TABLE} {{
+  chain input {{ type filter hook input priority -10; policy accept; iifname "{VBR_LINK}" drop; }}
+  chain output {{ type filter hook output priority -10; policy accept; oifname "{VBR_LINK}" drop; }}
+}}
+""")
+
+
+def _link_restored(env: LabEnv) -> None:
+    if env.mode != "netns":
+        env.supervisor.signal(bgp.VBR_DAEMON, signal.SIGCONT)
+    elif link_cut(env):
+        _nft(env, f"delete table inet {LINK_TABLE}\n")
+    services.wait_bgp_healthy(env)
+
+
+# -- DNS ---------------------------------------------------------------------------
+
+def _dns_lies(env: LabEnv) -> None:
+    env.supervisor.stop(resolver.DNS_DAEMON)
+    if "dns" not in env.broken():
+        services.start(env, resolver.DNS_DAEMON, wrong_dns=True)
+
+
+def _dns_truthful(env: LabEnv) -> None:
+    env.supervisor.stop(resolver.DNS_DAEMON)
+    if "dns" not in env.broken():
+        services.start(env, resolver.DNS_DAEMON, wrong_dns=False)
+
+
+# -- a hung zone -------------------------------------------------------------------
+
+def _stopped(env: LabEnv, daemon: str) -> bool:
+    """Whether the daemon's process is stopped by a signal (state T)."""
+    pid = env.supervisor.pid(daemon)
+    if pid is None:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[-1].split()[0] in ("T", "t")
+    except OSError:
+        return False
+
+
+def _signal(daemon: str, sig: int) -> Callable[[LabEnv], None]:
+    def send(env: LabEnv) -> None:
+        env.supervisor.signal(daemon, sig)
+    return send
+
+
+def all_faults() -> dict[str, NetFault]:
+    zone_a = gateway.ZONE_DAEMONS["a"]
+    faults = [
+        NetFault("bgp", "the VBR's BGP session toward the data center is shut down", _bgp_down, _bgp_up),
+        NetFault("bgp-routes", "the VBR stops announcing the OSS and ACR VIP ranges",
+                 _routes_withdrawn, _routes_announced),
+        NetFault("link", "packets between the data center and the VBR are silently dropped",
+                 _link_cut, _link_restored),
+        NetFault("dns", "the data center's resolver is down", _stop(resolver.DNS_DAEMON),
+                 _restart(resolver.DNS_DAEMON)),
+        NetFault("dns-wrong", "the resolver answers the registry's private name with a public address",
+                 _dns_lies, _dns_truthful),
+        NetFault("zone-a-hang", "zone A's backend stops answering (connections hang)",
+                 _signal(zone_a, signal.SIGSTOP), _signal(zone_a, signal.SIGCONT)),
+    ]
+    stops = {"endpoint-acr": "the ACR private endpoint is down", "endpoint-oss": "the OSS private endpoint is down",
+             "zone-a": "zone A's backend is down", "zone-b": "zone B's backend is down"}
+    for name, description in stops.items():
+        daemon = services.STOPPED_BY[name]
+        faults.append(NetFault(name, description, _stop(daemon), _restart(daemon)))
+    return {fault.name: fault for fault in faults}
+
+
+def frozen(env: LabEnv, daemon: str) -> bool:
+    return _stopped(env, daemon)

@@ -1,0 +1,240 @@
+"""The application gateway (the MSE multi-cluster gateway's stand-in) and its two zone backends.
+
+Routing is data: a `Routing` is rendered into the gateway's nginx config, checked with
+`nginx -t`, and loaded with SIGHUP; `current_routing` reads back what is in force. Zone keys
+are "a" (the ACK cluster's zone) and "b" (the registered cluster's zone).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from drconsole.errors import LabError
+from drconsole.lab.env import LabEnv
+from drconsole.lab.net import nginx
+from drconsole.lab.net.layout import NAMES, ZONES, Layout, layout
+from drconsole.lab.net.probe import http_request
+from drconsole.lab.net.tls import ensure_server_cert
+from drconsole.lab.supervisor import Daemon
+
+GATEWAY_DAEMON = "net-nginx-gateway"
+ZONE_DAEMONS = {"a": "net-nginx-zone-a", "b": "net-nginx-zone-b"}
+STATUS_PATH = "/-/lab-routing"  # answered by the default server: the routing generation in force
+STATUS_HOST = "gateway-status.lab.invalid"
+
+
+@dataclass
+class Routing:
+    """How the gateway routes the application host.
+
+    weights: zone key -> weight; 0 (or absent) = not in the primary set.
+    fallback: zones used only when every weighted zone is down (nginx `backup`).
+    header: (header name, value, zone): requests carrying that header value go to that zone.
+    serve: False = no route for the host at all (404, like a gateway without rules).
+    """
+
+    weights: dict[str, int] = field(default_factory=dict)
+    fallback: list[str] = field(default_factory=list)
+    header: tuple[str, str, str] | None = None
+    serve: bool = True
+
+    def validate(self) -> None:
+        for zone in [*self.weights, *self.fallback, *([self.header[2]] if self.header else [])]:
+            if zone not in ZONES:
+                raise ValueError(f"unknown zone {zone!r}; zones are {sorted(ZONES)}")
+        if any(w < 0 for w in self.weights.values()):
+            raise ValueError("weights must not be negative")
+        if self.serve and not self.primary and not self.fallback:
+            raise ValueError("a served route needs a zone with weight > 0 or a fallback zone")
+        if set(self.primary) & set(self.fallback):
+            raise ValueError("a zone cannot be both weighted and fallback")
+        if self.header and not re.fullmatch(r"[A-Za-z0-9-]+", self.header[0]):
+            raise ValueError(f"bad header name {self.header[0]!r}")
+        if self.header and not re.fullmatch(r"[\w.:/=+-]*", self.header[1]):
+            raise ValueError(f"header value {self.header[1]!r} has characters the lab does not route on")
+
+    @property
+    def primary(self) -> dict[str, int]:
+        return {zone: w for zone, w in sorted(self.weights.items()) if w > 0}
+
+    @classmethod
+    def initial(cls, start_state: str) -> Routing:
+        if start_state == "fresh":
+            return cls(weights={}, fallback=[], serve=False)
+        return cls(weights={"a": 100}, fallback=["b"])
+
+    def to_json(self) -> dict[str, object]:
+        data = asdict(self)
+        data["header"] = list(self.header) if self.header else None
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Routing:
+        header = data.get("header")
+        return cls(weights=dict(data.get("weights") or {}),  # type: ignore[call-overload]
+                   fallback=list(data.get("fallback") or []),  # type: ignore[call-overload]
+                   header=tuple(header) if header else None,  # type: ignore[arg-type]
+                   serve=bool(data.get("serve", True)))
+
+
+# -- files -----------------------------------------------------------------------
+
+def _dir(env: LabEnv) -> Path:
+    return env.part_dir("net") / "gateway"
+
+
+def _state_path(env: LabEnv) -> Path:
+    return _dir(env) / "routing.json"
+
+
+def _load_state(env: LabEnv) -> tuple[Routing, int]:
+    try:
+        data = json.loads(_state_path(env).read_text())
+        return Routing.from_json(data["routing"]), int(data["generation"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return Routing.initial(env.start_state), 0
+
+
+def current_routing(env: LabEnv) -> Routing:
+    """The routing in force (the start state's routing before anything was applied)."""
+    return _load_state(env)[0]
+
+
+# -- rendering -------------------------------------------------------------------
+
+def _server(lay: Layout, zone: str, extra: str = "") -> str:
+    address, port = lay.zone_backend(zone)
+    return f"server {address}:{port} max_fails=1 fail_timeout=2s{extra};"
+
+
+def _gateway_body(lay: Layout, routing: Routing, generation: int, cert: Path, key: Path) -> str:
+    upstreams = "\n".join(f"  upstream zone_{zone} {{ {_server(lay, zone)} }}" for zone in sorted(ZONES))
+    listens = (f"    listen {lay.gateway_ip}:{lay.gateway_http_port}{{default}};\n"
+               f"    listen {lay.gateway_ip}:{lay.gateway_https_port} ssl{{default}};\n"
+               f"    ssl_certificate {cert};\n    ssl_certificate_key {key};")
+    default_server = f"""\
+  server {{
+{listens.format(default=" default_server")}
+    server_name _;
+    default_type application/json;
+    location = {STATUS_PATH} {{ return 200 '{{"generation":{generation}}}\\n'; }}
+    location / {{ return 404 '{{"code":"NoRouteMatched","message":"no route for this host"}}\\n'; }}
+  }}"""
+    if not routing.serve:
+        return f"{upstreams}\n{default_server}"
+    primary = routing.primary or {zone: 1 for zone in routing.fallback}
+    backups = [] if not routing.primary else routing.fallback
+    app_servers = [_server(lay, zone, f" weight={weight}") for zone, weight in primary.items()]
+    app_servers += [_server(lay, zone, " backup") for zone in backups]
+    app_upstream = "  upstream app_route {\n" + "\n".join(f"    {s}" for s in app_servers) + "\n  }"
+    target = "app_route"
+    header_map = ""
+    if routing.header:
+        name, value, zone = routing.header
+        variable = "$http_" + name.lower().replace("-", "_")
+        header_map = f'  map {variable} $app_upstream {{ "{value}" zone_{zone}; default app_route; }}\n'
+        target = "$app_upstream"
+    return f"""\
+  proxy_connect_timeout 1s;
+  proxy_send_timeout 2s;
+  proxy_read_timeout 2s;
+  proxy_next_upstream error timeout http_502 http_503;
+{upstreams}
+{app_upstream}
+{header_map}{default_server}
+  server {{
+{listens.format(default="")}
+    server_name {NAMES["gateway"]};
+    location / {{
+      proxy_pass http://{target};
+      proxy_set_header Host $host;
+      add_header X-Upstream $upstream_addr always;
+      add_header X-Served-Zone $upstream_http_x_zone always;
+    }}
+  }}"""
+
+
+def _zone_body(lay: Layout, zone: str) -> str:
+    address, port = lay.zone_backend(zone)
+    info = ZONES[zone]
+    payload = json.dumps({"zone": info["zone_id"], "cluster": info["cluster"]}, separators=(",", ":"))
+    return f"""\
+  server {{
+    listen {address}:{port};
+    default_type application/json;
+    location = /healthz {{ default_type text/plain; return 200 'ok\\n'; }}
+    location / {{
+      add_header X-Zone {info["zone_id"]} always;
+      return 200 '{payload}\\n';
+    }}
+  }}"""
+
+
+def _write_gateway(env: LabEnv, routing: Routing, generation: int, target: Path) -> Path:
+    lay = layout(env)
+    cert, key = ensure_server_cert(env.part_dir("net"), "gateway", [NAMES["gateway"]], [lay.gateway_ip])
+    workdir = _dir(env)
+    workdir.mkdir(parents=True, exist_ok=True)
+    target.write_text(nginx.render(workdir, _gateway_body(lay, routing, generation, cert, key)))
+    return target
+
+
+def daemons(env: LabEnv, netns: str | None) -> list[Daemon]:
+    """Write the gateway's config (from the routing in force) and the zone backends' configs."""
+    lay = layout(env)
+    routing, generation = _load_state(env)
+    gw_conf = _write_gateway(env, routing, generation, _dir(env) / "nginx.conf")
+    result = [nginx.daemon(GATEWAY_DAEMON, _dir(env), gw_conf, netns)]
+    for zone, name in ZONE_DAEMONS.items():
+        workdir = env.part_dir("net") / f"zone-{zone}"
+        result.append(nginx.daemon(name, workdir, nginx.write(workdir, _zone_body(lay, zone)), netns))
+    return result
+
+
+# -- changing the routing ---------------------------------------------------------
+
+def served_generation(env: LabEnv, netns: str | None) -> int | None:
+    """The routing generation the running gateway serves, or None when it does not answer."""
+    lay = layout(env)
+    try:
+        reply = http_request(netns, lay.gateway_ip, lay.gateway_http_port, STATUS_PATH,
+                             host=STATUS_HOST, timeout=1.0)
+        return int(json.loads(reply.body)["generation"])
+    except (OSError, ValueError, KeyError, TimeoutError):
+        return None
+
+
+def apply_routing(env: LabEnv, routing: Routing) -> None:
+    """Render `routing`, check it with `nginx -t`, and load it into the running gateway (SIGHUP),
+    waiting until the gateway serves it. Applying the routing already in force changes nothing."""
+    import time
+
+    try:
+        routing.validate()
+    except ValueError as exc:
+        raise LabError(f"gateway routing refused: {exc}", fix="fix the routing and apply it again") from None
+    netns = env.netns("vpc") if env.mode == "netns" else None
+    current, generation = _load_state(env)
+    running = env.supervisor.pid(GATEWAY_DAEMON) is not None
+    if (current == routing and _state_path(env).exists()
+            and (not running or served_generation(env, netns) == generation)):
+        return
+    generation += 1
+    workdir = _dir(env)
+    candidate = _write_gateway(env, routing, generation, workdir / "nginx.conf.new")
+    nginx.validate(workdir, candidate, netns)
+    candidate.replace(workdir / "nginx.conf")
+    _state_path(env).write_text(json.dumps({"routing": routing.to_json(), "generation": generation}))
+    if not env.supervisor.signal(GATEWAY_DAEMON, signal.SIGHUP):
+        return
+    deadline = time.monotonic() + 5.0
+    while served_generation(env, netns) != generation:
+        if time.monotonic() > deadline:
+            raise LabError("the gateway did not load the new routing within 5 s",
+                           where=str(env.supervisor.log_path(GATEWAY_DAEMON)),
+                           fix="read the gateway log; `drconsole lab down` then `lab up` restarts it")
+        time.sleep(0.05)

@@ -1,0 +1,133 @@
+"""Where every piece of the lab network lives: names, addresses, ports and ranges.
+
+Namespace mode uses the real-looking addresses (VIPs in the `vpc` namespace, the peering
+subnet 10.200.0.0/29) and well-known ports. Loopback mode puts the same pieces on 127.0.x.y
+with unprivileged ports picked once per lab and kept in `layout.json`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from drconsole.lab.env import LabEnv
+
+REGION = "cn-hangzhou"
+VBR_ASN = 45104
+IDC_ASN = 65001
+ACR_EE_INSTANCE = "drlab"
+
+NAMES = {
+    "acr": f"registry-vpc.{REGION}.aliyuncs.com",
+    "acr_ee": f"{ACR_EE_INSTANCE}-registry-vpc.{REGION}.cr.aliyuncs.com",
+    "oss": f"oss-{REGION}-internal.aliyuncs.com",
+    "gateway": "app.drlab.example.com",
+}
+GATEWAY_ZONE = "drlab.example.com"
+
+VPC_CIDRS = ["192.168.0.0/16"]
+IDC_CIDRS = ["10.200.0.0/16"]
+OSS_VIP_CIDRS = ["100.118.28.0/24", "100.114.102.0/24", "100.98.170.0/24", "100.118.31.0/24"]
+ACR_VIP_CIDRS = ["100.103.9.188/32", "100.103.7.181/32"]
+
+ZONES = {
+    "a": {"zone_id": f"{REGION}-h", "cluster": "ack"},
+    "b": {"zone_id": f"{REGION}-i", "cluster": "idc"},
+}
+
+# The "internet" of the data-center namespace: a veth pair that leads nowhere (TEST-NET-3).
+INTERNET_ADDR = "203.0.113.1/24"
+INTERNET_GATEWAY = "203.0.113.254"
+# What the `dns-wrong` fault answers for the registry name. Only ever a DNS answer.
+WRONG_ANSWER = {"netns": "47.96.0.10", "loopback": "198.51.100.10"}
+
+PEERING_PREFIX = 29
+
+
+@dataclass(frozen=True)
+class Layout:
+    mode: str
+    vbr_ip: str
+    vbr_port: int
+    idc_ip: str
+    idc_port: int
+    probe_ip: str
+    dns_ip: str
+    dns_port: int
+    acr_ip: str
+    acr_ee_ip: str
+    acr_port: int
+    oss_ip: str
+    oss_https_port: int
+    oss_http_port: int
+    gateway_ip: str
+    gateway_http_port: int
+    gateway_https_port: int
+    zone_a_ip: str
+    zone_b_ip: str
+    zone_port_a: int
+    zone_port_b: int
+
+    def zone_backend(self, zone: str) -> tuple[str, int]:
+        return (self.zone_a_ip, self.zone_port_a) if zone == "a" else (self.zone_b_ip, self.zone_port_b)
+
+    @property
+    def vpc_service_ips(self) -> list[str]:
+        """Addresses the `vpc` side answers on (namespace mode: put on its loopback device)."""
+        return [self.acr_ip, self.acr_ee_ip, self.oss_ip, self.gateway_ip, self.zone_a_ip, self.zone_b_ip]
+
+
+def _netns_layout() -> Layout:
+    return Layout(
+        mode="netns", vbr_ip="10.200.0.1", vbr_port=179, idc_ip="10.200.0.2", idc_port=179,
+        probe_ip="10.200.0.3", dns_ip="10.200.0.4", dns_port=53,
+        acr_ip="100.103.9.188", acr_ee_ip="100.103.7.181", acr_port=443,
+        oss_ip="100.118.28.1", oss_https_port=443, oss_http_port=80,
+        gateway_ip="192.168.10.10", gateway_http_port=80, gateway_https_port=443,
+        zone_a_ip="192.168.1.10", zone_b_ip="192.168.2.10", zone_port_a=8080, zone_port_b=8080,
+    )
+
+
+def _free_ports(hosts: list[str]) -> list[int]:
+    """One free port per entry, all distinct (the sockets stay bound until every port is picked)."""
+    with contextlib.ExitStack() as stack:
+        ports = []
+        for host in hosts:
+            sock = stack.enter_context(socket.socket())
+            sock.bind((host, 0))
+            ports.append(int(sock.getsockname()[1]))
+        return ports
+
+
+def _loopback_layout() -> Layout:
+    ips = {"vbr": "127.0.0.2", "idc": "127.0.0.3", "dns": "127.0.0.5", "acr": "127.0.9.188",
+           "acr_ee": "127.0.7.181", "oss": "127.0.28.1", "gw": "127.0.10.10",
+           "zone_a": "127.0.1.10", "zone_b": "127.0.2.10"}
+    keys = ["vbr", "idc", "dns", "acr", "oss", "oss", "gw", "gw", "zone_a", "zone_b"]
+    (vbr, idc, dns, acr, oss_https, oss_http, gw_http, gw_https, zone_a, zone_b) = _free_ports(
+        [ips[k] for k in keys])
+    return Layout(
+        mode="loopback", vbr_ip=ips["vbr"], vbr_port=vbr, idc_ip=ips["idc"], idc_port=idc,
+        probe_ip="127.0.0.4", dns_ip=ips["dns"], dns_port=dns,
+        acr_ip=ips["acr"], acr_ee_ip=ips["acr_ee"], acr_port=acr,
+        oss_ip=ips["oss"], oss_https_port=oss_https, oss_http_port=oss_http,
+        gateway_ip=ips["gw"], gateway_http_port=gw_http, gateway_https_port=gw_https,
+        zone_a_ip=ips["zone_a"], zone_b_ip=ips["zone_b"], zone_port_a=zone_a, zone_port_b=zone_b,
+    )
+
+
+def layout(env: LabEnv) -> Layout:
+    """The lab's layout, made on first use and stable afterwards."""
+    path: Path = env.part_dir("net") / "layout.json"
+    try:
+        saved = Layout(**json.loads(path.read_text()))
+        if saved.mode == env.mode:
+            return saved
+    except (OSError, ValueError, TypeError):
+        pass
+    fresh = _netns_layout() if env.mode == "netns" else _loopback_layout()
+    path.write_text(json.dumps(asdict(fresh), indent=2))
+    return fresh
