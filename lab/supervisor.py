@@ -72,7 +72,9 @@ class Supervisor:
         if stat.rsplit(")", 1)[-1].split()[0] == "Z":
             return None
         program = os.path.basename(str(rec["program"])).encode()
-        if not any(os.path.basename(part) == program for part in cmdline if part):
+        # Some daemons retitle themselves ("nginx: master process nginx -p ..."), so look at words too.
+        words = [word.rstrip(b":") for part in cmdline for word in part.split()]
+        if not any(os.path.basename(word) == program for word in words):
             return None
         return pid
 
