@@ -141,7 +141,8 @@ def birdc(env: LabEnv, side: str, *command: str, timeout: float = 3.0) -> str:
 
 def parse_protocol(text: str, name: str) -> dict[str, Any]:
     """Parse `show protocols all <name>` into state, info, route counts and since."""
-    row = re.search(rf"^{re.escape(name)}\s+\S+\s+\S+\s+(\S+)\s+(\S+(?: \S+)?)\s*(.*)$", text, re.M)
+    row = re.search(rf"^{re.escape(name)}[ \t]+\S+[ \t]+\S+[ \t]+(\S+)[ \t]+(\S+(?: \S+)?)[ \t]*([^\n]*)$",
+                    text, re.M)
     if row is None:
         raise LabError(f"BIRD has no protocol named {name!r}", fix="`drconsole lab down` then `lab up`")
     proto_state, since, info = row.group(1), row.group(2).strip(), row.group(3).strip()

@@ -179,7 +179,7 @@ def _write_gateway(env: LabEnv, routing: Routing, generation: int, target: Path)
     cert, key = ensure_server_cert(env.part_dir("net"), "gateway", [NAMES["gateway"]], [lay.gateway_ip])
     workdir = _dir(env)
     workdir.mkdir(parents=True, exist_ok=True)
-    target.write_text(nginx.render(workdir, _gateway_body(lay, routing, generation, cert, key)))
+    target.write_text(nginx.render(workdir, _gateway_body(lay, routing, generation, cert, key), master=True))
     return target
 
 
@@ -231,10 +231,19 @@ def apply_routing(env: LabEnv, routing: Routing) -> None:
     _state_path(env).write_text(json.dumps({"routing": routing.to_json(), "generation": generation}))
     if not env.supervisor.signal(GATEWAY_DAEMON, signal.SIGHUP):
         return
+    master = env.supervisor.pid(GATEWAY_DAEMON)
     deadline = time.monotonic() + 5.0
-    while served_generation(env, netns) != generation:
+    # Loaded once the new config answers and the old worker has left (it may still accept briefly).
+    while served_generation(env, netns) != generation or (master and len(_children(master)) > 1):
         if time.monotonic() > deadline:
             raise LabError("the gateway did not load the new routing within 5 s",
                            where=str(env.supervisor.log_path(GATEWAY_DAEMON)),
                            fix="read the gateway log; `drconsole lab down` then `lab up` restarts it")
         time.sleep(0.05)
+
+
+def _children(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []

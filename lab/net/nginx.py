@@ -1,5 +1,7 @@
-"""What every nginx process of the lab shares: one process each (`master_process off`, so one PID
-serves and a signal hits the process that answers), foreground, logs to stderr."""
+"""What every nginx of the lab shares: foreground, logs to stderr, and one process each
+(`master_process off`, so one PID serves and a signal hits the process that answers). The
+gateway is the exception: it keeps its master process, because only a master reloads its
+configuration on SIGHUP (a single-process nginx runs out of connections after a reload)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from drconsole.errors import LabError
 from drconsole.lab.supervisor import Daemon
 
 
-def render(workdir: Path, http_body: str) -> str:
+def render(workdir: Path, http_body: str, master: bool = False) -> str:
     tmp = workdir / "tmp"
     tmp.mkdir(parents=True, exist_ok=True)
     temp_paths = "\n".join(f"  {kind}_temp_path {tmp};" for kind in
@@ -18,7 +20,7 @@ def render(workdir: Path, http_body: str) -> str:
     return f"""\
 # Written by drconsole's lab; rewritten on every start.
 daemon off;
-master_process off;
+master_process {"on" if master else "off"};
 worker_processes 1;
 pid {workdir / "nginx.pid"};
 error_log stderr warn;

@@ -1,0 +1,93 @@
+"""The gateway's routing API against the running gateway."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from tests.fixtures.net import gateway_get
+
+pytestmark = [pytest.mark.lab, pytest.mark.usefixtures("gateway_routing")]
+
+
+def served_zones(facts: dict[str, Any], n: int, headers: dict[str, str] | None = None) -> Counter[str]:
+    zones: Counter[str] = Counter()
+    for _ in range(n):
+        reply = gateway_get(facts, headers=headers)
+        assert reply.status == 200, reply
+        zones[json.loads(reply.body)["zone"]] += 1
+    return zones
+
+
+def test_no_route_answers_404(lab_env, net_lab: dict[str, Any]) -> None:
+    from drconsole.lab.net.gateway import Routing, apply_routing, current_routing
+
+    apply_routing(lab_env, Routing(serve=False))
+    assert current_routing(lab_env) == Routing(serve=False)
+    reply = gateway_get(net_lab)
+    assert reply.status == 404
+    assert "x-served-zone" not in reply.headers
+
+
+def test_active_standby_pins_zone_a(lab_env, net_lab: dict[str, Any]) -> None:
+    from drconsole.lab.net.gateway import Routing, apply_routing
+
+    apply_routing(lab_env, Routing(weights={"a": 100}, fallback=["b"]))
+    assert served_zones(net_lab, 6) == Counter({"cn-hangzhou-h": 6})
+    reply = gateway_get(net_lab, tls=True)
+    assert reply.headers["x-upstream"] == net_lab["zones"]["a"]["backend"]
+
+
+def test_weights_split_traffic(lab_env, net_lab: dict[str, Any]) -> None:
+    from drconsole.lab.net.gateway import Routing, apply_routing
+
+    apply_routing(lab_env, Routing(weights={"a": 1, "b": 3}))
+    zones = served_zones(net_lab, 8)
+    assert zones == Counter({"cn-hangzhou-h": 2, "cn-hangzhou-i": 6})  # nginx's smooth weighted round robin
+
+
+def test_header_canary_goes_to_its_zone(lab_env, net_lab: dict[str, Any]) -> None:
+    from drconsole.lab.net.gateway import Routing, apply_routing, current_routing
+
+    routing = Routing(weights={"a": 100}, fallback=["b"], header=("X-Canary", "yes", "b"))
+    apply_routing(lab_env, routing)
+    assert current_routing(lab_env) == routing
+    assert served_zones(net_lab, 3, {"X-Canary": "yes"}) == Counter({"cn-hangzhou-i": 3})
+    assert served_zones(net_lab, 3, {"X-Canary": "no"}) == Counter({"cn-hangzhou-h": 3})
+    assert served_zones(net_lab, 3) == Counter({"cn-hangzhou-h": 3})
+
+
+def test_applying_the_same_routing_does_not_reload(lab_env, net_lab: dict[str, Any]) -> None:
+    from drconsole.lab.net.gateway import Routing, apply_routing, served_generation
+
+    apply_routing(lab_env, Routing(weights={"b": 5}))
+    generation = served_generation(lab_env, _vpc(lab_env))
+    apply_routing(lab_env, Routing(weights={"b": 5}))
+    assert served_generation(lab_env, _vpc(lab_env)) == generation
+    apply_routing(lab_env, Routing(weights={"a": 5}))
+    assert served_generation(lab_env, _vpc(lab_env)) == (generation or 0) + 1
+
+
+@pytest.mark.parametrize("routing_args", [
+    {"weights": {"c": 1}},
+    {"weights": {"a": -1}},
+    {"weights": {}, "fallback": []},
+    {"weights": {"a": 1}, "fallback": ["a"]},
+    {"weights": {"a": 1}, "header": ("Bad Header", "x", "b")},
+])
+def test_bad_routing_is_refused_and_nothing_changes(lab_env, net_lab: dict[str, Any],
+                                                     routing_args: dict[str, Any]) -> None:
+    from drconsole.errors import LabError
+    from drconsole.lab.net.gateway import Routing, apply_routing, current_routing
+
+    before = current_routing(lab_env)
+    with pytest.raises(LabError, match="gateway routing refused"):
+        apply_routing(lab_env, Routing(**routing_args))
+    assert current_routing(lab_env) == before
+
+
+def _vpc(env) -> str | None:
+    return env.netns("vpc") if env.mode == "netns" else None
