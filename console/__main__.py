@@ -1,0 +1,5 @@
+"""`python -m drconsole` runs the command line."""
+
+from drconsole.cli.main import main
+
+main()

@@ -1,0 +1,105 @@
+"""The engine runs checks concurrently, bounds each by its timeout, and never lets one crash a sweep."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from pydantic import BaseModel
+
+from drconsole.context import Context
+from drconsole.engine import Invocation, sweep
+from drconsole.profile import parse_profile
+from drconsole.registry import CheckSpec
+from drconsole.results import Evidence, Outcome, Status
+
+
+class Delay(BaseModel):
+    seconds: float
+
+
+spans: dict[str, tuple[float, float]] = {}
+
+
+async def sleeper(ctx: Context, params: Delay) -> Outcome:
+    started = time.monotonic()
+    await asyncio.sleep(params.seconds)
+    return Outcome.passed(f"slept {params.seconds}", Evidence(source="clock", answer=time.monotonic() - started))
+
+
+async def blocking_sleeper(ctx: Context, params: Delay) -> Outcome:
+    await ctx.blocking(time.sleep, params.seconds)
+    return Outcome.passed("slept in a thread", Evidence(source="clock"))
+
+
+async def boom(ctx: Context, params: Delay) -> Outcome:
+    raise RuntimeError("the probe fell over")
+
+
+async def empty_pass(ctx: Context, params: Delay) -> Outcome:
+    return Outcome(status=Status.PASS, summary="trust me")
+
+
+def spec(name: str, fn: object, timeout: float = 5.0) -> CheckSpec:
+    return CheckSpec(name=name, family="test", title=name, params=Delay, timeout=timeout, fn=fn)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def ctx(profile_text: str) -> Context:
+    context = Context(parse_profile(profile_text, source="p.toml"))
+    yield context
+    context.close()
+
+
+async def _collect(ctx: Context, invocations: list[Invocation]) -> list:  # type: ignore[type-arg]
+    return [result async for result in sweep(ctx, invocations)]
+
+
+async def test_ten_one_second_checks_all_run_at_once(ctx: Context) -> None:
+    invocations = [Invocation(key=f"s{i}", spec=spec("sleep", sleeper), raw_params={"seconds": 1})
+                   for i in range(5)]
+    invocations += [Invocation(key=f"b{i}", spec=spec("block", blocking_sleeper), raw_params={"seconds": 1})
+                    for i in range(5)]
+    results = await _collect(ctx, invocations)
+    assert len(results) == 10 and all(r.status is Status.PASS for r in results)
+    starts = [r.started_at for r in results]
+    ends = [r.started_at + r.duration_ms / 1000 for r in results]
+    # concurrency, observed: every check had started before the first one finished
+    assert max(starts) < min(ends)
+
+
+async def test_a_hanging_check_becomes_error_at_its_timeout_and_others_finish(ctx: Context) -> None:
+    results = await _collect(ctx, [
+        Invocation(key="hang", spec=spec("hang", sleeper, timeout=0.3), raw_params={"seconds": 30}),
+        Invocation(key="quick", spec=spec("quick", sleeper), raw_params={"seconds": 0}),
+    ])
+    by_key = {r.key: r for r in results}
+    assert by_key["quick"].status is Status.PASS
+    assert by_key["hang"].status is Status.ERROR
+    assert "timed out after 0.3 s" in (by_key["hang"].cause or "")
+    assert by_key["hang"].duration_ms >= 300
+
+
+async def test_a_raising_check_is_an_error_with_the_reason(ctx: Context) -> None:
+    [result] = await _collect(ctx, [Invocation(key="boom", spec=spec("boom", boom), raw_params={"seconds": 0})])
+    assert result.status is Status.ERROR
+    assert "the probe fell over" in (result.cause or "")
+
+
+async def test_a_pass_without_evidence_is_not_a_pass(ctx: Context) -> None:
+    [result] = await _collect(ctx, [Invocation(key="e", spec=spec("e", empty_pass), raw_params={"seconds": 0})])
+    assert result.status is Status.ERROR
+
+
+async def test_unset_profile_values_skip_with_the_reason(ctx: Context) -> None:
+    [result] = await _collect(ctx, [Invocation(key="x", spec=spec("x", sleeper),
+                                               raw_params={"seconds": "${profile.network.cen_id}"})])
+    assert result.status is Status.SKIPPED
+    assert "network.cen_id" in result.summary
+
+
+async def test_bad_parameters_are_an_error_not_a_crash(ctx: Context) -> None:
+    [result] = await _collect(ctx, [Invocation(key="x", spec=spec("x", sleeper), raw_params={"seconds": "soon"})])
+    assert result.status is Status.ERROR
+    assert "seconds" in (result.cause or "")
