@@ -1,0 +1,110 @@
+"""The controllers' process: one reconcile pass over the three planes every PERIOD seconds.
+
+Each pass reads the facts (they change as parts come up and the procedure runs), probes the zone
+backends, runs kubelet-lite on the member planes, then Argo CD, the MseIngressConfig lifecycle
+and the Ingress -> gateway renderer on the Fleet. A failing plane only skips its own work; the
+error is logged once per change, not every pass.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from drconsole.lab.controllers.argocd import ArgoCD
+from drconsole.lab.controllers.gateway import GatewayRenderer, Member, net_apply
+from drconsole.lab.controllers.kubeapi import Kube
+from drconsole.lab.controllers.kubelet import Kubelet
+from drconsole.lab.controllers.mse import MseGateways
+from drconsole.lab.controllers.topology import (
+    MEMBER_PLANES,
+    attached_clusters,
+    backends_up,
+    plane_of_server,
+    zone_keys,
+)
+from drconsole.lab.env import LabEnv
+
+PERIOD = 0.4
+HEARTBEAT = "heartbeat"
+log = logging.getLogger("drconsole.lab.controllers")
+
+
+class Controllers:
+    def __init__(self, env: LabEnv) -> None:
+        self.env = env
+        self.facts: dict[str, Any] = {}
+        self.kubes: dict[str, Kube] = {}
+        self.kubelets: dict[str, Kubelet] = {}
+        self.argocd: ArgoCD | None = None
+        self.mse: MseGateways | None = None
+        self.gateway: GatewayRenderer | None = None
+        self._errors: dict[str, str] = {}
+
+    def connect(self) -> bool:
+        """(Re)read the facts; build the plane clients once the kube part has published them."""
+        self.facts = self.env.facts()
+        kube = self.facts.get("kube") or {}
+        if not kube.get("kubeconfig") or self.kubes:
+            return bool(self.kubes)
+        contexts = kube.get("contexts") or {}
+        for index, plane in enumerate(("fleet", *MEMBER_PLANES)):
+            self.kubes[plane] = Kube.from_kubeconfig(kube["kubeconfig"], contexts.get(plane, plane))
+            if plane != "fleet":
+                self.kubelets[plane] = Kubelet(self.kubes[plane], index)
+        self.argocd = ArgoCD(self.kubes["fleet"], self._kube_for_server)
+        self.mse = MseGateways(self.kubes["fleet"])
+        return True
+
+    def _kube_for_server(self, server: str) -> Kube | None:
+        plane = plane_of_server(self.facts, server)
+        return self.kubes.get(plane) if plane else None
+
+    def step(self) -> None:
+        if not self.connect():
+            return
+        up = backends_up(self.facts, self.env.netns("vpc") if self.env.mode == "netns" else None)
+        keys = zone_keys(self.facts)
+        for plane, kubelet in self.kubelets.items():
+            zone_up = up.get(keys[plane], True)
+            self._guard(f"kubelet-lite on {plane}", partial(kubelet.reconcile, zone_up))
+        assert self.argocd is not None and self.mse is not None
+        argocd, mse = self.argocd, self.mse
+        self._guard("argo cd", argocd.reconcile)
+        secrets = self._guard("cluster secrets", argocd.cluster_secrets) or []
+        attached = attached_clusters(self.facts, secrets)
+        listening = self._guard("mse ingress configs", lambda: mse.reconcile(set(attached))) or []
+        if self.facts.get("net", {}).get("gateway"):
+            members = {cid: Member(cid, self.kubes[plane], keys[plane]) for cid, plane in attached.items()}
+            self._guard("gateway", lambda: self._render_gateway(listening, members))
+
+    def _render_gateway(self, listening: list[Any], members: dict[str, Member]) -> None:
+        if self.gateway is None:
+            gateway = self.facts["net"]["gateway"]
+            apply, current = net_apply(self.env)
+            self.gateway = GatewayRenderer(self.kubes["fleet"], gateway["host"], gateway["address"], apply, current)
+        self.gateway.reconcile(listening, members)
+
+    def _guard(self, what: str, work: Callable[[], Any]) -> Any:
+        try:
+            result = work()
+        except Exception as exc:
+            message = f"{type(exc).__name__}: {exc}"
+            if self._errors.get(what) != message:
+                log.warning("%s: %s", what, message)
+                self._errors[what] = message
+            return None
+        if self._errors.pop(what, None) is not None:
+            log.info("%s: recovered", what)
+        return result
+
+    def run(self, heartbeat: Path, stop: Callable[[], bool] = lambda: False) -> None:
+        while not stop():
+            started = time.monotonic()
+            self.step()
+            heartbeat.write_text(f"{time.time():.3f} {len(self._errors)}\n")
+            time.sleep(max(0.0, PERIOD - (time.monotonic() - started)))

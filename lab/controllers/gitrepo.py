@@ -1,0 +1,150 @@
+"""The lab's GitOps source: a local git repository holding the demo app as a tiny Helm-like chart,
+and the renderer Argo CD's sync uses (values.yaml + `--set`-style parameters + `{{ .Values.x }}`)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from drconsole.lab.controllers.gotemplate import render_string
+
+CHART_PATH = "manifests/helm/web-demo"
+IMAGE = "registry-cn-hangzhou.ack.aliyuncs.com/acs/web-demo:0.5.0"
+
+_FILES = {
+    f"{CHART_PATH}/Chart.yaml": "apiVersion: v2\nname: web-demo\nversion: 0.1.0\n",
+    f"{CHART_PATH}/values.yaml": (
+        "replicaCount: 2\n"
+        "clusterId: unset\n"
+        "envCluster: unset\n"
+        f"image: {IMAGE}\n"
+    ),
+    f"{CHART_PATH}/templates/deployment.yaml": """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web-demo
+  namespace: {{ .Release.Namespace }}
+  labels:
+    app: web-demo
+spec:
+  replicas: {{ .Values.replicaCount }}
+  selector:
+    matchLabels:
+      app: web-demo
+  template:
+    metadata:
+      labels:
+        app: web-demo
+        topology.istio.io/cluster: "{{ .Values.clusterId }}"
+    spec:
+      containers:
+      - name: web-demo
+        image: {{ .Values.image }}
+        ports:
+        - containerPort: 8080
+        env:
+        - name: ENV_NAME
+          value: "{{ .Values.envCluster }}"
+""",
+    f"{CHART_PATH}/templates/service.yaml": """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: service1
+  namespace: {{ .Release.Namespace }}
+  labels:
+    app: web-demo
+spec:
+  selector:
+    app: web-demo
+  ports:
+  - name: http
+    port: 80
+    protocol: TCP
+    targetPort: 8080
+""",
+}
+
+_GIT_ENV = {"GIT_AUTHOR_NAME": "drconsole lab", "GIT_AUTHOR_EMAIL": "lab@drconsole.invalid",
+            "GIT_COMMITTER_NAME": "drconsole lab", "GIT_COMMITTER_EMAIL": "lab@drconsole.invalid",
+            "GIT_CONFIG_NOSYSTEM": "1", "HOME": "/nonexistent"}
+
+
+class RepoError(RuntimeError):
+    """The repository, revision or path an Application names cannot be read."""
+
+
+def ensure_demo_repo(path: Path) -> Path:
+    """Create (once) the git repository with the demo chart committed on branch main."""
+    if (path / ".git").exists():
+        return path
+    path.mkdir(parents=True, exist_ok=True)
+    for name, text in _FILES.items():
+        target = path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    _git(path, "init", "-q", "-b", "main")
+    _git(path, "add", ".")
+    _git(path, "commit", "-q", "-m", "web-demo chart")
+    return path
+
+
+def repo_url(path: Path) -> str:
+    return path.resolve().as_uri()
+
+
+def resolve_revision(url: str, revision: str) -> str:
+    """The commit SHA `revision` (branch, tag, SHA or HEAD) names in the file:// repository `url`."""
+    return _git(_local_path(url), "rev-parse", "--verify", "-q", f"{revision or 'HEAD'}^{{commit}}").strip()
+
+
+def render_chart(url: str, sha: str, chart: str, namespace: str, release: str,
+                 parameters: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The manifests of `chart` at commit `sha`, rendered with values.yaml and the parameters."""
+    import yaml
+
+    repo = _local_path(url)
+    chart = chart.strip("/")
+    values = yaml.safe_load(_git(repo, "show", f"{sha}:{chart}/values.yaml")) or {}
+    for param in parameters:
+        _set_value(values, str(param.get("name", "")), param.get("value", ""))
+    context = {"Values": values, "Release": {"Namespace": namespace, "Name": release}}
+    listing = _git(repo, "ls-tree", "-r", "--name-only", sha, f"{chart}/templates/").split()
+    manifests: list[dict[str, Any]] = []
+    for name in sorted(n for n in listing if n.endswith((".yaml", ".yml"))):
+        text = render_string(_git(repo, "show", f"{sha}:{name}"), context)
+        manifests += [doc for doc in yaml.safe_load_all(text) if isinstance(doc, dict)]
+    return manifests
+
+
+def _set_value(values: dict[str, Any], dotted: str, value: Any) -> None:
+    keys = [k for k in dotted.split(".") if k]
+    if not keys:
+        return
+    node = values
+    for key in keys[:-1]:
+        node = node.setdefault(key, {})
+    node[keys[-1]] = value
+
+
+def _local_path(url: str) -> Path:
+    if not url.startswith("file://"):
+        raise RepoError(f"the lab syncs only local file:// repositories, not {url!r}")
+    from urllib.parse import unquote, urlparse
+
+    return Path(unquote(urlparse(url).path))
+
+
+def _git(repo: Path, *args: str) -> str:
+    try:
+        done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, timeout=10,
+                              env={**os.environ, **_GIT_ENV})
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise RepoError(f"git {args[0]} in {repo}: {exc}") from None
+    if done.returncode != 0:
+        raise RepoError(f"git {args[0]} in {repo}: {done.stderr.strip() or 'failed'}")
+    return done.stdout
