@@ -11,7 +11,8 @@ from drconsole.lab.env import Component, Fault, LabEnv, Part
 
 # Start order: the network first (the region reads BGP from it), then the control planes,
 # then the region (it reads both). A part whose module is absent is not part of this build.
-PART_MODULES: Sequence[str] = ("drconsole.lab.net", "drconsole.lab.kube", "drconsole.lab.region")
+PART_MODULES: Sequence[str] = ("drconsole.lab.net", "drconsole.lab.kube", "drconsole.lab.region",
+                               "drconsole.lab.controllers")
 
 
 def load_parts() -> list[Part]:
