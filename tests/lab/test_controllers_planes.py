@@ -1,0 +1,139 @@
+"""The lab controllers on the real planes of the built lab: MseIngressConfig phases, Argo CD
+sync to both member planes, and the Fleet Ingress rendered into the real gateway, including the
+active-standby fallback when zone A's backend is broken."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import pytest
+
+from drconsole.lab.controllers import manifests
+from drconsole.lab.controllers.kubeapi import Kube, api_path
+from drconsole.lab.env import LabEnv
+
+pytestmark = [pytest.mark.lab, pytest.mark.kube]
+T = TypeVar("T")
+
+
+def wait_for(predicate: Callable[[], T], timeout: float, what: str) -> T:
+    deadline = time.monotonic() + timeout
+    value = predicate()
+    while not value:
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: not seen within {timeout} s (last value {value!r})")
+        time.sleep(0.1)
+        value = predicate()
+    return value
+
+
+@pytest.fixture(scope="module")
+def planes(lab: dict[str, Any]) -> Iterator[dict[str, Kube]]:
+    kubes = {p: Kube.from_kubeconfig(lab["kube"]["kubeconfig"], p) for p in ("fleet", "ack", "idc")}
+    yield kubes
+    for kube in kubes.values():
+        kube.close()
+
+
+def ids(lab: dict[str, Any]) -> tuple[str, str]:
+    region_ids = lab["region"]["ids"]
+    return region_ids["ack_cluster_id"], region_ids["registered_cluster_id"]
+
+
+def served(lab: dict[str, Any]) -> dict[str, Any] | None:
+    from drconsole.lab.net.probe import http_request
+
+    gateway = lab["net"]["gateway"]
+    try:
+        reply = http_request(lab["net"]["vantage_netns"], gateway["address"], gateway["http_port"], "/",
+                             host=gateway["host"], timeout=3.0)
+    except (OSError, TimeoutError):
+        return None
+    return json.loads(reply.body) if reply.status == 200 else None
+
+
+def test_applicationset_syncs_the_app_to_both_member_planes(lab: dict[str, Any], planes: dict[str, Kube]) -> None:
+    ack, registered = ids(lab)
+    apps = wait_for(lambda: [a for a in planes["fleet"].list(api_path("argoproj.io/v1alpha1", "applications", "argocd"))
+                             if (a.get("status") or {}).get("sync", {}).get("status") == "Synced"
+                             and a["status"].get("health", {}).get("status") == "Healthy"], 30,
+                    "Synced/Healthy Applications")
+    assert {a["metadata"]["name"] for a in apps} >= {f"{ack}-web-demo", f"{registered}-web-demo"}
+    for plane, cluster in (("ack", ack), ("idc", registered)):
+        pods = planes[plane].list(api_path("v1", "pods", "demo"))
+        assert pods, f"no pods on {plane}"
+        assert {p["metadata"]["labels"]["topology.istio.io/cluster"] for p in pods} == {cluster}
+        assert all(c["status"] == "True" for p in pods for c in p["status"]["conditions"] if c["type"] == "Ready")
+
+
+def test_mse_ingress_config_goes_pending_running_listening(lab: dict[str, Any], planes: dict[str, Kube]) -> None:
+    fleet = planes["fleet"]
+    config = manifests.mse_ingress_config(list(ids(lab)))
+    config["metadata"]["name"] = "phases-test"
+    config["spec"]["ingress"]["local"]["ingressClass"] = "phases-test"
+    path = api_path("mse.alibabacloud.com/v1alpha1", "mseingressconfigs", name="phases-test")
+    seen: list[str] = []
+    fleet.apply(config, "mseingressconfigs", "test")
+    try:
+        def phase() -> bool:
+            status = ((fleet.get(path) or {}).get("status") or {}).get("status")
+            if status and (not seen or seen[-1] != status):
+                seen.append(status)
+            return status == "Listening"
+        wait_for(phase, 15, "Listening")
+        assert seen[-2:] == ["Running", "Listening"] and seen[0] in ("Pending", "Running")
+    finally:
+        fleet.delete(path)
+
+
+def test_mse_ingress_config_fails_for_a_cluster_not_in_the_fleet(planes: dict[str, Kube], lab: dict[str, Any]) -> None:
+    fleet = planes["fleet"]
+    config = manifests.mse_ingress_config(["c0000000000000000000000000000dead"])
+    config["metadata"]["name"] = "unattached-test"
+    path = api_path("mse.alibabacloud.com/v1alpha1", "mseingressconfigs", name="unattached-test")
+    fleet.apply(config, "mseingressconfigs", "test")
+    try:
+        def failed() -> dict[str, Any] | None:
+            status = (fleet.get(path) or {}).get("status") or {}
+            return status if status.get("status") == "Failed" else None
+        status = wait_for(failed, 10, "Failed")
+        assert "c0000000000000000000000000000dead" in status["message"]
+    finally:
+        fleet.delete(path)
+
+
+def test_pinned_ingress_serves_zone_a_then_falls_back_and_returns(lab: dict[str, Any], lab_env: LabEnv) -> None:
+    from drconsole.lab.lab import Lab
+
+    zone_a, zone_b = lab["net"]["zones"]["a"]["zone_id"], lab["net"]["zones"]["b"]["zone_id"]
+    wait_for(lambda: (served(lab) or {}).get("zone") == zone_a, 20, "served from zone A")
+    Lab(lab_env).break_("zone-a")
+    try:
+        wait_for(lambda: (served(lab) or {}).get("zone") == zone_b, 20, "fallback to zone B")
+    finally:
+        Lab(lab_env).heal("zone-a")
+    wait_for(lambda: (served(lab) or {}).get("zone") == zone_a, 20, "back to zone A")
+
+
+def test_plain_ingress_spreads_across_both_zones(lab: dict[str, Any], planes: dict[str, Kube],
+                                                 lab_env: LabEnv) -> None:
+    from drconsole.lab.net.gateway import current_routing
+
+    fleet = planes["fleet"]
+    path = api_path("networking.k8s.io/v1", "ingresses", "demo", manifests.INGRESS)
+    pinned = fleet.get(path)
+    assert pinned is not None
+    fleet.merge(path, {"metadata": {"annotations": {"mse.ingress.kubernetes.io/service-subset": None,
+                                                    "mse.ingress.kubernetes.io/subset-labels": None}}})
+    try:
+        wait_for(lambda: current_routing(lab_env).weights == {"a": 1, "b": 1}, 10, "weights spread a:b = 1:1")
+        zones = {(served(lab) or {}).get("zone") for _ in range(8)}
+        assert zones == {lab["net"]["zones"]["a"]["zone_id"], lab["net"]["zones"]["b"]["zone_id"]}
+    finally:
+        annotations = pinned["metadata"]["annotations"]
+        fleet.merge(path, {"metadata": {"annotations": {
+            k: annotations[k] for k in ("mse.ingress.kubernetes.io/service-subset",
+                                        "mse.ingress.kubernetes.io/subset-labels")}}})
