@@ -100,6 +100,7 @@ def test_mse_ingress_config_fails_for_a_cluster_not_in_the_fleet(planes: dict[st
             status = (fleet.get(path) or {}).get("status") or {}
             return status if status.get("status") == "Failed" else None
         status = wait_for(failed, 10, "Failed")
+        assert status is not None
         assert "c0000000000000000000000000000dead" in status["message"]
     finally:
         fleet.delete(path)
