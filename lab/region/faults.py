@@ -1,0 +1,104 @@
+"""The region's faults. The API faults and `fleet-detach` are flags the region process reads on
+every request; `agent` removes the registered cluster's agent from the external plane itself."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from drconsole.errors import LabError
+from drconsole.lab.env import LabEnv
+from drconsole.lab.region.config import REGION, set_flag
+
+if TYPE_CHECKING:
+    from drconsole.lab.region.kube import Plane
+
+
+@dataclass(frozen=True)
+class RegionFault:
+    name: str
+    description: str
+    _inject: Callable[[LabEnv], None]
+    _heal: Callable[[LabEnv], None]
+
+    def inject(self, env: LabEnv) -> None:
+        self._inject(env)
+
+    def heal(self, env: LabEnv) -> None:
+        self._heal(env)
+
+
+def _flag(name: str, on: bool) -> Callable[[LabEnv], None]:
+    def change(env: LabEnv) -> None:
+        from drconsole.lab.region.part import region_dir
+
+        set_flag(region_dir(env), name, on)
+    return change
+
+
+def _registered_cluster(env: LabEnv) -> str | None:
+    from drconsole.lab.region.part import read_state
+
+    return next((cid for cid, c in read_state(env).get("clusters", {}).items()
+                 if c["cluster_type"] == "ExternalKubernetes" and c.get("seen_running")), None)
+
+
+def _idc_plane(env: LabEnv) -> Plane:
+    from drconsole.lab.region.kube import Plane, PlaneUnavailable
+
+    try:
+        return Plane(env, "idc")
+    except PlaneUnavailable as exc:
+        raise LabError(f"the external (idc) control plane is not available: {exc}",
+                       fix="run `drconsole lab up` first") from None
+
+
+def _remove_agent(env: LabEnv) -> None:
+    from drconsole.lab.region import agent
+
+    plane = _idc_plane(env)
+    try:
+        agent.remove(plane)
+    finally:
+        plane.close()
+
+
+def _apply_agent(env: LabEnv) -> None:
+    from drconsole.lab.region import agent
+
+    cluster_id = _registered_cluster(env)
+    if cluster_id is None:
+        raise LabError("no registered cluster has connected yet, so there is no agent to restore",
+                       fix="register the cluster and apply its agent (or start the lab with --state built)")
+    plane = _idc_plane(env)
+    try:
+        agent.apply(plane, cluster_id, REGION, internal=True)
+    finally:
+        plane.close()
+
+
+def ensure_agent(env: LabEnv) -> None:
+    """At `lab up`: put back the agent of a registered cluster that was connected (the planes may
+    have been rebuilt empty), unless the `agent` fault is in force or there is no kube part."""
+    from drconsole.lab.region.kube import kubeconfig_path
+
+    if "agent" in env.broken() or kubeconfig_path(env) is None or _registered_cluster(env) is None:
+        return
+    _apply_agent(env)
+
+
+def all_faults() -> dict[str, RegionFault]:
+    faults = [
+        RegionFault("region-throttle", "every region API call is refused with the cloud's throttling error",
+                    _flag("region-throttle", True), _flag("region-throttle", False)),
+        RegionFault("region-5xx", "every region API call fails with 503 ServiceUnavailable",
+                    _flag("region-5xx", True), _flag("region-5xx", False)),
+        RegionFault("region-slow", "every region API call answers only after about 5 seconds",
+                    _flag("region-slow", True), _flag("region-slow", False)),
+        RegionFault("agent", "the registered cluster's ack-cluster-agent Deployment is deleted from the "
+                    "external cluster", _remove_agent, _apply_agent),
+        RegionFault("fleet-detach", "the registered cluster is detached from the Fleet (and leaves Argo CD)",
+                    _flag("fleet-detach", True), _flag("fleet-detach", False)),
+    ]
+    return {fault.name: fault for fault in faults}

@@ -1,0 +1,188 @@
+"""The region's HTTP front: signature check, faults in force, dispatch, answers and the request log."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from drconsole.lab.region import ids, signature
+from drconsole.lab.region.ops import ROA_ROUTES, RPC_HANDLERS, Operation
+from drconsole.lab.region.ops.adcp import sync_fleet_detach_fault
+from drconsole.lab.region.ops.registry import VERSIONS
+from drconsole.lab.region.region import Region
+from drconsole.lab.region.wire import ApiError, Params
+
+HEALTH_PATH = "/-/lab/health"
+SLOW_SECONDS = 5.0
+THROTTLE_RETRY_AFTER_MS = 1000
+SECRET_PARAMS = ("AuthKey", "access_key_secret", "AccessKeySecret", "Password", "password")
+FAULT_ERRORS = {
+    "region-throttle": ApiError(400, "Throttling.User", "Request was denied due to user flow control.",
+                                {"x-acs-retry-after": str(THROTTLE_RETRY_AFTER_MS)}),
+    "region-5xx": ApiError(503, "ServiceUnavailable", "The request has failed due to a temporary failure of the "
+                           "server."),
+}
+
+
+def parse_query(raw: str) -> dict[str, str]:
+    """Query or form pairs, decoded as the SDK encodes them (percent-encoding, no `+` for space)."""
+    pairs = {}
+    for item in raw.split("&"):
+        if item:
+            key, _, value = item.partition("=")
+            pairs[unquote(key)] = unquote(value)
+    return pairs
+
+
+class RequestLog:
+    """`requests.jsonl`: one line per request; secret parameters masked, no signature."""
+
+    def __init__(self, region: Region) -> None:
+        self.path = region.dir / "requests.jsonl"
+        self._lock = threading.Lock()
+
+    def write(self, record: dict[str, Any]) -> None:
+        line = json.dumps(record, sort_keys=True)
+        with self._lock, open(self.path, "a") as log:
+            log.write(line + "\n")
+
+
+def masked(params: Params, secret: str) -> dict[str, Any]:
+    shown: dict[str, Any] = {**params.body, **params.values}
+    for key in list(shown):
+        if key in SECRET_PARAMS or (secret and secret in str(shown[key])):
+            shown[key] = "********"
+    return shown
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: RegionServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # the JSONL log says it all
+        pass
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def do_PUT(self) -> None:
+        self._handle()
+
+    def do_DELETE(self) -> None:
+        self._handle()
+
+    def _handle(self) -> None:
+        region = self.server.region
+        request_id = ids.request_id()
+        started = time.time()
+        length = int(self.headers.get("content-length") or 0)
+        body = self.rfile.read(length) if length else b""
+        split = urlsplit(self.path)
+        if split.path == HEALTH_PATH:
+            self._send(200, {"status": "ok"}, request_id)
+            return
+        query = parse_query(split.query)
+        headers = {key.lower(): value for key, value in self.headers.items()}
+        action, version = headers.get("x-acs-action", ""), headers.get("x-acs-version", "")
+        product = VERSIONS.get(version, "")
+        operation: Operation | None = None
+        params = Params(dict(query))
+        status = 200
+        try:
+            self._authenticate(region, split.path, query, headers, body)
+            operation, params = self._route(product, action, self.command, split.path, query, headers, body)
+            sync_fleet_detach_fault(region)
+            flags = region.flags()
+            if "region-slow" in flags:
+                time.sleep(SLOW_SECONDS)
+            for fault, error in FAULT_ERRORS.items():
+                if fault in flags:
+                    raise error
+            answer = operation.handler(region, params)
+            self._send(200, self._with_request_id(product, answer, request_id), request_id)
+        except ApiError as error:
+            status = error.status
+            self._send_error(product, error, request_id)
+        except Exception as exc:  # a bug of ours answers like the cloud's internal error
+            status = 500
+            print(f"{request_id}: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+            self._send_error(product, ApiError(500, "InternalError", "The request processing has failed due to "
+                                               "some unknown error, exception or failure."), request_id)
+        self.server.log.write({
+            "time": ids.iso(started), "epoch": round(started, 3), "product": product, "action": action,
+            "version": version, "method": self.command, "path": split.path,
+            "mutating": bool(operation and operation.mutating), "params": masked(params, region.secret),
+            "status": status, "request_id": request_id, "ms": round((time.time() - started) * 1000, 1),
+        })
+
+    def _authenticate(self, region: Region, path: str, query: dict[str, str], headers: dict[str, str],
+                      body: bytes) -> None:
+        auth = signature.parse_authorization(headers.get("authorization", ""))
+        if auth is None:
+            raise ApiError(400, "IncompleteSignature", "The request signature does not conform to Aliyun standards.")
+        if auth.access_key_id != region.config.access_key_id:
+            raise ApiError(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
+        if not signature.signature_matches(region.secret, auth, self.command, path, query, headers, body):
+            raise ApiError(400, "SignatureDoesNotMatch",
+                           "Specified signature is not matched with our calculation.")
+
+    @staticmethod
+    def _route(product: str, action: str, method: str, path: str, query: dict[str, str],
+               headers: dict[str, str], body: bytes) -> tuple[Operation, Params]:
+        content_type = headers.get("content-type", "")
+        if product == "cs":
+            json_body = json.loads(body) if body and content_type.startswith("application/json") else {}
+            for route_method, pattern, operation in ROA_ROUTES:
+                match = pattern.match(path)
+                if match and route_method == method and operation.action == action:
+                    return operation, Params({**query, **match.groupdict()}, json_body)
+            raise ApiError(404, "InvalidAction.NotFound", f"Specified api {action} is not found.")
+        operation = RPC_HANDLERS.get((product, action))
+        if operation is None:
+            raise ApiError(404, "InvalidAction.NotFound",
+                           "Specified api is not found, please check your url and method.")
+        form = parse_query(body.decode()) if content_type.startswith("application/x-www-form-urlencoded") else {}
+        return operation, Params({**query, **form})
+
+    @staticmethod
+    def _with_request_id(product: str, answer: dict[str, Any], request_id: str) -> dict[str, Any]:
+        if product == "cs":  # ROA answers carry `request_id` only where the model has it
+            return {**answer, "request_id": request_id} if "request_id" in answer else answer
+        return {**answer, "RequestId": request_id}
+
+    def _send_error(self, product: str, error: ApiError, request_id: str) -> None:
+        roa = product == "cs" and error.code not in ("SignatureDoesNotMatch", "InvalidAccessKeyId.NotFound",
+                                                     "IncompleteSignature")
+        body = ({"code": error.code, "message": error.message, "requestId": request_id, "status": error.status}
+                if roa else {"Code": error.code, "Message": error.message, "RequestId": request_id,
+                             "HostId": self.headers.get("host", "")})
+        self._send(error.status, body, request_id, error.headers)
+
+    def _send(self, status: int, payload: dict[str, Any], request_id: str,
+              extra: dict[str, str] | None = None) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json;charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("x-acs-request-id", request_id)
+        for key, value in (extra or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class RegionServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, region: Region) -> None:
+        super().__init__(("127.0.0.1", region.config.port), Handler)
+        self.region = region
+        self.log = RequestLog(region)
