@@ -37,10 +37,12 @@ def invocations(runbook: Runbook, *, steps: Iterable[str] = (), only: Iterable[s
     return found
 
 
-async def journaled_sweep(ctx: Context, journal: Journal, runbook: Runbook,
-                          chosen: list[Invocation]) -> AsyncIterator[CheckResult]:
+async def journaled_sweep(ctx: Context, journal: Journal, runbook: Runbook, chosen: list[Invocation],
+                          run_id: int | None = None) -> AsyncIterator[CheckResult]:
     """Run `chosen`, record the run and each result in the journal, and yield results as they come."""
-    run_id = journal.start_run(kind="sweep", profile=ctx.profile.name, operator=ctx.operator, runbook=runbook.id)
+    if run_id is None:
+        run_id = journal.start_run(kind="sweep", profile=ctx.profile.name, operator=ctx.operator,
+                                   runbook=runbook.id)
     worst = "pass"
     try:
         async for result in sweep(ctx, chosen):
@@ -56,3 +58,18 @@ ORDER = ["pass", "skipped", "warn", "error", "fail"]
 
 def _worse(a: str, b: str) -> str:
     return a if ORDER.index(a) >= ORDER.index(b) else b
+
+
+def last_passing_run(journal: Journal, runbook: str, before: int) -> int | None:
+    """The newest sweep of `runbook` before run `before` in which every check passed."""
+    for run in journal.runs(limit=500):
+        if run["id"] < before and run["kind"] == "sweep" and run["runbook"] == runbook and run["outcome"] == "pass":
+            return int(run["id"])
+    return None
+
+
+def changes_since(journal: Journal, baseline: int, results: list[CheckResult]) -> list[tuple[str, str, str]]:
+    """(key, then, now) for every check whose status differs from the baseline run (or is new)."""
+    then = {r.key: r.status.value for r in journal.results(baseline)}
+    return [(r.key, then.get(r.key, "absent"), r.status.value) for r in results
+            if then.get(r.key) != r.status.value]

@@ -6,6 +6,7 @@ import asyncio
 import os
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -13,24 +14,32 @@ import click
 from drconsole.cli.common import Options, pass_options, selected_profile
 
 if TYPE_CHECKING:
+    from drconsole.journal import Journal
     from drconsole.results import CheckResult
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_UNEVALUATED = 0, 1, 2, 3
+COLOURS = {"pass": "green", "fail": "red", "warn": "yellow", "error": "magenta", "skipped": "bright_black"}
 
 
 @click.command()
 @click.option("--runbook", "-r", "runbook_name", default="zone-dr-hybrid", show_default=True)
 @click.option("--step", "-s", "steps", multiple=True, help="Only this step's checks (repeatable).")
 @click.option("--only", "only", multiple=True, help="Only these checks: key, id or name (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "md"]), default="text",
+              show_default=True, help="json follows the schema drconsole.run/1; junit suits CI test reports.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
 @click.option("--fail-on", type=click.Choice(["warn", "fail"]), default="fail", show_default=True,
               help="Lowest status that makes the exit code non-zero.")
+@click.option("--bundle", type=click.Path(file_okay=False), help="Write the raw evidence of every non-pass check "
+              "into a timestamped folder under this directory.")
+@click.option("--since-last-pass", is_flag=True, help="Mark what changed since the last run where all passed.")
 @pass_options
 def check(options: Options, runbook_name: str, steps: tuple[str, ...], only: tuple[str, ...], fmt: str,
-          output: str | None, fail_on: str) -> None:
+          output: str | None, fail_on: str, bundle: str | None, since_last_pass: bool) -> None:
     """Run checks headless. Exit 0 all pass, 1 any fail, 2 usage/profile error, 3 could not evaluate."""
     from drconsole.context import Context
+    from drconsole.exporters import renderer
+    from drconsole.exporters.record import build_record
     from drconsole.journal import Journal
     from drconsole.runbooks.loader import load_runbook
     from drconsole.sweeps import invocations, journaled_sweep
@@ -40,29 +49,38 @@ def check(options: Options, runbook_name: str, steps: tuple[str, ...], only: tup
     chosen = invocations(book, steps=steps, only=only)
     ctx = Context(profile, read_only=options.read_only or None)
     journal = Journal.for_profile(profile.name)
-    colour = fmt == "text" and output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    streaming = fmt == "text" and output is None
+    colour = streaming and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     started = time.monotonic()
+    run_id = journal.start_run(kind="sweep", profile=profile.name, operator=ctx.operator, runbook=book.id)
 
     async def run() -> list[CheckResult]:
         collected: list[CheckResult] = []
-        async for result in journaled_sweep(ctx, journal, book, chosen):
+        async for result in journaled_sweep(ctx, journal, book, chosen, run_id=run_id):
             collected.append(result)
-            if fmt == "text" and output is None:
+            if streaming:
                 click.echo(_line(result, colour))
         return collected
 
     try:
         results = asyncio.run(run())
+        secret = _secret(ctx)
+        if fmt == "text":
+            report = ("" if streaming else "\n".join(_line(r, False) for r in results) + "\n")
+            report += _closing(results, time.monotonic() - started)
+            if since_last_pass:
+                report += _changes(journal, book.id, run_id, results)
+        else:
+            report = renderer(fmt)(build_record(journal, run_id, book, profile))
+        if bundle:
+            folder = write_bundle(Path(bundle), results, secret)
+            report += f"evidence bundle: {folder}\n" if fmt == "text" else ""
+            click.echo(f"evidence bundle: {folder}", err=fmt != "text")
     finally:
         ctx.close()
         journal.close()
-    elapsed = time.monotonic() - started
-    report = _json(results) if fmt == "json" else _closing(results, elapsed)
     if output:
-        with open(output, "w", encoding="utf-8") as handle:
-            if fmt == "text":
-                handle.write("\n".join(_line(r, False) for r in results) + "\n")
-            handle.write(report)
+        Path(output).write_text(report, encoding="utf-8")
     else:
         click.echo(report, nl=False)
     sys.exit(exit_code(results, fail_on))
@@ -77,11 +95,17 @@ def exit_code(results: list[CheckResult], fail_on: str = "fail") -> int:
     return EXIT_PASS
 
 
+def _secret(ctx: object) -> str | None:
+    try:
+        return ctx.credentials().access_key_secret  # type: ignore[attr-defined]
+    except Exception:
+        return None
+
+
 def _line(result: CheckResult, colour: bool) -> str:
     symbol = result.status.symbol
     if colour:
-        symbol = click.style(symbol, fg={"pass": "green", "fail": "red", "warn": "yellow", "error": "magenta",
-                                         "skipped": "bright_black"}[result.status.value])
+        symbol = click.style(symbol, fg=COLOURS[result.status.value])
     zone = f" [zone {result.zone}]" if result.zone else ""
     return f"{symbol} {result.key}{zone}: {result.summary} ({result.duration_ms:.0f} ms)"
 
@@ -101,7 +125,34 @@ def _closing(results: list[CheckResult], elapsed: float) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _json(results: list[CheckResult]) -> str:
+def _changes(journal: Journal, runbook: str, run_id: int, results: list[CheckResult]) -> str:
+    from drconsole.sweeps import changes_since, last_passing_run
+
+    baseline = last_passing_run(journal, runbook, run_id)
+    if baseline is None:
+        return "no earlier run where every check passed; nothing to compare with\n"
+    changed = changes_since(journal, baseline, results)
+    lines = [f"changed since the last all-pass run #{baseline}: {len(changed)}"]
+    lines += [f"  {key}: {then} -> {now}" for key, then, now in changed]
+    return "\n".join(lines) + "\n"
+
+
+def write_bundle(root: Path, results: list[CheckResult], secret: str | None) -> Path:
+    """A timestamped folder with the raw evidence of every non-pass check, secrets masked."""
+    import datetime as dt
     import json
 
-    return json.dumps([r.model_dump(mode="json") for r in results], indent=2) + "\n"
+    from drconsole.secrets import mask
+
+    folder = root / dt.datetime.now(tz=dt.UTC).strftime("drconsole-evidence-%Y%m%dT%H%M%SZ")
+    folder.mkdir(parents=True, exist_ok=True)
+    index = []
+    for result in results:
+        if result.status.value == "pass":
+            continue
+        name = result.key.replace("/", "__") + ".json"
+        body = json.dumps(result.model_dump(mode="json"), indent=2, sort_keys=True, default=str)
+        (folder / name).write_text(mask(body, secret), encoding="utf-8")
+        index.append(f"{result.status.value}\t{result.key}\t{mask(result.summary, secret)}\t{name}")
+    (folder / "index.tsv").write_text("status\tcheck\tsummary\tfile\n" + "\n".join(index) + "\n", encoding="utf-8")
+    return folder

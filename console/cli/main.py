@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from drconsole import __version__
-from drconsole.cli import check_cmd, journal_cmd, lab_cmd, profile_cmd, runbook_cmd
+from drconsole.cli import check_cmd, export_cmd, journal_cmd, lab_cmd, profile_cmd, runbook_cmd
 from drconsole.cli.common import Options, fail
 
 
@@ -46,7 +46,8 @@ def cli(ctx: click.Context, profile: str | None, lab: bool, read_only: bool) -> 
         open_console(ctx.obj)
 
 
-for command in (profile_cmd.profile, runbook_cmd.runbook, journal_cmd.journal, lab_cmd.lab, check_cmd.check):
+for command in (profile_cmd.profile, runbook_cmd.runbook, journal_cmd.journal, lab_cmd.lab, check_cmd.check,
+                export_cmd.export):
     cli.add_command(command)
 
 

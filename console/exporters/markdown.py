@@ -1,0 +1,48 @@
+"""A GitHub-flavoured Markdown checklist, ready to paste into a change ticket."""
+
+from __future__ import annotations
+
+from drconsole.exporters.record import RunRecord
+from drconsole.exporters.text import when
+
+MARK = {"done": "x", "failing": " ", "in progress": " ", "not started": " "}
+
+
+def render(record: RunRecord) -> str:
+    run = record.run
+    lines = [f"# {record.runbook_title}", ""]
+    if record.production:
+        lines += ["> **PRODUCTION** profile", ""]
+    if run.rehearsal:
+        lines += ["> Rehearsal (game day)", ""]
+    lines += [
+        f"- Run #{run.id} ({run.kind}) on profile `{run.profile}` by {run.operator}",
+        f"- Started {when(run.started)}, finished {when(run.finished)}, outcome **{run.outcome or 'unfinished'}**",
+        f"- Checks: {record.totals.checks} ("
+        + ", ".join(f"{n} {s}" for s, n in record.totals.by_status.items() if n) + ")",
+        f"- drconsole {record.tool_version}",
+    ]
+    if record.recovery_seconds is not None:
+        lines.append(f"- Measured recovery time: **{record.recovery_seconds:.1f} s**")
+    section = None
+    for step in record.steps:
+        if step.section != section:
+            section = step.section
+            lines += ["", f"## {section or 'Steps'}", ""]
+        optional = " _(optional)_" if step.optional else ""
+        lines.append(f"- [{MARK[step.state]}] **{step.title}** (`{step.id}`) — {step.state}{optional}")
+        for c in step.confirmations:
+            who = f" — {c.operator}, {when(c.at)}" + (f": {c.note}" if c.note else "") if c.confirmed else ""
+            lines.append(f"  - [{'x' if c.confirmed else ' '}] {c.text}{who}")
+        for r in step.checks:
+            lines.append(f"  - [{'x' if r.status.value == 'pass' else ' '}] {r.status.symbol} `{r.check}`"
+                         f"{f' (zone {r.zone})' if r.zone else ''}: {r.summary} ({r.duration_ms:.0f} ms)")
+            if r.status.value != "pass" and r.remedy:
+                lines.append(f"    - fix: {r.remedy}")
+        for a in step.actions:
+            ids = f" — request IDs {', '.join(a.request_ids)}" if a.request_ids else ""
+            lines.append(f"  - [{'x' if a.state in ('succeeded', 'already-done') else ' '}] action `{a.action}`: "
+                         f"{a.state}{ids}")
+            if a.override:
+                lines.append(f"    - **OVERRIDE** of rule `{a.override.get('rule')}`: {a.override.get('reason')}")
+    return "\n".join(lines) + "\n"
