@@ -17,13 +17,13 @@ WORST_FIRST = ["fail", "error", "warn", "pass"]
 # node: (label, x, y, the check families that decide its colour, zone or None)
 NODES: dict[str, tuple[str, int, int, tuple[str, ...], str | None]] = {
     "idc": ("Data center", 10, 60, ("dns", "routes"), None),
-    "ec": ("Express Connect", 140, 60, ("bgp",), None),
-    "vbr": ("VBR", 270, 60, ("bgp", "routes"), None),
-    "cen": ("CEN", 370, 60, ("routes",), None),
-    "vpc": ("VPC", 470, 60, ("topology", "endpoints", "fleet"), None),
-    "zone-a": ("Zone A · ACK", 600, 10, ("kube", "gitops", "gateway"), "a"),
-    "zone-b": ("Zone B · registered", 600, 110, ("kube", "gitops", "registered", "gateway"), "b"),
-    "gateway": ("MSE gateway", 760, 60, ("gateway",), None),
+    "ec": ("Express Connect", 150, 60, ("bgp",), None),
+    "vbr": ("VBR", 290, 60, ("bgp", "routes"), None),
+    "cen": ("CEN", 430, 60, ("routes",), None),
+    "vpc": ("VPC", 570, 60, ("topology", "endpoints", "fleet"), None),
+    "zone-a": ("Zone A · ACK", 710, 10, ("kube", "gitops", "gateway"), "a"),
+    "zone-b": ("Zone B · registered", 710, 110, ("kube", "gitops", "registered", "gateway"), "b"),
+    "gateway": ("MSE gateway", 850, 60, ("gateway",), None),
 }
 EDGES = [("idc", "ec"), ("ec", "vbr"), ("vbr", "cen"), ("cen", "vpc"), ("vpc", "zone-a"), ("vpc", "zone-b"),
          ("zone-a", "gateway"), ("zone-b", "gateway")]
@@ -43,7 +43,7 @@ def health(results: Iterable[CheckResult]) -> dict[str, str]:
 
 def topology_svg(results: Iterable[CheckResult]) -> str:
     colour_of = health(results)
-    parts = ['<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 890 160" role="img" '
+    parts = ['<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 980 160" role="img" '
              'aria-label="Hybrid topology coloured by health" font-family="sans-serif" font-size="12">']
     for a, b in EDGES:
         ax, ay = NODES[a][1] + BOX_W, NODES[a][2] + BOX_H // 2
