@@ -1,0 +1,167 @@
+"""The procedure's cloud side on a fresh region, through the real SDKs: every creating operation
+parses into its SDK model, the asynchronous states move as documented, and the request log
+records each mutation. This region has no kube planes or network of its own."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import yaml
+
+from tests.fixtures.region import RegionLab, wait_for
+from tests.lab.region_support import TASK_STATES, RawBodies, assert_faithful
+
+pytestmark = pytest.mark.lab
+REGION = "cn-hangzhou"
+
+
+def test_fresh_region_has_only_what_exists_before_the_procedure(fresh_region: RegionLab) -> None:
+    from alibabacloud_adcp20220101 import models as adcp
+    from alibabacloud_cbn20170912 import models as cbn
+    from alibabacloud_cs20151215 import models as cs
+    from alibabacloud_vpc20160428 import models as vpc
+
+    ids = fresh_region.facts["ids"]
+    assert ids["fleet_id"] is None and ids["registered_cluster_id"] is None and ids["vbr_id"] is None
+    clusters = fresh_region.client("cs").describe_clusters_v1(cs.DescribeClustersV1Request()).body.clusters
+    assert [(c.cluster_id, c.cluster_type, c.state) for c in clusters] == [
+        (ids["ack_cluster_id"], "ManagedKubernetes", "running")]
+    assert fresh_region.client("adcp").describe_hub_clusters(adcp.DescribeHubClustersRequest()).body.clusters == []
+    vbrs = fresh_region.client("vpc").describe_virtual_border_routers(
+        vpc.DescribeVirtualBorderRoutersRequest(region_id=REGION)).body
+    assert vbrs.virtual_border_router_set.virtual_border_router_type == [] and vbrs.total_count == 0
+    assert fresh_region.client("cbn").describe_cens(cbn.DescribeCensRequest()).body.cens.cen == []
+
+
+def test_register_a_cluster(fresh_region: RegionLab) -> None:
+    from alibabacloud_cs20151215 import models as cs
+
+    ids = fresh_region.facts["ids"]
+    client = fresh_region.client("cs")
+    raw = RawBodies(client)
+    created = client.create_cluster(cs.CreateClusterRequest(
+        name="idc-registered", region_id=REGION, cluster_type="ExternalKubernetes", vpcid=ids["vpc_id"],
+        vswitch_ids=[ids["vswitches"]["cn-hangzhou-i"]])).body
+    assert_faithful(raw.last, created)
+    assert created.cluster_id.startswith("c") and len(created.cluster_id) == 33 and created.request_id
+    task = client.describe_task_info(created.task_id).body
+    assert_faithful(raw.last, task)
+    assert task.state in TASK_STATES and task.cluster_id == created.cluster_id
+    wait_for(lambda: client.describe_task_info(created.task_id).body.state == "success", 5, "task success")
+    detail = client.describe_cluster_detail(created.cluster_id).body
+    assert (detail.state, detail.zone_id) == ("waiting", "cn-hangzhou-i")  # no agent on any plane here
+    agent = client.describe_external_agent(created.cluster_id, cs.DescribeExternalAgentRequest(
+        private_ip_address="true")).body.config
+    deployment = next(o for o in yaml.safe_load_all(agent) if o["kind"] == "Deployment")
+    assert deployment["metadata"]["name"] == "ack-cluster-agent"
+    with pytest.raises(Exception) as caught:  # no kube plane in this region's lab
+        client.describe_cluster_user_kubeconfig(created.cluster_id, cs.DescribeClusterUserKubeconfigRequest())
+    assert getattr(caught.value, "code", "") == "ServiceUnavailable"
+
+
+def test_create_fleet_attach_and_enable_gitops(fresh_region: RegionLab) -> None:
+    from alibabacloud_adcp20220101 import models as adcp
+
+    ids = fresh_region.facts["ids"]
+    client = fresh_region.client("adcp")
+    raw = RawBodies(client)
+    created = client.create_hub_cluster(adcp.CreateHubClusterRequest(
+        region_id=REGION, vpc_id=ids["vpc_id"], v_switches=f'["{ids["vswitches"]["fleet"]}"]', name="fleet",
+        profile="Default", api_server_public_eip=False)).body
+    assert_faithful(raw.last, created)
+    fleet_id = created.cluster_id
+    details = adcp.DescribeHubClusterDetailsRequest(cluster_id=fleet_id)
+    assert client.describe_hub_cluster_details(details).body.cluster.cluster_info.state == "initial"
+    wait_for(lambda: client.describe_hub_cluster_details(details).body.cluster.cluster_info.state == "running",
+             5, "Fleet running")
+
+    attached = client.attach_cluster_to_hub(adcp.AttachClusterToHubRequest(
+        cluster_id=fleet_id, cluster_ids=f'["{ids["ack_cluster_id"]}"]', attach_to_mesh=False)).body
+    assert_faithful(raw.last, attached)
+    assert attached.managed_cluster_ids == [ids["ack_cluster_id"]] and attached.task_id
+
+    def member_states() -> list[str]:
+        body = client.describe_managed_clusters(adcp.DescribeManagedClustersRequest(cluster_id=fleet_id)).body
+        return [c.status.state for c in body.clusters]
+
+    assert member_states() == ["Installing"]
+    wait_for(lambda: member_states() == ["Successed"], 5, "cluster associated")
+
+    client.update_hub_cluster_feature(adcp.UpdateHubClusterFeatureRequest(
+        cluster_id=fleet_id, argo_cdenabled=True, argo_cdhaenabled=True, gateway_enabled=True))
+    git_ops = client.describe_hub_cluster_details(details).body.cluster.cluster_info.meta_data.ackone.git_ops
+    assert (git_ops.enabled, git_ops.haenabled) == (True, True)
+
+    client.detach_cluster_from_hub(adcp.DetachClusterFromHubRequest(
+        cluster_id=fleet_id, cluster_ids=f'["{ids["ack_cluster_id"]}"]'))
+    assert member_states() in (["Deleting"], [])
+    wait_for(lambda: member_states() == [], 5, "cluster detached")
+
+
+def test_network_build_order(fresh_region: RegionLab) -> None:
+    from alibabacloud_cbn20170912 import models as cbn
+    from alibabacloud_vpc20160428 import models as vpc
+
+    ids = fresh_region.facts["ids"]
+    vpc_client, cbn_client = fresh_region.client("vpc"), fresh_region.client("cbn")
+    raw = RawBodies(vpc_client)
+    vbr_id = vpc_client.create_virtual_border_router(vpc.CreateVirtualBorderRouterRequest(
+        region_id=REGION, physical_connection_id=ids["physical_connection_id"], vlan_id=2420,
+        local_gateway_ip="10.0.0.1", peer_gateway_ip="10.0.0.2", peering_subnet_mask="255.255.255.252",
+        name="vbr")).body.vbr_id
+    assert vbr_id.startswith("vbr-")
+    group_id = vpc_client.create_bgp_group(vpc.CreateBgpGroupRequest(
+        region_id=REGION, router_id=vbr_id, peer_asn=65001, name="idc")).body.bgp_group_id
+    assert group_id.startswith("bgpg-")
+    peer = vpc_client.create_bgp_peer(vpc.CreateBgpPeerRequest(
+        region_id=REGION, bgp_group_id=group_id, peer_ip_address="10.0.0.2", enable_bfd=False)).body
+    assert_faithful(raw.last, peer)
+    (described,) = vpc_client.describe_bgp_peers(vpc.DescribeBgpPeersRequest(
+        region_id=REGION, bgp_group_id=group_id)).body.bgp_peers.bgp_peer
+    assert described.bgp_peer_id == peer.bgp_peer_id
+    # this region's lab has no network part: no session, and the answer says why
+    assert described.bgp_status == "Idle" and "network part" in described.description
+
+    cen_id = cbn_client.create_cen(cbn.CreateCenRequest(name="cen", protection_level="REDUCED")).body.cen_id
+    assert cen_id.startswith("cen-")
+    for child, kind in ((vbr_id, "VBR"), (ids["vpc_id"], "VPC")):
+        cbn_client.attach_cen_child_instance(cbn.AttachCenChildInstanceRequest(
+            cen_id=cen_id, child_instance_id=child, child_instance_region_id=REGION, child_instance_type=kind))
+
+    def statuses() -> set[str]:
+        body = cbn_client.describe_cen_attached_child_instances(
+            cbn.DescribeCenAttachedChildInstancesRequest(cen_id=cen_id)).body
+        return {c.status for c in body.child_instances.child_instance}
+
+    assert "Attaching" in statuses()
+    wait_for(lambda: statuses() == {"Attached"}, 5, "CEN attachments")
+    routes = vpc_client.describe_route_entry_list(vpc.DescribeRouteEntryListRequest(
+        region_id=REGION, route_table_id=ids["route_table_id"])).body.route_entrys.route_entry
+    assert not [r for r in routes if r.type == "CEN"]  # no BGP session, so nothing learnt from the IDC
+
+
+def test_bad_input_answers_like_the_cloud(fresh_region: RegionLab) -> None:
+    from alibabacloud_tea_openapi.exceptions import ClientException
+    from alibabacloud_vpc20160428 import models as vpc
+
+    with pytest.raises(ClientException) as caught:
+        fresh_region.client("vpc").create_virtual_border_router(vpc.CreateVirtualBorderRouterRequest(
+            region_id=REGION, physical_connection_id="pc-nope", vlan_id=5))
+    assert caught.value.code == "InvalidPhysicalConnectionId.NotFound"
+    with pytest.raises(ClientException) as caught:
+        fresh_region.client("vpc").create_virtual_border_router(vpc.CreateVirtualBorderRouterRequest(
+            region_id=REGION, physical_connection_id=fresh_region.facts["ids"]["physical_connection_id"],
+            vlan_id=4000))
+    assert caught.value.code == "InvalidVlanId.Malformed"
+
+
+def test_request_log_marks_mutations(fresh_region: RegionLab) -> None:
+    from alibabacloud_cbn20170912 import models as cbn
+
+    before = time.time()
+    fresh_region.client("cbn").create_cen(cbn.CreateCenRequest(name="logged"))
+    fresh_region.client("cbn").describe_cens(cbn.DescribeCensRequest())
+    records = [r for r in fresh_region.requests() if r["epoch"] >= before - 0.01]
+    assert [(r["action"], r["mutating"]) for r in records] == [("CreateCen", True), ("DescribeCens", False)]
+    assert records[0]["params"]["Name"] == "logged" and records[0]["request_id"]
