@@ -1,0 +1,1 @@
+"""Confirmed actions: every change the procedure needs, as plan → confirm → apply → verify."""
