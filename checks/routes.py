@@ -1,0 +1,152 @@
+"""Private routes: the data center's kernel must send the VPC and the cloud services' VIP ranges
+over Express Connect (next hop = the VBR), and the VPC's route table must send the data
+center's CIDRs to the VBR."""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from drconsole import vantage
+from drconsole.context import Context
+from drconsole.profile import Profile
+from drconsole.registry import check
+from drconsole.results import Evidence, Outcome
+
+RangeFamily = Literal["vpc", "acr", "oss"]
+LABELS: dict[str, str] = {"vpc": "VPC CIDR", "acr": "ACR VIP range", "oss": "OSS VIP range"}
+FIX_STEPS: dict[str, str] = {"vpc": "network.bgp-idc", "acr": "network.routes-acr", "oss": "network.routes-oss"}
+PROFILE_KEYS: dict[str, str] = {"vpc": "network.vpc_cidrs", "acr": "services.acr.vip_ranges",
+                                "oss": "services.oss.vip_ranges"}
+
+
+class KernelParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    ranges: RangeFamily
+
+
+class TableParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    route_table_id: str
+    vbr_id: str
+
+
+def ranges_of(profile: Profile, family: RangeFamily) -> list[ipaddress.IPv4Network]:
+    if family == "vpc":
+        return list(profile.network.vpc_cidrs)
+    return list(profile.services.acr.vip_ranges if family == "acr" else profile.services.oss.vip_ranges)
+
+
+def probe_address(network: ipaddress.IPv4Network) -> str:
+    """An address inside the range: the address itself for a /32, else the first host."""
+    return str(network.network_address if network.num_addresses == 1 else network.network_address + 1)
+
+
+@check("routes.via-vbr", family="routes", title="Private ranges leave the data center via the VBR", timeout=5.0,
+       fix_step="network.bgp-idc")
+async def via_vbr(ctx: Context, params: KernelParams) -> Outcome:
+    profile = ctx.profile
+    label = LABELS[params.ranges]
+    where = profile.network.vantage_netns
+    if where is None and profile.lab is not None and profile.lab.mode == "loopback":
+        return Outcome.skipped("the lab runs in loopback mode: its BGP routes live only inside BIRD, so there is no "
+                               "kernel route decision to look at", remedy="run the lab as root (namespace mode)")
+    ranges = ranges_of(profile, params.ranges)
+    if not ranges:
+        return Outcome.skipped(f"the profile lists no {label}s ({PROFILE_KEYS[params.ranges]})",
+                               remedy=f"record them in {PROFILE_KEYS[params.ranges]}")
+    vbr = str(profile.network.bgp.vbr_peer_ip)
+    source = f"kernel route decision{f' in network namespace {where}' if where else ''}"
+
+    def decide() -> list[tuple[ipaddress.IPv4Network, vantage.Route, float]]:
+        found = []
+        for network in ranges:
+            started = time.monotonic()
+            route = vantage.route_get(where, probe_address(network))
+            found.append((network, route, round((time.monotonic() - started) * 1000, 2)))
+        return found
+
+    decisions = await ctx.blocking(decide)
+    evidence = [Evidence(source=source, asked=f"ip route get {route.destination}  ({network})", ms=ms,
+                         answer={"gateway": route.gateway, "dev": route.interface, "prefsrc": route.source,
+                                 "matched": route.matched, "error": route.error})
+                for network, route, ms in decisions]
+    wrong = [(network, route) for network, route, _ in decisions if route.gateway != vbr]
+    if not wrong:
+        names = ", ".join(str(n) for n in ranges)
+        return Outcome.passed(f"every {label} ({names}) leaves via the VBR {vbr}", *evidence)
+    problems = [_wrong_way(network, route, vbr) for network, route in wrong]
+    more = f" (and {len(problems) - 1} more of {len(ranges)})" if len(problems) > 1 else ""
+    return Outcome.failed(problems[0] + more, *evidence, cause="; ".join(problems),
+                          remedy=f"the data-center router must learn (or be given) a route for every {label} with "
+                                 f"next hop {vbr}: check that the VBR announces them and the router accepts them",
+                          fix_step=FIX_STEPS[params.ranges])
+
+
+def _wrong_way(network: ipaddress.IPv4Network, route: vantage.Route, vbr: str) -> str:
+    if not route.reachable:
+        return f"no route to {network} ({route.error})"
+    if route.matched == "default":
+        return f"route to {network} leaves via the default gateway {route.gateway}, not the VBR {vbr}"
+    via = f"via {route.gateway}" if route.gateway else f"directly on {route.interface}"
+    return f"route to {network} leaves {via} (route {route.matched or '?'}), not via the VBR {vbr}"
+
+
+@check("routes.vpc-table", family="routes", title="VPC route table sends the data center's CIDRs to the VBR",
+       timeout=8.0, fix_step="network.cen-attach")
+async def vpc_table(ctx: Context, params: TableParams) -> Outcome:
+    from drconsole.cloud import models
+
+    idc = list(ctx.profile.network.idc_cidrs)
+    if not idc:
+        return Outcome.skipped("the profile lists no IDC CIDRs (network.idc_cidrs)",
+                               remedy="record the data center's CIDRs in network.idc_cidrs")
+    client = ctx.cloud("vpc")
+    request = models("vpc").DescribeRouteEntryListRequest(region_id=ctx.profile.cloud.region,
+                                                          route_table_id=params.route_table_id, max_result=100)
+    started = time.monotonic()
+    response = await ctx.blocking(ctx.cloud_call, "vpc", "DescribeRouteEntryList",
+                                  lambda: client.describe_route_entry_list(request))
+    ms = round((time.monotonic() - started) * 1000, 1)
+    entries = list(response.body.route_entrys.route_entry or []) if response.body.route_entrys else []
+    table = [{"DestinationCidrBlock": e.destination_cidr_block, "Type": e.type, "Status": e.status,
+              "NextHops": [{"NextHopType": h.next_hop_type, "NextHopId": h.next_hop_id}
+                           for h in (e.next_hops.next_hop or [] if e.next_hops else [])]} for e in entries]
+    evidence = Evidence(source="vpc:DescribeRouteEntryList", asked=f"RouteTableId={params.route_table_id}",
+                        answer=table, ms=ms)
+    missing = []
+    for cidr in idc:
+        covering = [row for row in table if _covers(row["DestinationCidrBlock"], cidr)]
+        if not any(_via_vbr(row, params.vbr_id) for row in covering):
+            hops = "; ".join(f"{r['DestinationCidrBlock']} -> {_hops(r)}" for r in covering)
+            missing.append(f"{cidr}" + (f" (only {hops})" if hops else ""))
+    if missing:
+        return Outcome.failed(f"the VPC route table {params.route_table_id} has no route to "
+                              f"{', '.join(missing)} via the VBR {params.vbr_id}", evidence,
+                              cause="the VPC has not learnt the data center's prefixes through the CEN from the "
+                                    "VBR: the VBR or the VPC is not attached to the CEN, or the BGP session is down",
+                              remedy="attach both the VBR and the VPC to the same CEN and bring the BGP session up")
+    return Outcome.passed(f"the VPC route table sends {', '.join(str(c) for c in idc)} to the VBR "
+                          f"{params.vbr_id}", evidence)
+
+
+def _covers(destination: str | None, cidr: ipaddress.IPv4Network) -> bool:
+    try:
+        return bool(destination) and cidr.subnet_of(ipaddress.IPv4Network(destination))
+    except (ValueError, TypeError):
+        return False
+
+
+def _via_vbr(row: dict[str, object], vbr_id: str) -> bool:
+    hops = row["NextHops"]
+    return row["Status"] == "Available" and isinstance(hops, list) and any(
+        h["NextHopId"] == vbr_id or h["NextHopType"] in ("VBR", "VirtualBorderRouter") for h in hops)
+
+
+def _hops(row: dict[str, object]) -> str:
+    hops = row["NextHops"]
+    return ", ".join(f"{h['NextHopType']} {h['NextHopId']}" for h in hops) if isinstance(hops, list) and hops \
+        else f"{row['Type']} (local)"
