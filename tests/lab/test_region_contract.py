@@ -5,6 +5,7 @@ the SDK's own exception types with the cloud's codes."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -293,6 +294,7 @@ def region_fault(region_lab: RegionLab) -> Any:
 
 
 def test_throttling_is_the_sdk_throttling_exception(region_lab: RegionLab, region_fault: Any) -> None:
+    from alibabacloud_cs20151215 import models as cs
     from alibabacloud_tea_openapi.exceptions import ThrottlingException
     from alibabacloud_vpc20160428 import models as vpc
 
@@ -301,8 +303,7 @@ def test_throttling_is_the_sdk_throttling_exception(region_lab: RegionLab, regio
         region_lab.client("vpc").describe_bgp_peers(vpc.DescribeBgpPeersRequest(region_id=REGION))
     assert caught.value.code == "Throttling.User" and caught.value.retry_after == 1000
     with pytest.raises(ThrottlingException):
-        region_lab.client("cs").describe_clusters_v1(__import__(
-            "alibabacloud_cs20151215.models", fromlist=["x"]).DescribeClustersV1Request())
+        region_lab.client("cs").describe_clusters_v1(cs.DescribeClustersV1Request())
 
 
 def test_5xx_is_the_sdk_server_exception(region_lab: RegionLab, region_fault: Any) -> None:
@@ -332,5 +333,5 @@ def test_request_log_records_reads_without_the_secret(region_lab: RegionLab) -> 
     records = region_lab.requests()[before:]
     assert [(r["product"], r["action"], r["mutating"], r["status"]) for r in records] == [
         ("vpc", "DescribeBgpPeers", False, 200)]
-    text = open(region_lab.facts["request_log"]).read()
+    text = Path(region_lab.facts["request_log"]).read_text()
     assert region_lab.secret not in text and "Signature=" not in text

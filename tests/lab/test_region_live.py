@@ -1,0 +1,155 @@
+"""The built region's answers come from the real parts: the agent Deployment on the idc plane, the
+Argo CD cluster Secrets on the Fleet, the BIRD session, and the MseIngressConfig on the Fleet."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.fixtures.region import RegionLab, wait_for
+
+pytestmark = [pytest.mark.lab, pytest.mark.kube]
+REGION = "cn-hangzhou"
+SECRETS = "/api/v1/namespaces/argocd/secrets"
+
+
+@pytest.fixture
+def planes(region_live: RegionLab) -> Iterator[Any]:
+    from drconsole.lab.region.kube import Plane
+
+    opened: dict[str, Plane] = {}
+
+    def plane(name: str) -> Plane:
+        if name not in opened:
+            opened[name] = Plane(region_live.env, name)
+        return opened[name]
+
+    yield plane
+    for each in opened.values():
+        each.close()
+
+
+def _state(region: RegionLab, cluster_id: str) -> str:
+    return str(region.client("cs").describe_cluster_detail(cluster_id).body.state)
+
+
+def _argocd_clusters(plane: Any) -> dict[str, dict[str, Any]]:
+    items = (plane("fleet").get(SECRETS) or {}).get("items") or []
+    return {s["metadata"]["annotations"]["cluster_id"]: s for s in items
+            if s["metadata"].get("labels", {}).get("argocd.argoproj.io/secret-type") == "cluster"}
+
+
+def test_registered_cluster_follows_its_agent(region_live: RegionLab, planes: Any) -> None:
+    from drconsole.lab.region import PART
+
+    cid = region_live.ids()["registered_cluster_id"]
+    assert planes("idc").get("/apis/apps/v1/namespaces/kube-system/deployments/ack-cluster-agent")
+    assert _state(region_live, cid) == "running"
+    fault = PART.faults()["agent"]
+    fault.inject(region_live.env)
+    try:
+        wait_for(lambda: _state(region_live, cid) == "disconnected", 10, "registered cluster disconnected")
+    finally:
+        fault.heal(region_live.env)
+    wait_for(lambda: _state(region_live, cid) == "running", 10, "registered cluster running again")
+
+
+def test_gitops_has_a_cluster_secret_per_attached_cluster(region_live: RegionLab, planes: Any) -> None:
+    ids = region_live.ids()
+    found = wait_for(lambda: (lambda s: s if len(s) == 2 else None)(_argocd_clusters(planes)), 10,
+                     "two Argo CD cluster secrets")
+    assert set(found) == {ids["ack_cluster_id"], ids["registered_cluster_id"]}
+    secret = found[ids["registered_cluster_id"]]
+    name = base64.b64decode(secret["data"]["name"]).decode()
+    server = base64.b64decode(secret["data"]["server"]).decode()
+    assert name == f"{ids['registered_cluster_id']}-{secret['metadata']['annotations']['cluster_name']}"
+    assert server == region_live.env.facts()["kube"]["servers"]["idc"]
+
+
+def test_fleet_detach_fault_removes_membership_and_secret(region_live: RegionLab, planes: Any) -> None:
+    from alibabacloud_adcp20220101 import models as adcp
+
+    from drconsole.lab.region import PART
+
+    ids = region_live.ids()
+    request = adcp.DescribeManagedClustersRequest(cluster_id=ids["fleet_id"])
+
+    def members() -> dict[str, str]:
+        body = region_live.client("adcp").describe_managed_clusters(request).body
+        return {c.cluster.cluster_id: c.status.state for c in body.clusters}
+
+    fault = PART.faults()["fleet-detach"]
+    fault.inject(region_live.env)
+    try:
+        wait_for(lambda: ids["registered_cluster_id"] not in members(), 5, "registered cluster detached")
+        wait_for(lambda: ids["registered_cluster_id"] not in _argocd_clusters(planes), 10, "its secret removed")
+        assert members() == {ids["ack_cluster_id"]: "Successed"}
+    finally:
+        fault.heal(region_live.env)
+    wait_for(lambda: members().get(ids["registered_cluster_id"]) == "Successed", 10, "attached again")
+    wait_for(lambda: ids["registered_cluster_id"] in _argocd_clusters(planes), 10, "its secret back")
+
+
+def test_bgp_peer_status_is_the_bird_session(region_live: RegionLab) -> None:
+    from alibabacloud_vpc20160428 import models as vpc
+
+    from drconsole.lab.net.bgp import bgp_session
+
+    def peer() -> Any:
+        (answer,) = region_live.client("vpc").describe_bgp_peers(vpc.DescribeBgpPeersRequest(
+            region_id=REGION, bgp_peer_id=region_live.ids()["bgp_peer_id"])).body.bgp_peers.bgp_peer
+        return answer
+
+    wait_for(lambda: peer().bgp_status == "Established", 20, "BGP Established")
+    live = bgp_session(region_live.env)
+    answer = peer()
+    assert (answer.received_route_count, answer.advertised_route_count) == (live["received"], live["advertised"])
+    assert answer.advertised_route_count > 0
+
+
+def test_hub_kubeconfig_reaches_the_fleet_plane(region_live: RegionLab) -> None:
+    import yaml
+    from alibabacloud_adcp20220101 import models as adcp
+    from kubernetes import client, config
+
+    body = region_live.client("adcp").describe_hub_cluster_kubeconfig(adcp.DescribeHubClusterKubeconfigRequest(
+        cluster_id=region_live.ids()["fleet_id"], private_ip_address=True)).body
+    api = config.new_client_from_config_dict(yaml.safe_load(body.kubeconfig))
+    try:
+        names = {n.metadata.name for n in client.CoreV1Api(api).list_namespace(_request_timeout=5).items}
+    finally:
+        api.close()
+    assert "argocd" in names
+
+
+def test_mse_gateway_follows_the_mse_ingress_config(region_live: RegionLab, planes: Any) -> None:
+    from alibabacloud_mse20190531 import models as mse
+
+    fleet = planes("fleet")
+    path = "/apis/mse.alibabacloud.com/v1alpha1/mseingressconfigs/region-contract-test"
+    obj = {"apiVersion": "mse.alibabacloud.com/v1alpha1", "kind": "MseIngressConfig",
+           "metadata": {"name": "region-contract-test"},
+           "spec": {"name": "region-test-gw", "common": {"instance": {"spec": "2c4g", "replicas": 3}},
+                    "ingress": {"local": {"ingressClass": "mse"}}}}
+    fleet.apply(path, obj)
+    try:
+        def gateway() -> Any:
+            result = region_live.client("mse").list_gateway(mse.ListGatewayRequest(
+                page_number=1, page_size=50)).body.data.result
+            return next((g for g in result if g.name == "region-test-gw"), None)
+
+        found = wait_for(gateway, 5, "a gateway for the MseIngressConfig")
+        assert found.gateway_unique_id.startswith("gw-")
+        fleet.request("PATCH", f"{path}/status", {"status": {"status": "Listening"}},
+                      "application/merge-patch+json")
+        listening = wait_for(lambda: (lambda g: g if g and g.status == 2 else None)(gateway()), 5, "running")
+        address = region_live.env.facts()["net"]["gateway"]["address"]
+        assert listening.gateway_entry[0].ip_list == [address]
+        detail = region_live.client("mse").get_gateway(mse.GetGatewayRequest(
+            gateway_unique_id=found.gateway_unique_id)).body.data
+        assert (detail.status, detail.name) == (2, "region-test-gw")
+    finally:
+        fleet.delete(path)
