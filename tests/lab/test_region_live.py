@@ -119,7 +119,8 @@ def test_hub_kubeconfig_reaches_the_fleet_plane(region_live: RegionLab) -> None:
         cluster_id=region_live.ids()["fleet_id"], private_ip_address=True)).body
     api = config.new_client_from_config_dict(yaml.safe_load(body.kubeconfig))
     try:
-        names = {n.metadata.name for n in client.CoreV1Api(api).list_namespace(_request_timeout=5).items}
+        names = {n.metadata.name for n in client.CoreV1Api(api).list_namespace(_request_timeout=5).items
+                 if n.metadata}
     finally:
         api.close()
     assert "argocd" in names
