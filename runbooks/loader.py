@@ -55,13 +55,8 @@ def parse_runbook(text: str, *, source: str, check_names: bool = True) -> Runboo
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = Problem(line, col, f"not valid YAML: {exc.problem or exc}",
-                          "check the indentation (spaces only, children indented under their parent) "
-                          "and quote values that contain ':' or '#'")
-        raise RunbookError(problem.render(source)) from None
+    except yaml.YAMLError as exc:
+        raise RunbookError(_yaml_problem(exc, text).render(source)) from None
     if not isinstance(data, dict) or root is None:
         raise RunbookError(Problem(1, 1, "a runbook is a mapping with id, title, summary and steps",
                                    "start from a shipped runbook (`drconsole runbook show zone-dr-hybrid`)")
@@ -79,6 +74,19 @@ def parse_runbook(text: str, *, source: str, check_names: bool = True) -> Runboo
         raise RunbookError("\n".join(p.render(source) for p in problems[:10]))
     assert runbook is not None
     return runbook
+
+
+def _yaml_problem(exc: yaml.YAMLError, text: str) -> Problem:
+    if isinstance(exc, yaml.reader.ReaderError):
+        before = text[: exc.position]
+        line, col = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        return Problem(line, col, f"character {exc.character!r} is not allowed in YAML",
+                       "delete the control character (it is often pasted in by accident)")
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    return Problem(line, col, f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
+                   "check the indentation (spaces only, children indented under their parent) "
+                   "and quote values that contain ':' or '#'")
 
 
 def _schema_problem(root: yaml.Node, err: Any) -> Problem:
