@@ -140,6 +140,9 @@ class Gateway(Section):
     mse_ingress_config: str = "ackone-gateway"
     mode: Literal["active-standby", "active-active"] = "active-standby"
     primary: Literal["ack", "registered"] = "ack"
+    zone_backends: dict[Literal["a", "b"], str] = Field(
+        default_factory=dict, description="host:port where the data center reaches each zone's copy of the app "
+                                          "directly (zone a = the ACK cluster's, b = the registered cluster's)")
 
 
 class LabLink(Section):

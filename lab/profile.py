@@ -70,6 +70,7 @@ def lab_profile(env: LabEnv, name: str = LAB_PROFILE) -> Profile:
             namespace=app.get("namespace", "demo"), ingress=app.get("ingress", "web-demo"),
             service=app.get("service", "service1"),
             mse_ingress_config=app.get("mse_ingress_config", "ackone-gateway-cn-hangzhou"),
+            zone_backends={zone: info["backend"] for zone, info in net.get("zones", {}).items()},
         ),
         lab=LabLink(dir=env.root, mode=env.mode),
     )
