@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 import time
@@ -37,6 +36,8 @@ COLOURS = {"pass": "green", "fail": "red", "warn": "yellow", "error": "magenta",
 def check(options: Options, runbook_name: str, steps: tuple[str, ...], only: tuple[str, ...], fmt: str,
           output: str | None, fail_on: str, bundle: str | None, since_last_pass: bool) -> None:
     """Run checks headless. Exit 0 all pass, 1 any fail, 2 usage/profile error, 3 could not evaluate."""
+    import asyncio
+
     from drconsole.context import Context
     from drconsole.exporters import renderer
     from drconsole.exporters.record import build_record
