@@ -197,10 +197,6 @@ def set_protocol(env: LabEnv, name: str, enabled: bool) -> None:
     birdc(env, "vbr", "enable" if enabled else "disable", name)
 
 
-def protocol_enabled(env: LabEnv, name: str) -> bool:
-    return parse_protocol(birdc(env, "vbr", "show", "protocols", "all", name), name)["protocol_state"] != "down"
-
-
 def idc_routes(env: LabEnv) -> list[str]:
     """Prefixes the data-center router learnt over BGP, from BIRD's own table."""
     text = birdc(env, "idc", "show", "route", "protocol", IDC_PROTOCOL)

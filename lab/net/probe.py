@@ -6,7 +6,7 @@ from __future__ import annotations
 import http.client
 import socket
 import ssl
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from drconsole.lab.net.netns import run_in_netns, socket_in_netns
 
@@ -30,7 +30,6 @@ class Reply:
     headers: dict[str, str]
     body: bytes
     elapsed: float = 0.0
-    peer_cert_subject: dict[str, str] = field(default_factory=dict)
 
 
 def http_request(ns: str | None, address: str, port: int, path: str = "/", *, host: str,
