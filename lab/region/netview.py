@@ -18,15 +18,16 @@ class Session:
     prefixes: list[str] = field(default_factory=list)  # what the VBR learnt from the data center
 
 
-def session(env: LabEnv) -> Session:
+def session(env: LabEnv, with_prefixes: bool = False) -> Session:
+    """The VBR's session; `with_prefixes` also lists what it learnt (one more BIRD query)."""
     if "net" not in env.facts():
         return Session("Idle", note="lab: the network part is not running, so there is no BGP session")
     try:
         from drconsole.lab.net.bgp import VBR_PROTOCOL, bgp_session, birdc
 
         live = bgp_session(env)
-        routes = birdc(env, "vbr", "show", "route", "protocol", VBR_PROTOCOL) if live["state"] == "Established" \
-            else ""
+        learning = with_prefixes and live["state"] == "Established"
+        routes = birdc(env, "vbr", "show", "route", "protocol", VBR_PROTOCOL) if learning else ""
     except Exception as exc:  # BIRD gone, socket missing: the session is unavailable
         return Session("Down", note=f"lab: BIRD on the VBR did not answer ({type(exc).__name__})")
     prefixes = sorted(set(re.findall(r"^(\d+\.\d+\.\d+\.\d+/\d+)\s", routes, re.M)))

@@ -63,6 +63,7 @@ def masked(params: Params, secret: str) -> dict[str, Any]:
 class Handler(BaseHTTPRequestHandler):
     server: RegionServer
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are separate writes: no 40 ms delayed-ACK stall
 
     def log_message(self, format: str, *args: Any) -> None:  # the JSONL log says it all
         pass

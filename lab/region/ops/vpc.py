@@ -252,7 +252,7 @@ def idc_routes_learnt(region: Region, state: State) -> tuple[list[str], str | No
     vbr_id = next((v for v in state.get("vbrs", {}) if cen_of(state, v) == (vpc_cen[0], "Attached")), None)
     if vbr_id is None or not any(p["router_id"] == vbr_id for p in state.get("bgp_peers", {}).values()):
         return [], None
-    live = netview.session(region.env)
+    live = netview.session(region.env, with_prefixes=True)
     if live.status != "Established":
         return [], None
     return (live.prefixes or netview.idc_cidrs(region.env)), vbr_id
