@@ -154,3 +154,26 @@ def test_mse_gateway_follows_the_mse_ingress_config(region_live: RegionLab, plan
         assert (detail.status, detail.name) == (2, "region-test-gw")
     finally:
         fleet.delete(path)
+
+
+def test_vpc_learns_the_idc_route_only_while_bgp_is_up(region_live: RegionLab) -> None:
+    from alibabacloud_vpc20160428 import models as vpc
+
+    from drconsole.lab.net import PART as NET
+
+    ids = region_live.ids()
+    idc_cidr = region_live.env.facts()["net"]["cidrs"]["idc"][0]
+
+    def learnt() -> set[str]:
+        routes = region_live.client("vpc").describe_route_entry_list(vpc.DescribeRouteEntryListRequest(
+            region_id=REGION, route_table_id=ids["route_table_id"])).body.route_entrys.route_entry
+        return {r.destination_cidr_block for r in routes if r.type == "CEN"}
+
+    wait_for(lambda: idc_cidr in learnt() or bool(learnt()), 20, "the IDC route learnt over BGP")
+    fault = NET.faults()["bgp"]
+    fault.inject(region_live.env)
+    try:
+        wait_for(lambda: not learnt(), 15, "the IDC route withdrawn with the BGP session")
+    finally:
+        fault.heal(region_live.env)
+    wait_for(lambda: bool(learnt()), 30, "the IDC route back")
