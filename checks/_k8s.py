@@ -1,0 +1,172 @@
+"""Raw JSON reads from a cluster's API server for the checks, with an operator's words for every way
+the read can fail (bad kubeconfig, rejected credentials, wrong CA, nothing listening, no answer)."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from drconsole.errors import DrconsoleError
+from drconsole.results import Evidence
+
+if TYPE_CHECKING:
+    from drconsole.context import ClusterRole, Context
+
+READ_TIMEOUT = (1.5, 2.5)  # connect, read (seconds): below every kube check's timeout
+AUTH_FIX = ("the kubeconfig's token or client certificate is expired, revoked or for another cluster; "
+            "fetch a fresh kubeconfig for this context")
+NOUNS = {"fleet": "the Fleet", "ack": "the ACK cluster", "registered": "the registered (on-premises) cluster"}
+
+
+class KubeUnreachable(DrconsoleError):
+    """A cluster's API server could not be asked; `kind` names why (config, auth, tls, refused, timeout, http)."""
+
+    def __init__(self, message: str, *, kind: str, fix: str, where: str | None = None) -> None:
+        super().__init__(message, where=where, fix=fix)
+        self.kind = kind
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: Any
+    ms: float
+
+
+def noun(role: ClusterRole) -> str:
+    return NOUNS[role]
+
+
+def _client(ctx: Context, role: ClusterRole) -> Any:
+    from drconsole.kube import KubeConfigError
+
+    try:
+        return ctx.kube(role)
+    except KubeConfigError as exc:
+        raise KubeUnreachable(f"{noun(role)}: {exc.message}", kind="config", where=exc.where,
+                              fix=exc.fix or "correct the kubeconfig") from None
+
+
+def _explain(role: ClusterRole, server: str, exc: BaseException) -> KubeUnreachable:
+    """Turn a urllib3/ssl/socket failure into words: which part of the path broke and what to do."""
+    text = f"{type(exc).__name__}: {exc}"
+    reason = getattr(exc, "reason", None)
+    if reason is not None:
+        text += f" ({type(reason).__name__}: {reason})"
+    lowered = text.lower()
+    who = f"{noun(role)} API server {server}"
+    if "certificate_verify_failed" in lowered or "certificate verify failed" in lowered:
+        return KubeUnreachable(f"TLS verification of {who} failed: its certificate is not signed by the CA "
+                               "in the kubeconfig", kind="tls",
+                               fix="the kubeconfig's certificate-authority(-data) is wrong or stale; fetch a "
+                                   "fresh kubeconfig for this cluster")
+    if "ssl" in lowered or "tls" in lowered:
+        return KubeUnreachable(f"TLS handshake with {who} failed ({_short(reason or exc)})", kind="tls",
+                               fix="check the kubeconfig's CA and client certificate for this context")
+    if "refused" in lowered:
+        return KubeUnreachable(f"{who} refused the connection: nothing listens there", kind="refused",
+                               fix="the API server is down or the kubeconfig's server address is wrong")
+    if "timed out" in lowered or "timeout" in lowered:
+        return KubeUnreachable(f"{who} did not answer in time (limits: {READ_TIMEOUT[0]:g} s to connect, "
+                               f"{READ_TIMEOUT[1]:g} s to reply)",
+                               kind="timeout",
+                               fix="the path to the API server drops packets or the server hangs; check routes "
+                                   "and security groups between here and the server")
+    return KubeUnreachable(f"{who} could not be reached ({_short(reason or exc)})", kind="unreachable",
+                           fix="check the server address in the kubeconfig and the network path to it")
+
+
+def _short(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def _server(client: Any) -> str:
+    return str(getattr(client.configuration, "host", "") or "?")
+
+
+def request(ctx: Context, role: ClusterRole, path: str, method: str = "GET", payload: Any = None) -> Reply:
+    """One call (blocking; run it through ctx.blocking). 2xx and 404 come back as a Reply; 401/403
+    and other statuses raise KubeUnreachable in words."""
+    from kubernetes.client.exceptions import ApiException
+
+    client = _client(ctx, role)
+    client.rest_client.pool_manager.connection_pool_kw["retries"] = 0  # one attempt: the check has a deadline
+    server = _server(client)
+    header_params = {"Accept": "application/json, */*"}
+    if payload is not None:
+        header_params["Content-Type"] = "application/json"
+    method, url, headers, body, _ = client.param_serialize(
+        method=method, resource_path=path, header_params=header_params, body=payload, auth_settings=[])
+    started = time.monotonic()
+    try:
+        answer = client.call_api(method, url, headers, body, _request_timeout=READ_TIMEOUT)
+        raw = answer.read()
+        status = answer.status
+    except ApiException as exc:
+        status, raw = exc.status or 0, (exc.body or b"")
+    except Exception as exc:  # urllib3 / ssl / socket errors
+        raise _explain(role, server, exc) from None
+    ms = round((time.monotonic() - started) * 1000, 1)
+    if status in (401, 403):
+        raise _refused(role, server, method, path, status, _message(raw))
+    if status != 404 and not 200 <= status < 300:
+        raise KubeUnreachable(f"{noun(role)} API server {server} answered HTTP {status} for {method} {path}: "
+                              f"{_short(_text(raw))}", kind="http",
+                              fix="read the API server's message; it may be starting or overloaded")
+    return Reply(status=status, body=_decode(raw), ms=ms)
+
+
+def _refused(role: ClusterRole, server: str, method: str, path: str, status: int, message: str) -> KubeUnreachable:
+    who = f"{noun(role)} API server {server}"
+    if status == 401:
+        return KubeUnreachable(f"{who} rejected the credentials (401 Unauthorized) for {method} {path}",
+                               kind="auth", fix=AUTH_FIX)
+    if "system:anonymous" in message:
+        return KubeUnreachable(f"{who} did not accept the kubeconfig's credentials: it treated {method} {path} "
+                               "as anonymous (403 for system:anonymous)", kind="auth", fix=AUTH_FIX)
+    return KubeUnreachable(f"{who} refused {method} {path} (403 Forbidden): {_short(message)}", kind="forbidden",
+                           fix="grant the kubeconfig's user read access to this resource")
+
+
+def _message(raw: bytes | str) -> str:
+    body = _decode(raw)
+    return str(body.get("message", "")) if isinstance(body, dict) else str(body)
+
+
+async def get(ctx: Context, role: ClusterRole, path: str) -> tuple[Any, Evidence]:
+    """The object at `path` (None for 404) and the evidence of the read."""
+    reply = await ctx.blocking(request, ctx, role, path)
+    found = reply.body if reply.status != 404 else None
+    return found, Evidence(source=f"kube:{ctx.kube_context(role)}", asked=f"GET {path}",
+                           answer=summarise(found) if reply.status != 404 else "404 Not Found", ms=reply.ms)
+
+
+def summarise(obj: Any) -> Any:
+    """Drop bulky metadata (managedFields, last-applied) from an object or a list for the evidence."""
+    if isinstance(obj, dict):
+        meta = obj.get("metadata")
+        if isinstance(meta, dict):
+            meta = {k: v for k, v in meta.items() if k not in ("managedFields", "resourceVersion", "uid")}
+            annotations = meta.get("annotations")
+            if isinstance(annotations, dict):
+                meta["annotations"] = {k: v for k, v in annotations.items()
+                                       if k != "kubectl.kubernetes.io/last-applied-configuration"}
+            obj = {**obj, "metadata": meta}
+        if isinstance(obj.get("items"), list):
+            obj = {**obj, "items": [summarise(item) for item in obj["items"]]}
+    return obj
+
+
+def _decode(raw: bytes | str) -> Any:
+    text = _text(raw)
+    try:
+        return json.loads(text) if text else {}
+    except ValueError:
+        return text
+
+
+def _text(raw: bytes | str) -> str:
+    return raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)

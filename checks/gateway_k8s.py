@@ -1,0 +1,202 @@
+"""Gateway, the Kubernetes and MSE side: the MseIngressConfig on the Fleet is Listening for both
+clusters, the app namespace and the zone-DR Ingress exist there as the profile describes, and the
+MSE gateway behind them runs with an entry address."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from drconsole.checks import _cloud, _k8s
+from drconsole.context import Context
+from drconsole.registry import check
+from drconsole.results import Evidence, Outcome
+
+MSE_CONFIGS = "/apis/mse.alibabacloud.com/v1alpha1/mseingressconfigs"
+REMOTE_CLUSTERS = "mse.alibabacloud.com/remote-clusters"
+SERVICE_SUBSET = "mse.ingress.kubernetes.io/service-subset"
+SUBSET_LABELS = "mse.ingress.kubernetes.io/subset-labels"
+CLUSTER_LABEL = "topology.istio.io/cluster"
+GATEWAY_RUNNING = 2
+GATEWAY_STATUS = {0: "creating", 1: "create failed", 2: "running", 3: "changing", 4: "scaling in",
+                  6: "scaling out", 8: "deleting", 9: "suspended", 10: "restarting", 11: "rebuilding",
+                  12: "upgrading", 13: "upgrade failed"}
+
+
+class Params(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MseConfigParams(Params):
+    name: str
+    cluster_ids: list[str]
+
+
+class NamespaceParams(Params):
+    namespace: str
+
+
+class IngressParams(Params):
+    namespace: str
+    name: str
+    host: str
+    service: str
+    mode: Literal["active-standby", "active-active"]
+    primary: Literal["ack", "registered"]
+    ack_cluster_id: str
+    registered_cluster_id: str
+
+    @property
+    def primary_cluster_id(self) -> str:
+        return self.ack_cluster_id if self.primary == "ack" else self.registered_cluster_id
+
+
+class GatewayParams(Params):
+    mse_ingress_config: str
+    vpc_id: str
+
+
+@check("gateway.mse-ingress-config", family="gateway",
+       title="The MseIngressConfig is Listening for both clusters", timeout=5.0,
+       fix_step="gateway.mse-ingress-config")
+async def mse_ingress_config(ctx: Context, params: MseConfigParams) -> Outcome:
+    config, evidence = await _k8s.get(ctx, "fleet", f"{MSE_CONFIGS}/{params.name}")
+    if config is None:
+        return Outcome.failed(f"MseIngressConfig {params.name} does not exist on the Fleet", evidence,
+                              cause="no gateway configuration by that name (gateway.mse_ingress_config)",
+                              remedy="apply the MseIngressConfig with the remote-clusters annotation on the Fleet")
+    status = config.get("status") or {}
+    phase, message = status.get("status") or "(none)", status.get("message") or ""
+    listed = [c.strip() for c in ((config["metadata"].get("annotations") or {}).get(REMOTE_CLUSTERS) or "").split(",")
+              if c.strip()]
+    missing = [c for c in params.cluster_ids if c not in listed]
+    if missing:
+        return Outcome.failed(f"{REMOTE_CLUSTERS} lacks {', '.join(missing)}", evidence,
+                              cause=f"the annotation lists {', '.join(listed) or 'nothing'}; the gateway cannot "
+                                    f"reach Services in {', '.join(missing)}",
+                              remedy=f"set {REMOTE_CLUSTERS}: \"{','.join(params.cluster_ids)}\"")
+    if phase != "Listening":
+        explained = f": {message}" if message else ""
+        return Outcome.failed(f"MseIngressConfig {params.name} is {phase}{explained}", evidence,
+                              cause=f"status is {phase!r}, not 'Listening'{explained}",
+                              remedy="Pending and Running settle within minutes; Failed carries the reason — "
+                                     "fix it and re-apply")
+    return Outcome.passed(f"MseIngressConfig {params.name} is Listening for {', '.join(listed)}", evidence)
+
+
+@check("gateway.fleet-namespace", family="gateway", title="The app namespace exists on the Fleet", timeout=5.0,
+       fix_step="gateway.namespace")
+async def fleet_namespace(ctx: Context, params: NamespaceParams) -> Outcome:
+    namespace, evidence = await _k8s.get(ctx, "fleet", f"/api/v1/namespaces/{params.namespace}")
+    if namespace is None:
+        return Outcome.failed(f"namespace {params.namespace} does not exist on the Fleet", evidence,
+                              cause="the Fleet Ingress must live in a namespace named like the app's namespace "
+                                    "in the clusters",
+                              remedy=f"kubectl create namespace {params.namespace} (Fleet context)")
+    phase = (namespace.get("status") or {}).get("phase")
+    if phase != "Active":
+        return Outcome.failed(f"namespace {params.namespace} on the Fleet is {phase}", evidence,
+                              cause=f"the namespace is {phase}, so nothing new can be created in it",
+                              remedy="wait for the deletion to finish and create it again")
+    return Outcome.passed(f"namespace {params.namespace} exists on the Fleet", evidence)
+
+
+def ingress_problems(ingress: dict[str, Any], params: IngressParams) -> list[str]:
+    """What differs between the Fleet Ingress and the profile's gateway section."""
+    spec = ingress.get("spec") or {}
+    annotations = (ingress.get("metadata") or {}).get("annotations") or {}
+    problems = []
+    if spec.get("ingressClassName") != "mse":
+        problems.append(f"ingressClassName is {spec.get('ingressClassName')!r}, not 'mse' (the MSE gateway "
+                        "ignores it)")
+    rules = [r for r in spec.get("rules") or [] if r.get("host") == params.host]
+    if not rules:
+        hosts = ", ".join(str(r.get("host")) for r in spec.get("rules") or []) or "none"
+        problems.append(f"no rule for host {params.host} (hosts: {hosts})")
+    backends = {((p.get("backend") or {}).get("service") or {}).get("name")
+                for r in rules for p in (r.get("http") or {}).get("paths") or []}
+    if rules and params.service not in backends:
+        problems.append(f"the {params.host} rule routes to {', '.join(sorted(map(str, backends)))}, not Service "
+                        f"{params.service}")
+    labels = [line.split(None, 1) for line in str(annotations.get(SUBSET_LABELS, "")).splitlines() if line.strip()]
+    pinned = {k: (v[0].strip() if v else "") for k, *v in labels}
+    if params.mode == "active-standby":
+        if SERVICE_SUBSET not in annotations:
+            problems.append(f"active-standby needs annotation {SERVICE_SUBSET}")
+        if pinned.get(CLUSTER_LABEL) != params.primary_cluster_id:
+            problems.append(f"{SUBSET_LABELS} pins {CLUSTER_LABEL} to {pinned.get(CLUSTER_LABEL) or 'nothing'}, "
+                            f"not the primary cluster {params.primary_cluster_id}")
+    elif SERVICE_SUBSET in annotations or CLUSTER_LABEL in pinned:
+        problems.append(f"active-active must not pin a cluster, but the Ingress has {SERVICE_SUBSET}/"
+                        f"{SUBSET_LABELS} ({CLUSTER_LABEL} {pinned.get(CLUSTER_LABEL, '')})")
+    return problems
+
+
+@check("gateway.ingress", family="gateway", title="The zone-DR Ingress on the Fleet matches the profile",
+       timeout=5.0, fix_step="gateway.ingress")
+async def fleet_ingress(ctx: Context, params: IngressParams) -> Outcome:
+    path = f"/apis/networking.k8s.io/v1/namespaces/{params.namespace}/ingresses/{params.name}"
+    ingress, evidence = await _k8s.get(ctx, "fleet", path)
+    if ingress is None:
+        return Outcome.failed(f"Ingress {params.namespace}/{params.name} does not exist on the Fleet", evidence,
+                              cause="the zone-DR routing rules are missing, so the gateway serves nothing",
+                              remedy="create the Ingress with ingressClassName mse in the app namespace")
+    problems = ingress_problems(ingress, params)
+    if problems:
+        return Outcome.failed("; ".join(problems), evidence,
+                              cause=f"the Ingress does not implement {params.mode}: " + "; ".join(problems),
+                              remedy="edit the Ingress as gateway.ingress describes for this mode")
+    mode = (f"active-standby pinned to {params.primary_cluster_id}" if params.mode == "active-standby"
+            else "active-active")
+    return Outcome.passed(f"Ingress {params.namespace}/{params.name}: class mse, host {params.host} -> "
+                          f"{params.service}, {mode}", evidence)
+
+
+@check("gateway.mse-gateway", family="gateway", title="The MSE gateway runs and has an entry address",
+       timeout=_cloud.CLOUD_TIMEOUT, fix_step="gateway.mse-ingress-config")
+async def mse_gateway(ctx: Context, params: GatewayParams) -> Outcome:
+    config, config_ev = await _k8s.get(ctx, "fleet", f"{MSE_CONFIGS}/{params.mse_ingress_config}")
+    if config is None:
+        return Outcome.failed(f"MseIngressConfig {params.mse_ingress_config} does not exist, so there is no "
+                              "gateway to look for", config_ev,
+                              cause="the gateway is created from the MseIngressConfig on the Fleet",
+                              remedy="apply the MseIngressConfig first")
+    spec = config.get("spec") or {}
+    name, reused = spec.get("name") or "mse-ingress", spec.get("id")
+    config_ev.answer = {"spec.name": name, "spec.id": reused}
+    body, list_ev = await _cloud.ask(
+        ctx, "mse", "ListGateway",
+        lambda c, m: c.list_gateway(m.ListGatewayRequest(page_size=50, filter_params=m.ListGatewayRequestFilterParams(
+            vpc=params.vpc_id, gateway_unique_id=reused, name=None if reused else name))),
+        asked=f"FilterParams Vpc={params.vpc_id} " + (f"GatewayUniqueId={reused}" if reused else f"Name={name}"))
+    found = [g for g in (body.get("Data") or {}).get("Result") or []
+             if (g.get("GatewayUniqueId") == reused if reused else g.get("Name") == name)]
+    if not found:
+        return Outcome.failed(f"MSE has no gateway {reused or name} in {params.vpc_id}", config_ev, list_ev,
+                              cause="the MseIngressConfig has not created its gateway (yet), or it was deleted",
+                              remedy="read the MseIngressConfig's status message on the Fleet")
+    gateway = found[0]
+    gateway_id, status = gateway.get("GatewayUniqueId"), gateway.get("Status")
+    detail, get_ev = await _cloud.ask(
+        ctx, "mse", "GetGateway",
+        lambda c, m: c.get_gateway(m.GetGatewayRequest(gateway_unique_id=gateway_id)),
+        asked=f"GatewayUniqueId={gateway_id}")
+    status = (detail.get("Data") or {}).get("Status", status)
+    evidence: tuple[Evidence, ...] = (config_ev, list_ev, get_ev)
+    if status != GATEWAY_RUNNING:
+        words = GATEWAY_STATUS.get(status, f"status {status}") if isinstance(status, int) else str(status)
+        return Outcome.failed(f"MSE gateway {gateway_id} is {words}", *evidence,
+                              cause=f"Status is {status} ({words}), not 2 (running)",
+                              remedy="wait for creating/changing to finish; for a failure read the MSE console")
+    addresses = [ip for entry in gateway.get("GatewayEntry") or [] for ip in entry.get("IpList") or []]
+    if not addresses:
+        return Outcome.failed(f"MSE gateway {gateway_id} runs but has no entry address", *evidence,
+                              cause="GatewayEntry lists no IP, so nothing can reach the gateway",
+                              remedy="check the gateway's SLB in the MSE console")
+    expected = str(ctx.profile.gateway.address) if ctx.profile.gateway.address else None
+    if expected and expected not in addresses:
+        return Outcome.warned(f"MSE gateway {gateway_id} answers on {', '.join(addresses)}, the profile says "
+                              f"{expected}", *evidence, cause="the profile's gateway.address is out of date",
+                              remedy="set gateway.address to the gateway's entry address")
+    return Outcome.passed(f"MSE gateway {gateway_id} ({name}) is running at {', '.join(addresses)}", *evidence)

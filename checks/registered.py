@@ -1,0 +1,130 @@
+"""Registered cluster: ACK sees it `running`, its ack-cluster-agent runs on the on-premises
+cluster, and that agent is the internal-network variant (what the Express Connect path needs)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from drconsole.checks import _cloud, _k8s
+from drconsole.checks.topology import cluster_detail
+from drconsole.context import Context
+from drconsole.registry import NoParams, check
+from drconsole.results import Evidence, Outcome
+
+AGENT = "ack-cluster-agent"
+NAMESPACE = "kube-system"
+AGENT_PATH = f"/apis/apps/v1/namespaces/{NAMESPACE}/deployments/{AGENT}"
+AGENT_CONFIG = "ack-agent-config"
+CONFIG_PATH = f"/api/v1/namespaces/{NAMESPACE}/configmaps/{AGENT_CONFIG}"
+STATE_MEANS = {
+    "waiting": "ACK is still waiting for the agent to connect for the first time",
+    "disconnected": "the agent connected once but ACK has lost it (agent gone, or its path to the private "
+                    "endpoint broke)",
+}
+
+
+class ClusterParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    cluster_id: str
+
+
+@check("registered.running", family="registered", title="The registered cluster is running",
+       timeout=_cloud.CLOUD_TIMEOUT, fix_step="registered.agent-connected")
+async def registered_running(ctx: Context, params: ClusterParams) -> Outcome:
+    from drconsole.cloud import CloudError
+
+    try:
+        cluster, evidence = await cluster_detail(ctx, params.cluster_id)
+    except CloudError as exc:
+        if not _cloud.not_found(exc):
+            raise
+        return Outcome.failed(f"registered cluster {params.cluster_id} does not exist",
+                              cause=f"{exc.code}: {exc.message}", remedy="create it, or correct "
+                              "clusters.registered.id in the profile", fix_step="registered.create")
+    state = cluster.get("state")
+    if state != "running":
+        meaning = STATE_MEANS.get(str(state), "it is not serving")
+        return Outcome.failed(f"registered cluster {params.cluster_id} is {state}", evidence,
+                              cause=f"state is {state!r}: {meaning}",
+                              remedy=f"check that {AGENT} runs in {NAMESPACE} on the on-premises cluster and can "
+                                     "reach the private endpoint over Express Connect")
+    return Outcome.passed(f"registered cluster {cluster.get('name') or params.cluster_id} is running", evidence)
+
+
+@check("registered.agent-available", family="registered",
+       title=f"{AGENT} is available on the on-premises cluster", timeout=5.0, fix_step="registered.agent-connected")
+async def agent_available(ctx: Context, params: NoParams) -> Outcome:
+    deployment, evidence = await _k8s.get(ctx, "registered", AGENT_PATH)
+    if deployment is None:
+        return Outcome.failed(f"no {AGENT} Deployment in {NAMESPACE} on the on-premises cluster", evidence,
+                              cause="the agent manifest was never applied there, or the Deployment was deleted",
+                              remedy="apply the internal-network agent manifest (DescribeExternalAgent "
+                                     "PrivateIpAddress=true) with the on-premises context",
+                              fix_step="registered.agent-apply")
+    status = deployment.get("status") or {}
+    ready, wanted = int(status.get("readyReplicas") or 0), int((deployment.get("spec") or {}).get("replicas", 1))
+    evidence.answer = {"spec.replicas": wanted, "status": status}
+    if ready < 1:
+        conditions = {c.get("type"): c for c in status.get("conditions") or []}
+        why = (conditions.get("Available") or {}).get("message") or "no pod is ready"
+        return Outcome.failed(f"{AGENT} has no ready replica (0/{wanted})", evidence,
+                              cause=f"{why}; pods crash-looping usually mean DNS or egress trouble",
+                              remedy=f"`kubectl -n {NAMESPACE} describe pod -l app={AGENT}` on the on-premises "
+                                     "cluster")
+    return Outcome.passed(f"{AGENT} is available ({ready}/{wanted} ready)", evidence)
+
+
+def _agent_settings(objects: list[dict[str, Any]]) -> dict[str, str]:
+    """The agent's connection settings, from a manifest's (or the live) ConfigMap and Deployment env."""
+    settings: dict[str, str] = {}
+    for obj in objects:
+        if obj.get("kind") == "ConfigMap" and obj.get("metadata", {}).get("name") == AGENT_CONFIG:
+            settings.update({f"configmap {k}": str(v) for k, v in (obj.get("data") or {}).items()})
+        if obj.get("kind") == "Deployment" and obj.get("metadata", {}).get("name") == AGENT:
+            for container in obj["spec"]["template"]["spec"].get("containers") or []:
+                settings.update({f"env {e['name']}": str(e.get("value")) for e in container.get("env") or []
+                                 if "value" in e})
+    return settings
+
+
+@check("registered.agent-internal", family="registered",
+       title="The deployed agent is the internal-network variant", timeout=_cloud.CLOUD_TIMEOUT,
+       fix_step="registered.agent-yaml")
+async def agent_internal(ctx: Context, params: ClusterParams) -> Outcome:
+    import yaml
+
+    (manifest, manifest_ev), (deployment, deploy_ev), (config, config_ev) = await asyncio.gather(
+        _cloud.ask(ctx, "cs", "DescribeExternalAgent",
+                   lambda c, m: c.describe_external_agent(params.cluster_id,
+                                                          m.DescribeExternalAgentRequest(private_ip_address="true")),
+                   asked=f"ClusterId={params.cluster_id} PrivateIpAddress=true"),
+        _k8s.get(ctx, "registered", AGENT_PATH), _k8s.get(ctx, "registered", CONFIG_PATH))
+    manifest_ev.answer = "(the agent manifest; not recorded, it carries credentials)"
+    config_ev.answer = {"data keys": sorted((config or {}).get("data") or {})} if config else "404 Not Found"
+    if deployment is None:
+        return Outcome.skipped(f"no {AGENT} Deployment runs on the on-premises cluster, so no agent manifest is in "
+                               "use (registered.agent-available reports it)")
+    wanted = _agent_settings([d for d in yaml.safe_load_all(manifest.get("config") or "") if isinstance(d, dict)])
+    live = _agent_settings([{**o, "kind": k} for o, k in ((deployment, "Deployment"), (config, "ConfigMap")) if o])
+    compared = {key: (value, live.get(key)) for key, value in wanted.items()
+                if key.endswith(("registerAddress", "endpoint-type", "ALI_STUB_REGISTER_ADDR", "INTERNAL_ENDPOINT"))}
+    evidence: tuple[Evidence, ...] = (manifest_ev, deploy_ev, config_ev,
+                                      Evidence(source="comparison", asked="internal manifest vs deployed",
+                                               answer={k: {"internal": w, "deployed": d}
+                                                       for k, (w, d) in compared.items()}))
+    if not compared:
+        return Outcome.errored("the internal agent manifest names no endpoint setting to compare", *evidence,
+                               cause="DescribeExternalAgent returned a manifest without the agent's "
+                                     "register address or endpoint type")
+    differing = [f"{key} is {deployed!r}, the internal manifest has {internal!r}"
+                 for key, (internal, deployed) in compared.items() if deployed != internal]
+    if differing:
+        return Outcome.failed("the deployed agent is not the internal-network variant", *evidence,
+                              cause="; ".join(differing) + " — it dials the public endpoint, which the data "
+                                    "center cannot reach over Express Connect",
+                              remedy="fetch the manifest with PrivateIpAddress=true and apply it instead")
+    return Outcome.passed(f"the deployed agent matches the internal-network manifest ({len(compared)} settings)",
+                          *evidence)
