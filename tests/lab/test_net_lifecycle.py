@@ -39,7 +39,7 @@ def test_fresh_lab_lifecycle(tmp_path: Path) -> None:
     from drconsole.lab.net.netns import netns_exists
     from drconsole.lab.net.services import bgp_healthy
 
-    env = LabEnv(root=tmp_path / "lab", mode="netns", lab_id="n", start_state="fresh")
+    env = LabEnv(root=tmp_path / "lab", mode="netns", lab_id="netlife", start_state="fresh")
     try:
         started = time.monotonic()
         facts = PART.up(env)
@@ -87,7 +87,7 @@ def test_up_clears_namespaces_left_by_a_crash(tmp_path: Path) -> None:
     from drconsole.lab.net.netns import netns_exists
     from drconsole.lab.net.topology import ip
 
-    env = LabEnv(root=tmp_path / "lab", mode="netns", lab_id="c")
+    env = LabEnv(root=tmp_path / "lab", mode="netns", lab_id="netcrash")
     ip("netns", "add", env.netns("idc"))  # a leftover with none of the lab's links
     try:
         PART.up(env)
