@@ -1,0 +1,187 @@
+"""The drconsole Textual app: first run, setup wizard, runbook, incident dashboard, journal.
+
+Start-up imports only Textual and this package's light modules; the profile (pydantic), the runbook
+(YAML) and everything behind them load in a worker after the first screen is on the terminal.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.worker import get_current_worker
+
+from drconsole.tui.commands import DrconsoleCommands
+from drconsole.tui.config import DARK, LIGHT, ConsoleConfig, load_config
+
+if TYPE_CHECKING:
+    from drconsole.profile import Profile
+    from drconsole.tui.session import Session
+
+
+class DrconsoleApp(App[None]):
+    CSS_PATH = "drconsole.tcss"
+    TITLE = "drconsole"
+    COMMANDS: ClassVar = App.COMMANDS | {DrconsoleCommands}
+    MODES: ClassVar = {
+        "runbook": lambda: _screen("runbook", "RunbookScreen"),
+        "dashboard": lambda: _screen("dashboard", "DashboardScreen"),
+        "journal": lambda: _screen("journal", "JournalScreen"),
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "Help", id="drconsole.help"),
+        Binding("question_mark", "help", "Help", show=False, id="drconsole.help-alt"),
+        Binding("1", "open('runbook')", "Runbook", id="drconsole.runbook"),
+        Binding("2", "open('dashboard')", "Dashboard", id="drconsole.dashboard"),
+        Binding("3", "open('journal')", "Journal", id="drconsole.journal"),
+        Binding("ctrl+t", "toggle_theme", "Theme", id="drconsole.theme"),
+        Binding("q", "quit", "Quit", id="drconsole.quit"),
+    ]
+
+    def __init__(self, profile_name: str | None = None, *, read_only: bool = False,
+                 profile: Profile | None = None, session: Session | None = None,
+                 runbook: str | None = None, config: ConsoleConfig | None = None,
+                 steady: bool = False, autorun: bool = True) -> None:
+        super().__init__()
+        self.profile_name = profile_name or (profile.name if profile else None)
+        self.read_only = read_only
+        self.session: Session | None = session
+        self._profile = profile
+        self.runbook_name = runbook
+        self.config = config if config is not None else load_config()
+        self.steady = steady  # no blinking cursor, no clock: stable pictures for snapshot tests
+        self.autorun = autorun  # run a first sweep / auto-refresh (off in snapshot tests)
+        self.focus_zone: str | None = None
+        self.first_sweep = False
+        self.theme = self.config.theme
+
+    # -- start ------------------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        if self.config.keys:
+            self.set_keymap(self.config.keys)
+        if self.session is not None or self._profile is not None:
+            if self.session is None:
+                self.open_profile(self._profile)
+            else:
+                self._show_main()
+        elif self.profile_name:
+            self._show_main()
+            self.call_after_refresh(self._load_profile_in_background)
+        else:
+            from drconsole.tui.screens.welcome import WelcomeScreen
+
+            self.push_screen(WelcomeScreen())
+
+    def _show_main(self) -> None:
+        self.switch_mode("runbook")
+
+    def _load_profile_in_background(self) -> None:
+        self.run_worker(self._load_profile, thread=True, exclusive=True, group="profile", name="load profile")
+
+    def _load_profile(self) -> None:
+        from drconsole.errors import DrconsoleError
+        from drconsole.profile import load_profile
+        from drconsole.tui.session import Session
+
+        assert self.profile_name
+        try:
+            session = Session(load_profile(self.profile_name), read_only=self.read_only)
+            runbook = session.runbook(self.runbook_name or "zone-dr-hybrid")
+        except DrconsoleError as exc:
+            self.call_from_thread(self.notify, str(exc), title="cannot open the profile", severity="error",
+                                  timeout=30)
+            return
+        if not get_current_worker().is_cancelled:
+            self.call_from_thread(self._session_ready, session, runbook.id)
+
+    def _session_ready(self, session: Session, _runbook: str) -> None:
+        self.session = session
+        self.refresh_banners()
+        for screen in self.screen_stack:
+            ready = getattr(screen, "session_ready", None)
+            if ready is not None:
+                ready()
+
+    def open_profile(self, profile: Profile, *, first_sweep: bool = False) -> None:
+        """Make `profile` the console's profile and show its runbook (from the wizard or the lab)."""
+        from drconsole.tui.session import Session
+
+        self.profile_name = profile.name
+        self.session = Session(profile, read_only=self.read_only)
+        self.first_sweep = first_sweep
+        self._show_main()
+        self.refresh_banners()
+
+    # -- what every screen shows -------------------------------------------------------------------
+    def banner_facts(self) -> dict[str, Any]:
+        profile = self.session.profile if self.session else self._profile
+        return {
+            "profile": self.profile_name or "none",
+            "production": bool(profile and profile.production),
+            "read_only": self.read_only or bool(profile and profile.read_only),
+            "lab": bool(profile and profile.lab is not None),
+        }
+
+    def refresh_banners(self) -> None:
+        from drconsole.tui.widgets import Banner
+
+        for screen in self.screen_stack:
+            for banner in screen.query(Banner):
+                banner.refresh_state()
+
+    # -- actions ----------------------------------------------------------------------------------
+    def action_help(self) -> None:
+        from drconsole.tui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        rows = []
+        for key, active in self.active_bindings.items():
+            binding = active.binding
+            if binding.description and active.enabled:
+                rows.append((self.get_key_display(binding) or key, binding.description, binding.id or ""))
+        self.push_screen(HelpScreen(type(self.screen).__name__, rows))
+
+    def action_open(self, name: str) -> None:
+        if self.session is None:
+            self.notify("open or create a profile first", severity="warning")
+            return
+        self.switch_mode(name)
+
+    def open_runbook(self, name: str, *, zone: str | None = None, step: str | None = None) -> None:
+        """Show a runbook (the failover runbook from the dashboard, or one picked in the palette)."""
+        from drconsole.tui.screens.runbook import RunbookScreen
+
+        self.focus_zone = zone
+        self.switch_mode("runbook")
+        shown: RunbookScreen | None = None
+        for screen in self.screen_stack:
+            if isinstance(screen, RunbookScreen) and screen.runbook_name == name:
+                shown = screen
+        if shown is not None:
+            if step:
+                shown.select_step(step)
+            while self.screen is not shown:
+                self.pop_screen()
+            return
+        self.push_screen(RunbookScreen(name, focus_step=step, zone=zone))
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT if self.theme == DARK else DARK
+
+    def on_unmount(self) -> None:
+        if self.session is not None:
+            self.session.close()
+
+
+def _screen(module: str, name: str) -> Any:
+    """A main screen, imported when first shown (keeps start-up light)."""
+    import importlib
+
+    return getattr(importlib.import_module(f"drconsole.tui.screens.{module}"), name)()
+
+
+def run_app(profile_name: str | None = None, read_only: bool = False) -> None:
+    """The entry point `drconsole` (and `drconsole --lab`) uses."""
+    DrconsoleApp(profile_name, read_only=read_only).run()

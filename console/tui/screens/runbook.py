@@ -1,0 +1,359 @@
+"""The runbook: steps as a checklist by section, the selected step's guide, confirmations, checks, actions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Checkbox, DataTable, Footer, Markdown, ProgressBar, RichLog, Static, Tree
+
+from drconsole.tui import stepstate
+from drconsole.tui.messages import ActionLine, ActionsDone, ResultArrived, SweepDone
+from drconsole.tui.render import STATE_STYLE, result_detail, status_text
+from drconsole.tui.widgets import Banner, Field
+
+if TYPE_CHECKING:
+    from drconsole.results import CheckResult
+    from drconsole.runbooks.schema import Runbook, Step
+    from drconsole.tui.app import DrconsoleApp
+    from drconsole.tui.session import Session
+
+
+class RunbookScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "check_step", "Run step checks", id="runbook.check-step"),
+        Binding("e", "recheck", "Re-run check", id="runbook.recheck"),
+        Binding("s", "sweep", "Run all checks", id="runbook.sweep"),
+        Binding("a", "run_actions", "Run step actions", id="runbook.actions"),
+    ]
+
+    def __init__(self, runbook_name: str | None = None, *, focus_step: str | None = None, zone: str | None = None,
+                 sweep_on_open: bool = False) -> None:
+        super().__init__()
+        self.runbook_name = runbook_name
+        self.focus_step = focus_step
+        self.zone = zone
+        self.sweep_on_open = sweep_on_open
+        self.runbook: Runbook | None = None
+        self.step: Step | None = None
+        self.results: dict[str, CheckResult] = {}
+        self.states: dict[str, str] = {}
+        self.running: set[str] = set()
+        self._building = False
+
+    @property
+    def dr_app(self) -> DrconsoleApp:
+        return self.app
+
+    @property
+    def session(self) -> Session:
+        assert self.dr_app.session is not None
+        return self.dr_app.session
+
+    def compose(self) -> ComposeResult:
+        yield Banner(id="banner")
+        with Horizontal(id="runbook-body"):
+            with Vertical(id="steps-pane"):
+                yield Static("loading the runbook …", id="runbook-title")
+                yield Static("", id="progress-label")
+                yield ProgressBar(id="progress", show_eta=False, show_percentage=True)
+                tree: Tree[str] = Tree("steps", id="steps")
+                tree.show_root = False
+                yield tree
+            with VerticalScroll(id="step-pane"):
+                yield Static("", id="step-title")
+                yield Markdown("", id="guide")
+                yield Static("Confirmations", classes="section-title")
+                yield Vertical(id="confirms")
+                yield Field(placeholder="note for the next tick (optional)", id="note")
+                yield Static("Checks  (c: run this step's checks · e: re-run the highlighted one)",
+                             classes="section-title")
+                checks: DataTable[Any] = DataTable(id="checks", cursor_type="row")
+                checks.add_columns("status", "check", "zone", "summary", "ms")
+                yield checks
+                yield Static("", id="check-detail")
+                yield Static("Actions  (a: plan, confirm and apply this step's actions)", classes="section-title")
+                actions: DataTable[Any] = DataTable(id="actions", cursor_type="row")
+                actions.add_columns("action", "uses", "last outcome")
+                yield actions
+                yield RichLog(id="action-log", wrap=True, markup=False, max_lines=400)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.dr_app.session is not None:
+            self.session_ready()
+
+    # -- data -------------------------------------------------------------------------------------
+    def session_ready(self) -> None:
+        """The profile is loaded: show the runbook and what the journal knows about it."""
+        session = self.session
+        self.runbook = session.runbook(self.runbook_name or "zone-dr-hybrid")
+        self.runbook_name = self.runbook.id
+        title = f"{self.runbook.title}"
+        if self.zone:
+            title += f"\nfailing zone: {self.zone.upper()}"
+        self.query_one("#runbook-title", Static).update(Text(title, style="bold"))
+        self.results = session.journal.latest_results(self.runbook.id)
+        self.refresh_states()
+        self.build_tree()
+        self.select_step(self.focus_step or self.runbook.steps[0].id)
+        if self.sweep_on_open or self.dr_app.first_sweep:
+            self.dr_app.first_sweep = False
+            self.action_sweep()
+
+    def refresh_states(self) -> None:
+        assert self.runbook is not None
+        journal = self.session.journal
+        self.states = stepstate.step_states(self.runbook, journal.step_states(self.runbook.id),
+                                            journal.confirmations(self.runbook.id), self.results)
+        done, total = stepstate.progress(self.states)
+        failing = sum(1 for s in self.states.values() if s == stepstate.FAILING)
+        label = f"{done}/{total} steps done" + (f" · {failing} failing" if failing else "")
+        self.query_one("#progress-label", Static).update(label)
+        self.query_one("#progress", ProgressBar).update(total=total, progress=done)
+
+    def _step_label(self, step: Step) -> Text:
+        state = self.states.get(step.id, stepstate.NOT_STARTED)
+        running = " …" if step.id in self.running else ""
+        return Text.assemble((stepstate.SYMBOLS[state] + " ", STATE_STYLE[state]), step.title + running)
+
+    def build_tree(self) -> None:
+        assert self.runbook is not None
+        tree: Tree[str] = self.query_one("#steps", Tree)
+        tree.clear()
+        sections: dict[str, Any] = {}
+        for step in self.runbook.steps:
+            section = step.section or "Steps"
+            if section not in sections:
+                sections[section] = tree.root.add(section, expand=True)
+            sections[section].add_leaf(self._step_label(step), data=step.id)
+
+    def relabel_tree(self) -> None:
+        assert self.runbook is not None
+        for node in self.query_one("#steps", Tree).root.children:
+            for leaf in node.children:
+                if leaf.data:
+                    leaf.set_label(self._step_label(self.runbook.step(leaf.data)))
+
+    def select_step(self, step_id: str) -> None:
+        tree: Tree[str] = self.query_one("#steps", Tree)
+        for section in tree.root.children:
+            for leaf in section.children:
+                if leaf.data == step_id:
+                    tree.move_cursor(leaf)
+                    self.show_step(step_id)
+                    return
+
+    @on(Tree.NodeHighlighted, "#steps")
+    def _highlighted(self, event: Tree.NodeHighlighted[str]) -> None:
+        if event.node.data and (self.step is None or self.step.id != event.node.data):
+            self.show_step(event.node.data)
+
+    def show_step(self, step_id: str) -> None:
+        assert self.runbook is not None
+        step = self.runbook.step(step_id)
+        self.step = step
+        state = self.states.get(step.id, stepstate.NOT_STARTED)
+        head = Text.assemble((step.title, "bold"), "  ", (f"[{state}]", STATE_STYLE[state]),
+                             ("  optional" if step.optional else "", "dim"))
+        if step.requires:
+            head.append(f"\nrequires: {', '.join(step.requires)}", style="dim")
+        self.query_one("#step-title", Static).update(head)
+        self.query_one("#guide", Markdown).update(step.guide)
+        self.show_confirmations()
+        self.show_checks()
+        self.show_actions()
+
+    def show_confirmations(self) -> None:
+        assert self.runbook is not None and self.step is not None
+        box = self.query_one("#confirms", Vertical)
+        box.remove_children()
+        confirmed = self.session.journal.confirmations(self.runbook.id)
+        widgets: list[Any] = []
+        self._building = True
+        for index, item in enumerate(self.step.confirm):
+            row = confirmed.get((self.step.id, item.id))
+            box_ = Checkbox(item.text, value=bool(row and row["confirmed"]), id=f"confirm-{index}")
+            box_.tooltip = item.id
+            widgets.append(box_)
+            if row and row.get("note"):
+                widgets.append(Static(f"    note by {row['operator']}: {row['note']}", classes="note"))
+        if not widgets:
+            widgets.append(Static("nothing to confirm by hand in this step", classes="dim"))
+        box.mount_all(widgets)
+        self.call_after_refresh(self._done_building)
+
+    def _done_building(self) -> None:
+        self._building = False
+
+    @on(Checkbox.Changed)
+    def _ticked(self, event: Checkbox.Changed) -> None:
+        if self._building or self.step is None or self.runbook is None or not event.checkbox.id:
+            return
+        item = self.step.confirm[int(event.checkbox.id.removeprefix("confirm-"))]
+        note_field = self.query_one("#note", Field)
+        note = note_field.value.strip() or None
+        self.session.journal.confirm(self.runbook.id, self.step.id, item.id, self.session.who,
+                                     confirmed=event.value, note=note)
+        note_field.value = ""
+        self.refresh_states()
+        self.relabel_tree()
+        self.notify(f"{'confirmed' if event.value else 'unticked'}: {item.text}", timeout=3)
+
+    def show_checks(self) -> None:
+        assert self.step is not None
+        table: DataTable[Any] = self.query_one("#checks", DataTable)
+        table.clear()
+        for ref in self.step.checks:
+            key = f"{self.step.id}/{ref.key}"
+            result = self.results.get(key)
+            if key in self.running and result is None:
+                status: Text = status_text("running")
+            else:
+                status = status_text(result.status.value) if result else Text("○ not run", style="dim")
+            table.add_row(status, ref.key, ref.zone or "", result.summary if result else "",
+                          f"{result.duration_ms:.0f}" if result else "", key=key)
+        if not self.step.checks:
+            self.query_one("#check-detail", Static).update(Text("this step has no automated checks", style="dim"))
+        else:
+            self.show_check_detail(0)
+
+    def show_check_detail(self, row: int) -> None:
+        assert self.step is not None
+        if not self.step.checks or row >= len(self.step.checks):
+            return
+        key = f"{self.step.id}/{self.step.checks[row].key}"
+        result = self.results.get(key)
+        detail = result_detail(result) if result else Text(f"{key}: not run yet (press c)", style="dim")
+        self.query_one("#check-detail", Static).update(detail)
+
+    @on(DataTable.RowHighlighted, "#checks")
+    def _check_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.show_check_detail(event.cursor_row)
+
+    def show_actions(self) -> None:
+        assert self.step is not None and self.runbook is not None
+        table: DataTable[Any] = self.query_one("#actions", DataTable)
+        table.clear()
+        last: dict[str, str] = {}
+        for state in self.session.journal.action_states():
+            if state.runbook == self.runbook.id and state.step == self.step.id:
+                last[state.action] = state.state
+        for ref in self.step.actions:
+            table.add_row(ref.key, ref.use, last.get(ref.use, "not run"))
+        self.query_one("#actions").display = bool(self.step.actions)
+
+    # -- checks -----------------------------------------------------------------------------------
+    def action_check_step(self) -> None:
+        if self.step is not None:
+            self.start_sweep(steps=[self.step.id])
+
+    def action_recheck(self) -> None:
+        if self.step is None or not self.step.checks:
+            return
+        row = self.query_one("#checks", DataTable).cursor_row
+        ref = self.step.checks[min(max(row, 0), len(self.step.checks) - 1)]
+        self.start_sweep(steps=[self.step.id], only=[f"{self.step.id}/{ref.key}"])
+
+    def action_sweep(self) -> None:
+        self.start_sweep()
+
+    def start_sweep(self, *, steps: list[str] | None = None, only: list[str] | None = None) -> None:
+        from drconsole.errors import DrconsoleError
+
+        if self.runbook is None or self.dr_app.session is None:
+            return
+        if self.running:
+            self.notify("checks are already running", severity="warning")
+            return
+        try:
+            chosen = self.session.invocations(self.runbook, steps=steps, only=only)
+        except DrconsoleError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        if not chosen:
+            self.notify("no automated checks here", severity="warning")
+            return
+        self.running = {inv.key for inv in chosen} | {inv.step for inv in chosen if inv.step}
+        self.relabel_tree()
+        self.show_checks()
+        self.notify(f"running {len(chosen)} check(s) …", timeout=3)
+        self.sweep_worker(chosen)
+
+    @work(thread=True, group="runbook-sweep", name="runbook checks")
+    def sweep_worker(self, chosen: list[Any]) -> None:
+        assert self.runbook is not None
+        count = 0
+        error = None
+
+        def emit(result: CheckResult) -> None:
+            nonlocal count
+            count += 1
+            self.post_message(ResultArrived(result, "runbook"))
+
+        try:
+            self.session.sweep(self.runbook, chosen, emit)
+        except Exception as exc:  # shown to the operator; the sweep itself never raises for a failing check
+            error = f"{type(exc).__name__}: {exc}"
+        self.post_message(SweepDone("runbook", count, error))
+
+    def on_result_arrived(self, message: ResultArrived) -> None:
+        self.results[message.result.key] = message.result
+        self.running.discard(message.result.key)
+        if self.step is not None and message.result.step == self.step.id:
+            self._update_check_row(message.result)
+
+    def _update_check_row(self, result: CheckResult) -> None:
+        table: DataTable[Any] = self.query_one("#checks", DataTable)
+        try:
+            table.update_cell(result.key, table.ordered_columns[0].key, status_text(result.status.value))
+            table.update_cell(result.key, table.ordered_columns[3].key, result.summary)
+            table.update_cell(result.key, table.ordered_columns[4].key, f"{result.duration_ms:.0f}")
+        except Exception:  # the row is gone (another step is shown)
+            return
+        self.show_check_detail(table.cursor_row)
+
+    def on_sweep_done(self, message: SweepDone) -> None:
+        self.running.clear()
+        self.refresh_states()
+        self.relabel_tree()
+        if self.step is not None:
+            self.show_step(self.step.id)
+        if message.error:
+            self.notify(message.error, title="the checks could not run", severity="error", timeout=15)
+        else:
+            bad = sum(1 for r in self.results.values() if r.status.value in ("fail", "error"))
+            self.notify(f"{message.count} result(s); {bad} failing in this runbook", timeout=4)
+
+    # -- actions ----------------------------------------------------------------------------------
+    def action_run_actions(self) -> None:
+        if self.step is None or not self.step.actions:
+            self.notify("this step has no actions", severity="warning")
+            return
+        self.query_one("#action-log", RichLog).clear()
+        self.actions_worker(self.step.id)
+
+    @work(thread=True, exclusive=True, group="runbook-actions", name="runbook actions")
+    def actions_worker(self, step_id: str) -> None:
+        from drconsole.tui.confirmer import run_step_actions
+
+        assert self.runbook is not None
+        summary = run_step_actions(self.dr_app, self.session, self.runbook, step_id,
+                                   out=lambda line: self.post_message(ActionLine(line)))
+        self.post_message(ActionsDone(summary))
+
+    def on_action_line(self, message: ActionLine) -> None:
+        self.query_one("#action-log", RichLog).write(message.text)
+
+    def on_actions_done(self, message: ActionsDone) -> None:
+        self.query_one("#action-log", RichLog).write(message.summary)
+        self.results = self.session.journal.latest_results(self.runbook_name)
+        self.refresh_states()
+        self.relabel_tree()
+        if self.step is not None:
+            self.show_step(self.step.id)
