@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 import os
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,35 @@ SDK_MODULES: dict[str, str] = {
 }
 THROTTLING_PREFIXES = ("Throttling", "ServiceUnavailable", "Throttling.User", "Throttling.Api")
 T = TypeVar("T")
+# At most this many API calls per second leave one drconsole process (a burst of BURST may go at once),
+# so a sweep of many checks never hammers the region's API.
+RATE_PER_SECOND = 20.0
+BURST = 10
+
+
+class RateLimiter:
+    """A token bucket shared by every thread of the process."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self._tokens = float(burst)
+        self._stamp = time.monotonic()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+                self._stamp = now
+                if self._tokens >= 1:
+                    self._tokens -= 1
+                    return
+                wait = (1 - self._tokens) / self.rate
+            time.sleep(wait)
+
+
+LIMITER = RateLimiter(RATE_PER_SECOND, BURST)
 
 
 class CloudError(DrconsoleError):
@@ -111,6 +141,7 @@ def call(product: str, action: str, fn: Callable[[], T], *, attempts: int = 4, b
     from alibabacloud_tea_openapi.exceptions import AlibabaCloudException
 
     for attempt in range(1, attempts + 1):
+        LIMITER.acquire()
         try:
             return fn()
         except AlibabaCloudException as exc:
