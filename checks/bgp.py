@@ -164,7 +164,7 @@ class Exchange:
 
 
 @check("bgp.open-probe", family="bgp", title="VBR completes a BGP OPEN exchange with the probe neighbour",
-       timeout=6.0, fix_step="network.bgp-idc")
+       timeout=8.0, fix_step="network.bgp-idc")
 async def open_probe(ctx: Context, params: OpenParams) -> Outcome:
     source = _source(ctx)
     if source is None:
@@ -233,6 +233,7 @@ def _notification_cause(note: dict[str, Any], params: OpenParams) -> str:
 
 def _exchange_with_retry(where: str | None, source: str, peer: str, port: int, local_asn: int) -> Exchange:
     """Run the exchange; once more after BIRD's error-wait time when the peer hung up on us at once."""
+    _bgp_layers()  # the import takes most of a second: not while holding the neighbour
     with _neighbour_lock(where, source, peer, port):
         first = _exchange(where, source, peer, port, local_asn)
         if first.peer_open is not None or first.notification is not None or first.ended != "eof":
