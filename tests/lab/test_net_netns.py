@@ -41,10 +41,10 @@ def test_run_in_netns_returns_results_and_raises_errors(net_lab: dict[str, Any])
 
 
 def test_missing_namespace_is_an_operator_error() -> None:
-    from drconsole.errors import LabError
+    from drconsole.errors import DrconsoleError
     from drconsole.lab.net.netns import socket_in_netns
 
     if os.geteuid() != 0:
         pytest.skip("needs root")
-    with pytest.raises(LabError, match="does not exist"):
+    with pytest.raises(DrconsoleError, match="does not exist"):
         socket_in_netns("drc-no-such-namespace")
