@@ -1,0 +1,118 @@
+"""kube.api-ready against the lab's three real API servers, and against real kubeconfig copies
+broken one way each: missing file, bad YAML, unknown context, wrong CA, untrusted client
+certificate (401), an unknown token (anonymous), a closed port and a listener that never answers."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from drconsole.checks.kube import FIX_STEPS
+from drconsole.profile import Profile
+from drconsole.results import Status
+from tests.checks.cloudkube_support import (
+    ca_data,
+    kubeconfig_variant,
+    other_ca,
+    rogue_client_cert,
+    run,
+    with_kubeconfig,
+)
+
+pytestmark = [pytest.mark.lab, pytest.mark.kube]
+
+
+@pytest.mark.parametrize("cluster", ["fleet", "ack", "registered"])
+async def test_each_context_answers(lab_profile: Profile, cluster: str) -> None:
+    result = await run(lab_profile, "kube.api-ready", cluster=cluster)
+    assert result.status is Status.PASS, result
+    assert "is ready, Kubernetes v" in result.summary and "we are drconsole-admin" in result.summary
+    assert [e.asked for e in result.evidence] == ["GET /readyz", "GET /version",
+                                                  "POST /apis/authentication.k8s.io/v1/selfsubjectreviews"]
+
+
+async def test_fleet_api_reachable(lab_profile: Profile) -> None:
+    result = await run(lab_profile, "fleet.api-reachable")
+    assert result.status is Status.PASS, result
+    assert result.evidence[0].answer == "ok"
+
+
+async def failing(profile: Profile, cluster: str = "fleet") -> tuple[str, str]:
+    result = await run(profile, "kube.api-ready", cluster=cluster)
+    assert result.status is Status.FAIL, result
+    assert result.remedy and result.fix_step == FIX_STEPS[cluster]
+    return result.summary, result.remedy
+
+
+async def test_missing_kubeconfig(lab_profile: Profile, tmp_path: Path) -> None:
+    summary, remedy = await failing(with_kubeconfig(lab_profile, tmp_path / "nowhere.kubeconfig"))
+    assert "nowhere.kubeconfig does not exist" in summary and "kubeconfig" in remedy
+
+
+async def test_kubeconfig_not_yaml(lab_profile: Profile, tmp_path: Path) -> None:
+    path = tmp_path / "broken.kubeconfig"
+    path.write_text("clusters: [unclosed\n  - {")
+    summary, _ = await failing(with_kubeconfig(lab_profile, path))
+    assert "not valid YAML" in summary
+
+
+async def test_unknown_context(lab_profile: Profile) -> None:
+    profile = lab_profile.model_copy(deep=True)
+    profile.clusters.ack.context = "no-such-context"
+    summary, remedy = await failing(profile, "ack")
+    assert "no context 'no-such-context'" in summary and "fleet" in remedy
+
+
+async def test_wrong_ca(lab_profile: Profile, tmp_path: Path) -> None:
+    _, cert = other_ca(tmp_path)
+    path = kubeconfig_variant(lab_profile, tmp_path, "wrong-ca", "fleet",
+                              cluster={"certificate-authority-data": ca_data(cert)})
+    summary, remedy = await failing(with_kubeconfig(lab_profile, path))
+    assert "TLS verification" in summary and "not signed by the CA in the kubeconfig" in summary
+    assert "certificate-authority" in remedy
+
+
+async def test_untrusted_client_certificate_is_401(lab_profile: Profile, tmp_path: Path) -> None:
+    cert, key = rogue_client_cert(tmp_path)
+    path = kubeconfig_variant(lab_profile, tmp_path, "rogue", "fleet",
+                              user={"client-certificate": str(cert), "client-key": str(key)})
+    summary, remedy = await failing(with_kubeconfig(lab_profile, path))
+    assert "rejected the credentials (401 Unauthorized)" in summary
+    assert "expired, revoked" in remedy
+
+
+async def test_unknown_token_is_treated_as_anonymous(lab_profile: Profile, tmp_path: Path) -> None:
+    path = kubeconfig_variant(lab_profile, tmp_path, "token", "ack", user={"token": "not-a-token-of-this-cluster"})
+    summary, _ = await failing(with_kubeconfig(lab_profile, path), "ack")
+    assert "did not accept the kubeconfig's credentials" in summary and "anonymous" in summary
+
+
+async def test_closed_port(lab_profile: Profile, tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    path = kubeconfig_variant(lab_profile, tmp_path, "closed", "fleet", cluster={"server": f"https://127.0.0.1:{port}"})
+    summary, remedy = await failing(with_kubeconfig(lab_profile, path))
+    assert "refused the connection" in summary and "down" in remedy
+
+
+@pytest.fixture
+def silent_listener() -> Iterator[int]:
+    """A port that accepts TCP into its backlog but never speaks TLS."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield listener.getsockname()[1]
+
+
+async def test_server_that_never_answers(lab_profile: Profile, tmp_path: Path, silent_listener: int) -> None:
+    path = kubeconfig_variant(lab_profile, tmp_path, "silent", "fleet",
+                              cluster={"server": f"https://127.0.0.1:{silent_listener}"})
+    started = time.monotonic()
+    summary, _ = await failing(with_kubeconfig(lab_profile, path))
+    assert "did not answer in time" in summary
+    assert time.monotonic() - started < 5.0
