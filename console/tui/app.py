@@ -44,7 +44,8 @@ class DrconsoleApp(App[None]):
                  runbook: str | None = None, config: ConsoleConfig | None = None,
                  steady: bool = False, autorun: bool = True) -> None:
         super().__init__()
-        self.profile_name = profile_name or (profile.name if profile else None)
+        self.profile_name = profile_name or (profile.name if profile else None) or \
+            (session.profile.name if session else None)
         self.read_only = read_only
         self.session: Session | None = session
         self._profile = profile

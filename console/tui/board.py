@@ -23,14 +23,14 @@ def worst(statuses: list[str]) -> str:
 
 @dataclass
 class Board:
-    """The latest result of every check key, and a latency history per family."""
+    """The latest result of every check key, and a latency history per family and zone."""
 
     results: dict[str, CheckResult] = field(default_factory=dict)
-    latency: dict[str, deque[float]] = field(default_factory=dict)
+    latency: dict[tuple[str, str | None], deque[float]] = field(default_factory=dict)
 
     def add(self, result: CheckResult) -> None:
         self.results[result.key] = result
-        self.latency.setdefault(result.family, deque(maxlen=HISTORY)).append(result.duration_ms)
+        self.latency.setdefault((result.family, result.zone), deque(maxlen=HISTORY)).append(result.duration_ms)
 
     def cell(self, family: str, zone: str | None) -> list[CheckResult]:
         return [r for r in self.results.values() if r.family == family and r.zone == zone]

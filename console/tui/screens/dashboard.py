@@ -70,7 +70,10 @@ class FamilyRow(Horizontal):
             (f"{STATUS_SYMBOL.get(verdict, '·')} ", STATUS_STYLE.get(verdict, "")), (f"{self.family:<10}", "bold"),
             f" {counts:>5} ", (verdict, STATUS_STYLE.get(verdict, ""))))
         self.set_class(verdict in ("fail", "error"), "-bad")
-        self.query_one(Sparkline).data = list(board.latency.get(self.family, [])) or [0.0]
+        history = list(board.latency.get((self.family, self.zone), []))
+        sparkline = self.query_one(Sparkline)
+        sparkline.data = history
+        sparkline.display = bool(history)
 
 
 class DashboardScreen(Screen[None]):

@@ -15,6 +15,7 @@ from textual.widgets import Checkbox, DataTable, Footer, Markdown, ProgressBar, 
 from drconsole.tui import stepstate
 from drconsole.tui.messages import ActionLine, ActionsDone, ResultArrived, SweepDone
 from drconsole.tui.render import STATE_STYLE, result_detail, status_text
+from drconsole.tui.session import SETUP_RUNBOOK
 from drconsole.tui.widgets import Banner, Field
 
 if TYPE_CHECKING:
@@ -92,8 +93,8 @@ class RunbookScreen(Screen[None]):
     def session_ready(self) -> None:
         """The profile is loaded: show the runbook and what the journal knows about it."""
         session = self.session
-        self.runbook = session.runbook(self.runbook_name or "zone-dr-hybrid")
-        self.runbook_name = self.runbook.id
+        self.runbook_name = self.runbook_name or self.dr_app.runbook_name or SETUP_RUNBOOK
+        self.runbook = session.runbook(self.runbook_name)
         title = f"{self.runbook.title}"
         if self.zone:
             title += f"\nfailing zone: {self.zone.upper()}"
@@ -178,7 +179,7 @@ class RunbookScreen(Screen[None]):
         self._building = True
         for index, item in enumerate(self.step.confirm):
             row = confirmed.get((self.step.id, item.id))
-            box_ = Checkbox(item.text, value=bool(row and row["confirmed"]), id=f"confirm-{index}")
+            box_ = Checkbox(item.text, value=bool(row and row["confirmed"]), name=str(index), classes="confirm")
             box_.tooltip = item.id
             widgets.append(box_)
             if row and row.get("note"):
@@ -193,9 +194,9 @@ class RunbookScreen(Screen[None]):
 
     @on(Checkbox.Changed)
     def _ticked(self, event: Checkbox.Changed) -> None:
-        if self._building or self.step is None or self.runbook is None or not event.checkbox.id:
+        if self._building or self.step is None or self.runbook is None or event.checkbox.name is None:
             return
-        item = self.step.confirm[int(event.checkbox.id.removeprefix("confirm-"))]
+        item = self.step.confirm[int(event.checkbox.name)]
         note_field = self.query_one("#note", Field)
         note = note_field.value.strip() or None
         self.session.journal.confirm(self.runbook.id, self.step.id, item.id, self.session.who,
@@ -352,7 +353,8 @@ class RunbookScreen(Screen[None]):
 
     def on_actions_done(self, message: ActionsDone) -> None:
         self.query_one("#action-log", RichLog).write(message.summary)
-        self.results = self.session.journal.latest_results(self.runbook_name)
+        assert self.runbook is not None
+        self.results = self.session.journal.latest_results(self.runbook.id)
         self.refresh_states()
         self.relabel_tree()
         if self.step is not None:
