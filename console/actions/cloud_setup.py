@@ -65,7 +65,7 @@ class CreateFleet(Action):
                                  data={"fleet_id": info["ClusterId"]})
         name = profile.clusters.fleet.name or f"{profile.name}-fleet"
         call = ApiCall("adcp", "CreateHubCluster", {"RegionId": profile.cloud.region, "VpcId": vpc,
-                                                     "VSwitches": json.dumps([_fleet_vswitch(actx)]),
+                                                     "VSwitches": _json_list([_fleet_vswitch(actx)]),
                                                      "Name": name, "Profile": "Default"})
         return self.new_plan(actx, f"create Fleet {name!r} in {vpc}", calls=[call])
 
@@ -291,7 +291,7 @@ class AttachClusters(Action):
                    _need(clusters.registered.id, "registered cluster ID", "registered.create")]
         states = _managed(actx, fleet)
         missing = [c for c in members if states.get(c) not in ("Successed", "Installing")]
-        calls = [ApiCall("adcp", "AttachClusterToHub", {"ClusterId": fleet, "ClusterIds": json.dumps(missing)})] \
+        calls = [ApiCall("adcp", "AttachClusterToHub", {"ClusterId": fleet, "ClusterIds": _json_list(missing)})] \
             if missing else []
         done = all(states.get(c) == "Successed" for c in members)
         return self.new_plan(actx, f"associate {', '.join(members)} with Fleet {fleet}", calls=calls,
@@ -342,3 +342,8 @@ class EnableGitOps(Action):
         actx.call("adcp", "UpdateHubClusterFeature", cluster_id=fleet, argo_cdenabled=True)
         actx.wait("GitOps Enabled", lambda: True if gitops_enabled(_hub(actx, fleet) or {}) else None, timeout=300)
         return Result(f"GitOps enabled on {fleet}")
+
+
+def _json_list(items: list[str]) -> str:
+    """A JSON-array string parameter, compact (`["a","b"]`), as the API documents it."""
+    return json.dumps(items, separators=(",", ":"))

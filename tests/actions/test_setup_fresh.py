@@ -27,11 +27,30 @@ def mutating(env: LabEnv, since: int) -> list[dict[str, Any]]:
     return [r for r in region_log(env.facts())[since:] if r.get("mutating")]
 
 
+def region_secret(env: LabEnv) -> str:
+    """The AccessKey secret the fresh lab's region process was started with (its environment): the
+    session fixture made it before this test's isolated keyring existed."""
+    from pathlib import Path
+
+    from drconsole.lab.region.config import SECRET_ENV
+    from drconsole.lab.region.part import DAEMON
+
+    pid = env.supervisor.pid(DAEMON)
+    assert pid, "the fresh lab's region is not running"
+    variables = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    found = [v.split(b"=", 1)[1].decode() for v in variables if v.startswith(SECRET_ENV.encode() + b"=")]
+    assert found, "the region process has no secret in its environment"
+    return found[0]
+
+
 def test_setup_runbook_from_fresh_then_idempotent(fresh_lab: LabEnv) -> None:
+    from drconsole import secrets
     from drconsole.lab.profile import write_lab_profile
     from drconsole.profile import load_profile
 
     profile = write_lab_profile(fresh_lab, name="fresh")
+    assert profile.cloud.access_key_id
+    secrets.store_secret("fresh", profile.cloud.access_key_id, region_secret(fresh_lab))
     assert profile.clusters.fleet.id is None and profile.clusters.registered.id is None
 
     start = len(region_log(fresh_lab.facts()))
@@ -48,7 +67,7 @@ def test_setup_runbook_from_fresh_then_idempotent(fresh_lab: LabEnv) -> None:
     succeeded = [e for e in journal_events("fresh", run_id_of(first.output)) if e["kind"] == "succeeded"]
     assert any(e["data"]["request_ids"] for e in succeeded)
 
-    sweep = drconsole("check", "--profile", "fresh")
+    sweep = drconsole("--profile", "fresh", "check")
     assert sweep.exit_code == 0, sweep.output
 
     before_log = len(region_log(fresh_lab.facts()))
