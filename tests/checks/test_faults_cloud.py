@@ -1,0 +1,149 @@
+"""Every cloud- and cluster-side fault of the lab, through a FULL sweep of the shipped runbook:
+break it, assert exactly which check keys turn non-pass (with status and words), heal, assert the
+sweep is back to where it started. The other families' checks run in the same sweep."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from drconsole import engine, sweeps
+from drconsole.context import Context
+from drconsole.lab.env import LabEnv
+from drconsole.lab.lab import Lab
+from drconsole.profile import Profile
+from drconsole.results import CheckResult, Status
+from drconsole.runbooks.loader import load_runbook
+
+pytestmark = [pytest.mark.lab, pytest.mark.kube]
+
+Results = dict[str, CheckResult]
+FAIL, ERROR, SKIPPED = Status.FAIL, Status.ERROR, Status.SKIPPED
+CLOUD_SOURCE = re.compile(r"^(cs|adcp|vpc|cbn|mse):")
+SETTLE_S = 30.0
+REFUSED = "refused the connection: nothing listens there"
+
+# Cloud checks of this family set (every one must turn `error` when the region API misbehaves).
+MY_CLOUD_KEYS = {
+    "design.same-vpc/topology.same-vpc", "design.zones/topology.zones-api", "design.cidrs/topology.vpc-cidr",
+    "fleet.create/fleet.running", "fleet.attach/ack-associated", "fleet.attach/registered-associated",
+    "gitops.enable/fleet.gitops-enabled", "registered.agent-connected/registered.running",
+    "registered.agent-yaml/registered.agent-internal", "gateway.mse-ingress-config/gateway.mse-gateway",
+}
+
+MY_FAMILIES = ("topology", "fleet", "registered", "kube", "gitops")
+MY_GATEWAY_CHECKS = ("gateway.mse-ingress-config", "gateway.fleet-namespace", "gateway.ingress", "gateway.mse-gateway")
+
+# fault -> {key: (status, words the summary or cause must contain)}
+EXPECTED: dict[str, dict[str, tuple[Status, str]]] = {
+    "agent": {
+        "registered.agent-connected/registered.agent-available": (FAIL, "no ack-cluster-agent Deployment"),
+        "registered.agent-connected/registered.running": (FAIL, "is disconnected"),
+        "registered.agent-yaml/registered.agent-internal": (SKIPPED, "no agent manifest is in use"),
+    },
+    "fleet-detach": {
+        "fleet.attach/registered-associated": (FAIL, "is not associated with Fleet"),
+        "gitops.synced/registered-app": (FAIL, "does not know cluster"),
+        "gateway.mse-ingress-config/gateway.mse-ingress-config": (FAIL, "are not associated with the Fleet"),
+        "gateway.mse-ingress-config/gateway.mse-gateway": (FAIL, "create failed"),
+        # the lab gateway drops the app's route while its MseIngressConfig is Failed
+        "gateway.verify/app-served": (FAIL, "no Ingress rule for the host"),
+    },
+    "kube-idc": {
+        "registered.agent-apply/registered-api": (FAIL, REFUSED),
+        "registered.agent-connected/registered.agent-available": (ERROR, REFUSED),
+        "registered.agent-yaml/registered.agent-internal": (ERROR, REFUSED),
+        "registered.agent-connected/registered.running": (FAIL, "is disconnected"),
+        "design.zones/topology.zones-nodes": (ERROR, REFUSED),
+        "gitops.distribute/registered-label": (ERROR, REFUSED),
+    },
+    "kube-ack": {
+        "design.same-vpc/ack-api": (FAIL, REFUSED),
+        "design.zones/topology.zones-nodes": (ERROR, REFUSED),
+        "gitops.distribute/ack-label": (ERROR, REFUSED),
+    },
+    "kube-fleet": {
+        "fleet.create/fleet-api": (FAIL, REFUSED),
+        "fleet.create/fleet.api-reachable": (FAIL, REFUSED),
+        "gateway.ingress/gateway.ingress": (ERROR, REFUSED),
+        "gateway.mse-ingress-config/gateway.mse-gateway": (ERROR, REFUSED),
+        "gateway.mse-ingress-config/gateway.mse-ingress-config": (ERROR, REFUSED),
+        "gateway.namespace/gateway.fleet-namespace": (ERROR, REFUSED),
+        "gitops.synced/ack-app": (ERROR, REFUSED),
+        "gitops.synced/registered-app": (ERROR, REFUSED),
+    },
+}
+REGION_WORDS = {
+    "region-throttle": "throttled",
+    "region-5xx": "503",
+    "region-slow": "timed out after 4.5 s",
+}
+
+
+async def full_sweep(profile: Profile) -> Results:
+    ctx = Context(profile)
+    try:
+        chosen = sweeps.invocations(load_runbook("zone-dr-hybrid"))
+        return {r.key: r async for r in engine.sweep(ctx, chosen)}
+    finally:
+        ctx.close()
+
+
+def non_pass(results: Results) -> dict[str, Status]:
+    return {key: r.status for key, r in results.items() if r.status is not Status.PASS}
+
+
+async def settle(profile: Profile, done: Callable[[Results], bool]) -> Results:
+    """Sweep until `done` holds (the lab's controllers react within seconds) or SETTLE_S runs out."""
+    deadline = time.monotonic() + SETTLE_S
+    results = await full_sweep(profile)
+    while not done(results) and time.monotonic() < deadline:
+        await asyncio.sleep(1.0)
+        results = await full_sweep(profile)
+    return results
+
+
+def expected_for(fault: str, baseline: Results) -> dict[str, tuple[Status, str]]:
+    if fault in REGION_WORDS:
+        cloud_keys = {key for key, r in baseline.items() if any(CLOUD_SOURCE.match(e.source) for e in r.evidence)}
+        assert cloud_keys >= MY_CLOUD_KEYS, MY_CLOUD_KEYS - cloud_keys
+        # the other families' cloud checks word it their own way; only their status is asserted here
+        return {key: (ERROR, REGION_WORDS[fault] if key in MY_CLOUD_KEYS else "") for key in cloud_keys}
+    return EXPECTED[fault]
+
+
+@pytest.fixture
+async def baseline(lab: dict[str, Any], lab_profile: Profile) -> Results:
+    results = await full_sweep(lab_profile)
+    mine = [r for r in results.values() if r.family in MY_FAMILIES or r.check in MY_GATEWAY_CHECKS]
+    assert mine and all(r.status is Status.PASS for r in mine), [(r.key, r.summary) for r in mine
+                                                                if r.status is not Status.PASS]
+    return results
+
+
+@pytest.mark.parametrize("fault", [*EXPECTED, *REGION_WORDS])
+async def test_fault_turns_exactly_its_checks(fault: str, baseline: Results, lab_profile: Profile,
+                                              lab_env: LabEnv) -> None:
+    before = non_pass(baseline)
+    wanted = expected_for(fault, baseline)
+    assert not set(wanted) & set(before), "a check expected to turn was not passing before the fault"
+    lab = Lab(lab_env)
+    lab.break_(fault)
+    try:
+        broken = await settle(lab_profile, lambda r: {k: s for k, s in non_pass(r).items() if k not in before}
+                              == {k: s for k, (s, _) in wanted.items()})
+        turned = {k: s for k, s in non_pass(broken).items() if k not in before}
+        assert turned == {k: s for k, (s, _) in wanted.items()}
+        for key, (_, words) in wanted.items():
+            said = f"{broken[key].summary} | {broken[key].cause}"
+            assert words in said, (key, said)
+            assert broken[key].fix_step, key
+    finally:
+        lab.heal(fault)
+    healed = await settle(lab_profile, lambda r: non_pass(r) == before)
+    assert non_pass(healed) == before
