@@ -18,7 +18,7 @@ from drconsole.registry import load_checks
 from drconsole.results import CheckResult
 
 
-async def run(profile: Profile, name: str, **params: Any) -> CheckResult:
+async def run(profile: Profile, name: str, /, **params: Any) -> CheckResult:
     """Run the registered check `name` with `params` (templated like a runbook's `with:`)."""
     ctx = Context(profile)
     try:
