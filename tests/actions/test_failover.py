@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.actions.helpers import drconsole, journal_events, kube_writes, region_log, run_id_of, writes_between
+from tests.fixtures.net import wait_until
 
 if TYPE_CHECKING:
     from drconsole.lab.env import LabEnv
@@ -63,6 +64,18 @@ def served_zone(profile: Profile) -> dict[str, Any]:
         ctx.close()
 
 
+def zone_healthy(profile: Profile, zone: str) -> bool:
+    from drconsole.actions.context import ActionContext
+    from drconsole.actions.probes import zone_health
+    from drconsole.context import Context
+
+    ctx = Context(profile)
+    try:
+        return zone_health(ActionContext(ctx), zone).healthy
+    finally:
+        ctx.close()
+
+
 @pytest.fixture
 def zone_a_broken(lab_env: LabEnv, lab_profile: Profile, tmp_path: Path) -> Iterator[None]:
     """Zone A's backend down for the test; afterwards healed and traffic pinned back to zone A."""
@@ -70,9 +83,11 @@ def zone_a_broken(lab_env: LabEnv, lab_profile: Profile, tmp_path: Path) -> Iter
 
     Lab(lab_env).break_("zone-a")
     try:
+        wait_until(lambda: not zone_healthy(lab_profile, "a"), 20, "zone A reported unhealthy after the break")
         yield
     finally:
         Lab(lab_env).heal("zone-a")
+        wait_until(lambda: zone_healthy(lab_profile, "a"), 30, "zone A healthy again after the heal")
         restore = drconsole("run", pin_runbook(tmp_path, "a"), "--profile", lab_profile.name, "--yes",
                             "--confirm-target", str(lab_profile.clusters.ack.zone),
                             "--override", "target-zone-healthy=test clean-up: zone A was just healed",
