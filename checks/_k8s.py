@@ -93,7 +93,6 @@ def request(ctx: Context, role: ClusterRole, path: str, method: str = "GET", pay
     from kubernetes.client.exceptions import ApiException
 
     client = _client(ctx, role)
-    client.rest_client.pool_manager.connection_pool_kw["retries"] = 0  # one attempt: the check has a deadline
     server = _server(client)
     header_params = {"Accept": "application/json, */*"}
     if payload is not None:

@@ -74,6 +74,8 @@ def _fix_for(code: str) -> str:
         return "the API is throttling requests; wait and retry (drconsole already retried with backoff)"
     if code in ("InvalidAccessKeyId.NotFound", "SignatureDoesNotMatch", "InvalidAccessKeyId"):
         return "check the profile's AccessKey ID and the secret in the keyring (`drconsole profile set-secret`)"
+    if code in ("Timeout", "ConnectionError"):
+        return "check the network path to the API endpoint (or the profile's cloud.endpoints override)"
     if code.startswith("Forbidden") or "NoPermission" in code:
         return "grant the RAM identity the permission named in the message"
     return "see the message; the request ID identifies the call for Alibaba Cloud support"
@@ -139,6 +141,7 @@ def call(product: str, action: str, fn: Callable[[], T], *, attempts: int = 4, b
          secret: str | None = None) -> T:
     """Run one blocking SDK call; retry throttling and 5xx with jittered backoff; raise CloudError."""
     from alibabacloud_tea_openapi.exceptions import AlibabaCloudException
+    from Tea.exceptions import UnretryableException
 
     for attempt in range(1, attempts + 1):
         LIMITER.acquire()
@@ -153,9 +156,13 @@ def call(product: str, action: str, fn: Callable[[], T], *, attempts: int = 4, b
                 continue
             message = secrets.mask(str(getattr(exc, "message", "") or exc), secret)
             raise CloudError(product, action, code, message, getattr(exc, "request_id", None), status) from None
-        except OSError as exc:
+        except (UnretryableException, OSError) as exc:
+            cause = getattr(exc, "inner_exception", None) or exc
+            if "timed out" in str(cause).lower() or isinstance(cause, TimeoutError):
+                raise CloudError(product, action, "Timeout", "the API did not answer in time "
+                                 f"({type(cause).__name__})", None) from None
             if attempt < attempts:
                 time.sleep(base_delay * (0.5 + random.random()))
                 continue
-            raise CloudError(product, action, "ConnectionError", secrets.mask(str(exc), secret), None) from None
+            raise CloudError(product, action, "ConnectionError", secrets.mask(str(cause), secret), None) from None
     raise AssertionError("unreachable")

@@ -37,16 +37,23 @@ def api_client(kubeconfig: Path | None, context: str, *, timeout_s: float = 5.0)
     except yaml.YAMLError as exc:
         raise KubeConfigError(f"kubeconfig is not valid YAML ({exc.__class__.__name__})", where=str(path),
                               fix="regenerate it (e.g. DescribeClusterUserKubeconfig) or fix the syntax") from None
-    contexts = [c.get("name") for c in (document or {}).get("contexts") or [] if isinstance(c, dict)]
+    if not isinstance(document, dict):
+        raise KubeConfigError("kubeconfig is not a mapping with clusters, users and contexts", where=str(path),
+                              fix="regenerate it (e.g. DescribeClusterUserKubeconfig) or fix its structure")
+    entries = document.get("contexts")
+    contexts = [c.get("name") for c in entries if isinstance(c, dict)] if isinstance(entries, list) else []
     if context not in contexts:
         raise KubeConfigError(f"kubeconfig has no context {context!r}", where=str(path),
                               fix=f"use one of: {', '.join(map(str, contexts)) or '(none)'}; "
                                   "or correct the profile's clusters.*.context")
     try:
         client = kube_config.new_client_from_config(config_file=str(path), context=context)
-    except (ConfigException, ValueError, OSError) as exc:
+    except (ConfigException, ValueError, OSError, TypeError, KeyError, AttributeError) as exc:
         raise KubeConfigError(f"context {context!r} is unusable: {exc}", where=str(path),
                               fix="check the context's cluster server, CA and user credentials") from None
-    client.configuration.retries = 0
-    client.rest_client.pool_manager.connection_pool_kw["timeout"] = timeout_s
+    # One attempt per call, bounded: callers have deadlines of their own (the kubernetes client's
+    # Configuration.retries is read only when the client is built, so set the pool directly).
+    pool = client.rest_client.pool_manager.connection_pool_kw
+    pool["retries"] = False
+    pool["timeout"] = timeout_s
     return client
