@@ -8,7 +8,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, unquote_plus, urlsplit
 
 from drconsole.lab.region import ids, signature
 from drconsole.lab.region.ops import ROA_ROUTES, RPC_HANDLERS, Operation
@@ -29,13 +29,15 @@ FAULT_ERRORS = {
 }
 
 
-def parse_query(raw: str) -> dict[str, str]:
-    """Query or form pairs, decoded as the SDK encodes them (percent-encoding, no `+` for space)."""
+def parse_query(raw: str, *, form: bool = False) -> dict[str, str]:
+    """Query or form pairs. The SDK percent-encodes queries; a form body follows
+    application/x-www-form-urlencoded, where `+` stands for a space."""
+    decode = unquote_plus if form else unquote
     pairs = {}
     for item in raw.split("&"):
         if item:
             key, _, value = item.partition("=")
-            pairs[unquote(key)] = unquote(value)
+            pairs[decode(key)] = decode(value)
     return pairs
 
 
@@ -150,7 +152,8 @@ class Handler(BaseHTTPRequestHandler):
         if operation is None:
             raise ApiError(404, "InvalidAction.NotFound",
                            "Specified api is not found, please check your url and method.")
-        form = parse_query(body.decode()) if content_type.startswith("application/x-www-form-urlencoded") else {}
+        is_form = content_type.startswith("application/x-www-form-urlencoded")
+        form = parse_query(body.decode(), form=True) if is_form else {}
         return operation, Params({**query, **form})
 
     @staticmethod
