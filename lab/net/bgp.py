@@ -1,8 +1,10 @@
 """Two BIRD 2 speakers: the VBR (AS 45104, `vpc` side) and the data-center router (AS 65001).
 
 The VBR announces the VPC CIDR and the region's OSS/ACR VIP ranges (static routes that live in
-BIRD only; the VBR namespace's kernel is untouched), and keeps a passive neighbour for
-drconsole's own BGP OPEN probe. The data-center router installs what it learns into the `idc`
+BIRD only; the VBR namespace's kernel is untouched), learns the data center's prefixes (at most
+`ROUTE_LIMIT`, like a cloud BGP peer) and keeps a passive neighbour for drconsole's own BGP OPEN
+probe. The data-center router originates its aggregate (the IDC CIDRs, discard routes in BIRD
+only, the way an edge router originates an aggregate) and installs what it learns into the `idc`
 namespace's kernel table (namespace mode only).
 """
 
@@ -20,6 +22,7 @@ from drconsole.lab.env import LabEnv
 from drconsole.lab.net.layout import (
     ACR_VIP_CIDRS,
     IDC_ASN,
+    IDC_CIDRS,
     OSS_VIP_CIDRS,
     VBR_ASN,
     VPC_CIDRS,
@@ -33,6 +36,8 @@ PROBE_PROTOCOL = "py_probe"  # the VBR's passive neighbour for drconsole's OPEN 
 VPC_ROUTES = "vpc_routes"  # static: the VPC CIDR
 SERVICE_ROUTES = "service_routes"  # static: the OSS and ACR VIP ranges
 IDC_PROTOCOL = "vbr"  # the data-center router's session toward the VBR
+IDC_ROUTES = "idc_routes"  # static on the data-center router: the IDC CIDRs it announces
+ROUTE_LIMIT = 110  # dynamic routes a VBR accepts per BGP peer; more are dropped (the lab keeps the session)
 
 VBR_DAEMON = "net-bird-vbr"
 IDC_DAEMON = "net-bird-idc"
@@ -95,7 +100,7 @@ protocol static {SERVICE_ROUTES} {{
 protocol bgp {VBR_PROTOCOL} {{
 {disabled}{_speaker(lay.vbr_ip, lay.vbr_port, VBR_ASN, lay.idc_ip, lay.idc_port, IDC_ASN, loopback)}
 {_TIMERS}
-  ipv4 {{ import none; export where source = RTS_STATIC;{nexthop} }};
+  ipv4 {{ import all; import limit {ROUTE_LIMIT} action block; export where source = RTS_STATIC;{nexthop} }};
 }}
 protocol bgp {PROBE_PROTOCOL} {{
 {_speaker(lay.vbr_ip, lay.vbr_port, VBR_ASN, lay.probe_ip, None, IDC_ASN, loopback)}
@@ -109,17 +114,25 @@ protocol bgp {PROBE_PROTOCOL} {{
 
 def idc_config(lay: Layout) -> str:
     loopback = lay.mode == "loopback"
+    nexthop = " next hop self;" if loopback else ""
     kernel = "" if loopback else (
         "protocol kernel kernel4 {\n  ipv4 { import none; export where source = RTS_BGP; };\n}\n")
+    # The aggregate is a discard route in BIRD only (never exported to the kernel), so the
+    # connected peering /29 inside it keeps carrying the session.
+    aggregate = "\n".join(f"  route {c} blackhole;" for c in IDC_CIDRS)
     return f"""\
 # The data-center edge router (AS {IDC_ASN}). Written by drconsole's lab; rewritten on every start.
 log stderr all;
 router id {lay.idc_ip};
 protocol device {{}}
-{kernel}protocol bgp {IDC_PROTOCOL} {{
+{kernel}protocol static {IDC_ROUTES} {{
+  ipv4;
+{aggregate}
+}}
+protocol bgp {IDC_PROTOCOL} {{
 {_speaker(lay.idc_ip, lay.idc_port, IDC_ASN, lay.vbr_ip, lay.vbr_port, VBR_ASN, loopback)}
 {_TIMERS}
-  ipv4 {{ import all; export none; }};
+  ipv4 {{ import all; export where proto = "{IDC_ROUTES}";{nexthop} }};
 }}
 """
 
@@ -197,10 +210,18 @@ def set_protocol(env: LabEnv, name: str, enabled: bool) -> None:
     birdc(env, "vbr", "enable" if enabled else "disable", name)
 
 
+def _prefixes(text: str) -> list[str]:
+    return re.findall(r"^(\d+\.\d+\.\d+\.\d+/\d+)\s", text, re.M)
+
+
 def idc_routes(env: LabEnv) -> list[str]:
     """Prefixes the data-center router learnt over BGP, from BIRD's own table."""
-    text = birdc(env, "idc", "show", "route", "protocol", IDC_PROTOCOL)
-    return re.findall(r"^(\d+\.\d+\.\d+\.\d+/\d+)\s", text, re.M)
+    return _prefixes(birdc(env, "idc", "show", "route", "protocol", IDC_PROTOCOL))
+
+
+def vbr_routes(env: LabEnv, timeout: float = 3.0) -> list[str]:
+    """Prefixes the VBR learnt from the data center over BGP, from BIRD's own table."""
+    return _prefixes(birdc(env, "vbr", "show", "route", "protocol", VBR_PROTOCOL, timeout=timeout))
 
 
 def wait_for(predicate: Any, timeout: float, what: str, where: str) -> None:

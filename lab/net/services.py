@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from drconsole.lab.env import LabEnv
 from drconsole.lab.net import bgp, endpoints, gateway, resolver, topology
-from drconsole.lab.net.layout import ACR_VIP_CIDRS, OSS_VIP_CIDRS, VPC_CIDRS, Layout, layout
+from drconsole.lab.net.layout import ACR_VIP_CIDRS, IDC_CIDRS, OSS_VIP_CIDRS, VPC_CIDRS, Layout, layout
 from drconsole.lab.net.probe import tcp_open
 from drconsole.lab.supervisor import Daemon
 
@@ -107,14 +107,15 @@ def kernel_prefixes(env: LabEnv) -> set[str]:
 
 
 def bgp_healthy(env: LabEnv) -> bool:
-    """Session Established (when the peer is configured) and every announced prefix learnt —
-    in the `idc` kernel table in namespace mode, in BIRD's table in loopback mode."""
+    """Session Established (when the peer is configured) and every announced prefix learnt: the
+    cloud's in the `idc` kernel table (namespace mode) or BIRD's table (loopback mode), the data
+    center's in the VBR's BIRD table."""
     if not bgp.peer_enabled(env):
         return True
     if bgp.bgp_session(env)["state"] != "Established":
         return False
     learnt = kernel_prefixes(env) if env.mode == "netns" else set(bgp.idc_routes(env))
-    return set(ANNOUNCED) <= learnt
+    return set(ANNOUNCED) <= learnt and set(IDC_CIDRS) <= set(bgp.vbr_routes(env))
 
 
 def wait_bgp_healthy(env: LabEnv, timeout: float = 15.0) -> None:

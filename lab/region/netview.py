@@ -3,7 +3,6 @@ the network part. Without that part, sessions read as Idle with a note saying wh
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from drconsole.lab.env import LabEnv
@@ -23,14 +22,13 @@ def session(env: LabEnv, with_prefixes: bool = False) -> Session:
     if "net" not in env.facts():
         return Session("Idle", note="lab: the network part is not running, so there is no BGP session")
     try:
-        from drconsole.lab.net.bgp import VBR_PROTOCOL, bgp_session, birdc
+        from drconsole.lab.net.bgp import bgp_session, vbr_routes
 
         live = bgp_session(env)
         learning = with_prefixes and live["state"] == "Established"
-        routes = birdc(env, "vbr", "show", "route", "protocol", VBR_PROTOCOL) if learning else ""
+        prefixes = sorted(set(vbr_routes(env, timeout=1.5))) if learning else []
     except Exception as exc:  # BIRD gone, socket missing: the session is unavailable
         return Session("Down", note=f"lab: BIRD on the VBR did not answer ({type(exc).__name__})")
-    prefixes = sorted(set(re.findall(r"^(\d+\.\d+\.\d+\.\d+/\d+)\s", routes, re.M)))
     return Session(str(live["state"]), int(live["received"]), int(live["advertised"]),
                    note=str(live.get("info", "")), prefixes=prefixes)
 
@@ -50,11 +48,6 @@ def peering(env: LabEnv) -> tuple[str, str, str]:
     """(VBR address, data-center router address, netmask) of the lab's peering subnet."""
     bgp = (env.facts().get("net") or {}).get("bgp") or {}
     return str(bgp.get("vbr_ip", "10.200.0.1")), str(bgp.get("idc_ip", "10.200.0.2")), "255.255.255.248"
-
-
-def idc_cidrs(env: LabEnv) -> list[str]:
-    cidrs = (env.facts().get("net") or {}).get("cidrs") or {}
-    return list(cidrs.get("idc") or ["10.200.0.0/16"])
 
 
 def vpc_cidr(env: LabEnv) -> str:

@@ -66,17 +66,26 @@ def test_passive_neighbour_answers_drconsoles_open_probe(net_lab: dict[str, Any]
     assert wait_until(lambda: vbr_answers_open(net_lab), 5, "an OPEN from AS 45104", interval=1.2)
 
 
+def vbr_learnt(env) -> list[str]:
+    from drconsole.lab.net.bgp import vbr_routes
+
+    return vbr_routes(env)
+
+
 def test_bgp_session_down_withdraws_every_route(lab_env, net_lab: dict[str, Any]) -> None:
     assert "192.168.0.0/16" in learnt(lab_env, net_lab)
+    assert vbr_learnt(lab_env) == net_lab["cidrs"]["idc"]
     with broken(lab_env, "bgp"):
         wait_until(lambda: "192.168.0.0/16" not in learnt(lab_env, net_lab), 5, "VPC route withdrawn")
         assert session_state(lab_env) == "Idle"
         assert not set(SERVICE_PREFIXES) & learnt(lab_env, net_lab)
+        assert vbr_learnt(lab_env) == []  # and the VBR forgets the data center's
         if net_lab["routes"]["kernel_table"]:
             assert route_get(net_lab, "100.118.28.1")["gateway"] == INTERNET
         assert component(lab_env, "bgp-session").state == "broken"
     assert session_state(lab_env) == "Established"
     assert set(SERVICE_PREFIXES) | {"192.168.0.0/16"} <= learnt(lab_env, net_lab)
+    assert vbr_learnt(lab_env) == net_lab["cidrs"]["idc"]
     assert component(lab_env, "bgp-session").state == "up"
 
 
@@ -102,10 +111,13 @@ def test_link_fault_makes_the_peer_go_quiet(lab_env, net_lab: dict[str, Any]) ->
         vbr_noticed = time.monotonic() - cut
         wait_until(lambda: "192.168.0.0/16" not in learnt(lab_env, net_lab), 8, "routes withdrawn")
         withdrawn = time.monotonic() - cut
+        if net_lab["routes"]["kernel_table"]:  # (a frozen loopback VBR cannot be asked)
+            assert vbr_learnt(lab_env) == []
         # hold time 3 s, keepalive 1 s: each side gives up a few seconds after the last keepalive
         assert vbr_noticed < 5.0 and withdrawn < 8.0, (vbr_noticed, withdrawn)
     assert session_state(lab_env) == "Established"
     assert "192.168.0.0/16" in learnt(lab_env, net_lab)
+    assert vbr_learnt(lab_env) == net_lab["cidrs"]["idc"]
     assert wait_until(lambda: vbr_answers_open(net_lab), 5, "OPEN after heal", interval=1.2)
 
 

@@ -26,7 +26,7 @@ import dns.resolver
 from drconsole.lab.env import LabEnv
 from drconsole.lab.lab import Lab
 from drconsole.lab.net import PART
-from drconsole.lab.net.bgp import bgp_session, idc_routes
+from drconsole.lab.net.bgp import bgp_session, idc_routes, vbr_routes
 from drconsole.lab.net.probe import http_request, tcp_open, tls_context
 
 env = LabEnv(root=Path(sys.argv[1]), mode="loopback", lab_id="lo")
@@ -38,6 +38,7 @@ try:
     seen["facts"] = facts
     seen["session"] = bgp_session(env)
     seen["idc_routes"] = idc_routes(env)
+    seen["vbr_routes"] = vbr_routes(env)
     res = dns.resolver.Resolver(configure=False)
     res.nameservers, res.port, res.lifetime, res.cache = facts["dns"]["servers"], facts["dns"]["port"], 1.0, None
     seen["dns"] = {k: [r.address for r in res.resolve(name, "A")] for k, name in facts["names"].items()}
@@ -115,6 +116,7 @@ def test_loopback_lab_as_an_unprivileged_user() -> None:
     assert all(a.startswith("127.") for a in addresses)
     assert seen["session"]["state"] == "Established"
     assert {"192.168.0.0/16", "100.118.28.0/24", "100.103.9.188/32"} <= set(seen["idc_routes"])
+    assert seen["vbr_routes"] == facts["cidrs"]["idc"] and seen["session"]["received"] == len(seen["vbr_routes"])
     assert seen["dns"] == {"acr": [facts["endpoints"]["acr"]["address"]],
                            "acr_ee": [facts["endpoints"]["acr_ee"]["address"]],
                            "oss": [facts["endpoints"]["oss"]["address"]], "gateway": [facts["gateway"]["address"]]}

@@ -35,6 +35,28 @@ def test_bgp_established_in_birds_own_status(lab_env, net_lab: dict[str, Any]) -
     assert "Established" in idc_view
 
 
+def test_vbr_learns_the_data_centers_prefixes(lab_env, net_lab: dict[str, Any]) -> None:
+    from drconsole.lab.net.bgp import ROUTE_LIMIT, bgp_session, birdc, vbr_routes
+
+    learnt = vbr_routes(lab_env)
+    assert learnt == net_lab["cidrs"]["idc"] == ["10.200.0.0/16"]
+    assert bgp_session(lab_env)["received"] == len(learnt)
+    detail = birdc(lab_env, "vbr", "show", "route", "all", "protocol", net_lab["bgp"]["vbr_protocol"])
+    assert f"BGP.as_path: {net_lab['bgp']['idc_asn']}" in detail
+    assert f"BGP.next_hop: {net_lab['bgp']['idc_ip']}" in detail
+    limits = birdc(lab_env, "vbr", "show", "protocols", "all", net_lab["bgp"]["vbr_protocol"])
+    assert f"Import limit:   {ROUTE_LIMIT}" in limits
+
+
+def test_announced_aggregate_leaves_the_peering_link_alone(net_lab: dict[str, Any]) -> None:
+    if not net_lab["routes"]["kernel_table"]:
+        pytest.skip("loopback mode has no kernel routes")
+    routes = kernel_routes(net_lab)
+    assert "10.200.0.0/16" not in routes  # originated in BIRD only, never in the data center's kernel
+    to_vbr = route_get(net_lab, net_lab["bgp"]["vbr_ip"])
+    assert to_vbr.get("gateway") is None and to_vbr["dev"] == "veth-idc"  # still the connected /29
+
+
 def test_vpc_oss_and_acr_routes_in_the_idc_kernel_table(net_lab: dict[str, Any]) -> None:
     if not net_lab["routes"]["kernel_table"]:
         pytest.skip("loopback mode has no kernel routes")

@@ -96,7 +96,7 @@ def test_fleet_detach_fault_removes_membership_and_secret(region_live: RegionLab
 def test_bgp_peer_status_is_the_bird_session(region_live: RegionLab) -> None:
     from alibabacloud_vpc20160428 import models as vpc
 
-    from drconsole.lab.net.bgp import bgp_session
+    from drconsole.lab.net.bgp import bgp_session, vbr_routes
 
     def peer() -> Any:
         (answer,) = region_live.client("vpc").describe_bgp_peers(vpc.DescribeBgpPeersRequest(
@@ -108,6 +108,8 @@ def test_bgp_peer_status_is_the_bird_session(region_live: RegionLab) -> None:
     answer = peer()
     assert (answer.received_route_count, answer.advertised_route_count) == (live["received"], live["advertised"])
     assert answer.advertised_route_count > 0
+    assert answer.received_route_count == len(vbr_routes(region_live.env)) > 0
+    assert answer.route_limit == "110"
 
 
 def test_hub_kubeconfig_reaches_the_fleet_plane(region_live: RegionLab) -> None:
@@ -156,24 +158,68 @@ def test_mse_gateway_follows_the_mse_ingress_config(region_live: RegionLab, plan
         fleet.delete(path)
 
 
-def test_vpc_learns_the_idc_route_only_while_bgp_is_up(region_live: RegionLab) -> None:
+def _table(region: RegionLab, table_id: str) -> list[Any]:
     from alibabacloud_vpc20160428 import models as vpc
 
+    return list(region.client("vpc").describe_route_entry_list(vpc.DescribeRouteEntryListRequest(
+        region_id=REGION, route_table_id=table_id)).body.route_entrys.route_entry or [])
+
+
+def test_vpc_learns_the_idc_route_only_while_bgp_is_up(region_live: RegionLab) -> None:
     from drconsole.lab.net import PART as NET
+    from drconsole.lab.net.bgp import vbr_routes
 
     ids = region_live.ids()
-    idc_cidr = region_live.env.facts()["net"]["cidrs"]["idc"][0]
 
     def learnt() -> set[str]:
-        routes = region_live.client("vpc").describe_route_entry_list(vpc.DescribeRouteEntryListRequest(
-            region_id=REGION, route_table_id=ids["route_table_id"])).body.route_entrys.route_entry
-        return {r.destination_cidr_block for r in routes if r.type == "CEN"}
+        return {r.destination_cidr_block for r in _table(region_live, ids["route_table_id"]) if r.type == "CEN"}
 
-    wait_for(lambda: idc_cidr in learnt() or bool(learnt()), 20, "the IDC route learnt over BGP")
+    wait_for(lambda: bool(learnt()), 20, "the IDC route learnt over BGP")
+    from_bird = vbr_routes(region_live.env)
+    assert learnt() == set(from_bird) == set(region_live.env.facts()["net"]["cidrs"]["idc"])
+    hops = {(h.next_hop_type, h.next_hop_id) for r in _table(region_live, ids["route_table_id"])
+            if r.type == "CEN" for h in r.next_hops.next_hop}
+    assert hops == {("VBR", ids["vbr_id"])}
     fault = NET.faults()["bgp"]
     fault.inject(region_live.env)
     try:
         wait_for(lambda: not learnt(), 15, "the IDC route withdrawn with the BGP session")
+        assert vbr_routes(region_live.env) == []
     finally:
         fault.heal(region_live.env)
-    wait_for(lambda: bool(learnt()), 30, "the IDC route back")
+    wait_for(lambda: learnt() == set(from_bird), 30, "the IDC route back")
+
+
+def test_vbr_route_table_has_both_sides(region_live: RegionLab) -> None:
+    from alibabacloud_vpc20160428 import models as vpc
+
+    from drconsole.lab.net import PART as NET
+    from drconsole.lab.net.bgp import vbr_routes
+
+    ids = region_live.ids()
+    (vbr,) = region_live.client("vpc").describe_virtual_border_routers(vpc.DescribeVirtualBorderRoutersRequest(
+        region_id=REGION)).body.virtual_border_router_set.virtual_border_router_type
+    table = vbr.route_table_id
+    assert table != ids["route_table_id"]
+
+    def rows() -> dict[str, set[tuple[str, str, str]]]:
+        found: dict[str, set[tuple[str, str, str]]] = {}
+        for r in _table(region_live, table):
+            for hop in r.next_hops.next_hop:
+                found.setdefault(r.type, set()).add((r.destination_cidr_block, hop.next_hop_type, hop.next_hop_id))
+        return found
+
+    vswitches = region_live.client("vpc").describe_vswitches(vpc.DescribeVSwitchesRequest(
+        region_id=REGION, vpc_id=ids["vpc_id"])).body.v_switches.v_switch
+    wait_for(lambda: "BGP" in rows(), 20, "the VBR's BGP routes")
+    seen = rows()
+    assert seen["BGP"] == {(c, "BGP", ids["bgp_peer_id"]) for c in vbr_routes(region_live.env)}
+    assert seen["CEN"] == {(v.cidr_block, "VPC", ids["vpc_id"]) for v in vswitches}
+    fault = NET.faults()["bgp"]
+    fault.inject(region_live.env)
+    try:
+        wait_for(lambda: "BGP" not in rows(), 15, "the VBR's BGP routes withdrawn")
+        assert "CEN" in rows()  # the CEN still gives it the VPC's
+    finally:
+        fault.heal(region_live.env)
+    wait_for(lambda: "BGP" in rows(), 30, "the VBR's BGP routes back")

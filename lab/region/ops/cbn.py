@@ -112,7 +112,7 @@ def _entry(cidr: str, kind: str, table: str, next_type: str, next_id: str, regio
 
 @rpc("cbn", "DescribeCenChildInstanceRouteEntries")
 def describe_cen_child_instance_route_entries(region: Region, params: Params) -> dict[str, Any]:
-    from drconsole.lab.region.ops.vpc import idc_routes_learnt
+    from drconsole.lab.region.ops.vpc import attached_vbr, idc_routes_learnt, vbr_learnt
 
     child_id = params.need("ChildInstanceId")
     params.need("ChildInstanceRegionId")
@@ -122,7 +122,9 @@ def describe_cen_child_instance_route_entries(region: Region, params: Params) ->
         child = cen["children"].get(child_id)
         if child is None or child["type"] != child_type:
             raise ApiError(400, "InvalidChildInstanceId.NotFound", f"{child_id} is not attached to {cen['cen_id']}.")
-        learnt, vbr_id = idc_routes_learnt(region, state)
+        learnt, vbr_id = idc_routes_learnt(region, state) if child_type == "VPC" else ([], None)
+        from_bgp = vbr_learnt(region, state, child_id)[0] if child_type == "VBR" else []
+        shares_cen = attached_vbr(state) == child_id
         vpc = dict(state["vpc"])
         vbr = dict(state.get("vbrs", {}).get(child_id) or {})
         vswitches = [v["cidr"] for v in state["vswitches"].values()]
@@ -133,8 +135,8 @@ def describe_cen_child_instance_route_entries(region: Region, params: Params) ->
         entries += [_entry(c, "CEN", table, "VBR", vbr_id or "", rid) for c in learnt]
     else:
         table = vbr.get("route_table_id", "")
-        entries = [_entry(c, "BGP", table, "BGP", child_id, rid) for c in learnt] if vbr_id == child_id else []
-        if learnt:
+        entries = [_entry(c, "BGP", table, "BGP", child_id, rid) for c in from_bgp]
+        if shares_cen:
             entries += [_entry(c, "CEN", table, "VPC", vpc["vpc_id"], rid) for c in vswitches]
     status = params.text("Status")
     entries = [e for e in entries if not status or e["Status"] == status]

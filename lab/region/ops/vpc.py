@@ -243,19 +243,56 @@ def _route(cidr: str, kind: str, table: str, next_hops: list[dict[str, Any]]) ->
             "NextHops": {"NextHop": next_hops}}
 
 
-def idc_routes_learnt(region: Region, state: State) -> tuple[list[str], str | None]:
-    """The data center's prefixes the VPC learnt through the CEN from a VBR whose BGP session is
-    Established, and that VBR's ID."""
-    vpc_cen = cen_of(state, state["vpc"]["vpc_id"])
-    if not vpc_cen or vpc_cen[1] != "Attached":
-        return [], None
-    vbr_id = next((v for v in state.get("vbrs", {}) if cen_of(state, v) == (vpc_cen[0], "Attached")), None)
-    if vbr_id is None or not any(p["router_id"] == vbr_id for p in state.get("bgp_peers", {}).values()):
+def vbr_learnt(region: Region, state: State, vbr_id: str) -> tuple[list[str], str | None]:
+    """The prefixes the VBR learnt from the data center over BGP (its peer Available and the
+    session Established; read from BIRD), and the ID of that BGP peer."""
+    peer = next((p for p in state.get("bgp_peers", {}).values() if p["router_id"] == vbr_id), None)
+    if peer is None or not settled(peer["created"], PEER_CREATE_SECONDS):
         return [], None
     live = netview.session(region.env, with_prefixes=True)
-    if live.status != "Established":
-        return [], None
-    return (live.prefixes or netview.idc_cidrs(region.env)), vbr_id
+    return (live.prefixes if live.status == "Established" else []), str(peer["bgp_peer_id"])
+
+
+def attached_vbr(state: State) -> str | None:
+    """The VBR attached to the same CEN as the VPC (both Attached)."""
+    vpc_cen = cen_of(state, state["vpc"]["vpc_id"])
+    if not vpc_cen or vpc_cen[1] != "Attached":
+        return None
+    return next((v for v in state.get("vbrs", {}) if cen_of(state, v) == (vpc_cen[0], "Attached")), None)
+
+
+def idc_routes_learnt(region: Region, state: State) -> tuple[list[str], str | None]:
+    """The data center's prefixes the VPC learnt through the CEN — exactly what the attached VBR
+    learnt over an Established BGP session — and that VBR's ID."""
+    vbr_id = attached_vbr(state)
+    learnt = vbr_learnt(region, state, vbr_id)[0] if vbr_id else []
+    return learnt, (vbr_id if learnt else None)
+
+
+def _vpc_table(region: Region, state: State, table: str) -> list[dict[str, Any]]:
+    learnt, vbr_id = idc_routes_learnt(region, state)
+    routes = [_route(v["cidr"], "System", table, []) for v in state["vswitches"].values()]
+    routes.append(_route("100.64.0.0/10", "System", table, []))
+    routes += [_route(cidr, "CEN", table, [{"NextHopType": "VBR", "NextHopId": vbr_id,
+                                            "NextHopRegionId": region.region_id, "Enabled": 1, "Weight": 0}])
+               for cidr in learnt]
+    return routes
+
+
+def _vbr_table(region: Region, state: State, vbr_id: str, table: str) -> list[dict[str, Any]]:
+    """The VBR's table: what it learnt over BGP (toward its peer) and, while it shares a CEN with
+    the VPC, the VPC's vSwitch CIDRs (toward the VPC)."""
+    learnt, peer_id = vbr_learnt(region, state, vbr_id)
+    routes = [_route(cidr, "BGP", table, [{"NextHopType": "BGP", "NextHopId": peer_id,
+                                           "NextHopRegionId": region.region_id, "Enabled": 1, "Weight": 0}])
+              for cidr in learnt]
+    if attached_vbr(state) == vbr_id:
+        vpc_id = state["vpc"]["vpc_id"]
+        routes += [_route(v["cidr"], "CEN", table, [{"NextHopType": "VPC", "NextHopId": vpc_id,
+                                                     "NextHopRegionId": region.region_id, "Enabled": 1,
+                                                     "Weight": 0}])
+                   for v in state["vswitches"].values()]
+    return routes
 
 
 @rpc("vpc", "DescribeRouteEntryList")
@@ -263,15 +300,13 @@ def describe_route_entry_list(region: Region, params: Params) -> dict[str, Any]:
     _need_region(region, params)
     table = params.need("RouteTableId")
     with region.store.read() as state:
-        if table != state["vpc"]["route_table_id"]:
+        vbr = next((v for v in state.get("vbrs", {}).values() if v["route_table_id"] == table), None)
+        if table == state["vpc"]["route_table_id"]:
+            routes = _vpc_table(region, state, table)
+        elif vbr is not None:
+            routes = _vbr_table(region, state, vbr["vbr_id"], table)
+        else:
             raise ApiError(400, "InvalidRouteTableId.NotFound", f"The route table {table} does not exist.")
-        vswitches = [dict(v) for v in state["vswitches"].values()]
-        learnt, vbr_id = idc_routes_learnt(region, state)
-    routes = [_route(v["cidr"], "System", table, []) for v in vswitches]
-    routes.append(_route("100.64.0.0/10", "System", table, []))
-    routes += [_route(cidr, "CEN", table, [{"NextHopType": "VBR", "NextHopId": vbr_id,
-                                            "NextHopRegionId": region.region_id, "Enabled": 1, "Weight": 0}])
-               for cidr in learnt]
     kind, cidr = params.text("RouteEntryType"), params.text("DestinationCidrBlock")
     wanted = set(params.items("DestCidrBlockList"))
     routes = [r for r in routes if (not kind or r["Type"] == kind) and (not cidr or r["DestinationCidrBlock"] == cidr)
