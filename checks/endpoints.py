@@ -113,7 +113,8 @@ async def private_https(ctx: Context, params: Params) -> Outcome:
     if not resolvers:
         return Outcome.skipped("the profile lists no data-center resolvers (network.resolvers)",
                                remedy="record the DNS servers the data center's hosts use in network.resolvers")
-    where, port = profile.network.vantage_netns, profile.services.port
+    where = profile.network.vantage_netns
+    port = profile.services.oss.port if params.service == "oss" else profile.services.acr.port
     ca_file = str(profile.services.ca_file) if profile.services.ca_file else None
     res = await ctx.blocking(names.resolve, where, tgt.name, resolvers, profile.network.resolver_port)
     dns_evidence = names.evidence_of(res, resolvers, profile.network.resolver_port, where)

@@ -115,17 +115,18 @@ class Registry(Section):
     endpoint: str | None = None
     enterprise_instance: str | None = None
     vip_ranges: list[ipaddress.IPv4Network] = Field(default_factory=list)
+    port: int = Field(default=443, ge=1, le=65535, description="HTTPS port of the registry's VPC endpoints")
 
 
 class ObjectStorage(Section):
     endpoint: str | None = None
     vip_ranges: list[ipaddress.IPv4Network] = Field(default_factory=list)
+    port: int = Field(default=443, ge=1, le=65535, description="HTTPS port of the OSS internal endpoint")
 
 
 class Services(Section):
     acr: Registry = Field(default_factory=Registry)
     oss: ObjectStorage = Field(default_factory=ObjectStorage)
-    port: int = Field(default=443, ge=1, le=65535)
     ca_file: Path | None = Field(default=None, description="CA bundle to verify the private endpoints with")
 
 

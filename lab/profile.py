@@ -59,9 +59,9 @@ def lab_profile(env: LabEnv, name: str = LAB_PROFILE) -> Profile:
         ),
         services=Services(
             acr=Registry(endpoint=net["names"]["acr"], enterprise_instance=_instance(net["names"].get("acr_ee")),
-                         vip_ranges=net["cidrs"]["acr_vip"]),
-            oss=ObjectStorage(endpoint=net["names"]["oss"], vip_ranges=net["cidrs"]["oss_vip"]),
-            port=net["endpoints"]["acr"]["port"],
+                         vip_ranges=_vip_ranges(net, "acr_vip", "acr", "acr_ee"), port=net["endpoints"]["acr"]["port"]),
+            oss=ObjectStorage(endpoint=net["names"]["oss"], vip_ranges=_vip_ranges(net, "oss_vip", "oss"),
+                              port=net["endpoints"]["oss"]["port"]),
             ca_file=net["ca_file"],
         ),
         gateway=Gateway(
@@ -74,6 +74,14 @@ def lab_profile(env: LabEnv, name: str = LAB_PROFILE) -> Profile:
         ),
         lab=LabLink(dir=env.root, mode=env.mode),
     )
+
+
+def _vip_ranges(net: dict[str, Any], cidrs: str, *endpoints: str) -> list[str]:
+    """The region's VIP ranges; in loopback mode the stand-ins answer on 127.x addresses instead,
+    so those addresses are the ranges the lab's names must resolve into."""
+    if net["mode"] == "loopback":
+        return [f"{net['endpoints'][name]['address']}/32" for name in endpoints]
+    return list(net["cidrs"][cidrs])
 
 
 def _instance(acr_ee_host: str | None) -> str | None:

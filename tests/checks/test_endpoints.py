@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from drconsole.lab.env import LabEnv
 from drconsole.profile import Profile
 from drconsole.results import Status
 from tests.checks.network_support import ENDPOINTS, describe, run_keys
@@ -32,3 +34,47 @@ def test_an_untrusted_certificate_fails(lab_profile: Profile, tmp_path: Path) ->
     untrusting.services.ca_file = other_ca
     result = run_keys(untrusting, ["network.routes-oss/oss-endpoint"])["network.routes-oss/oss-endpoint"]
     assert result.status is Status.FAIL and "certificate not trusted" in result.summary
+
+
+def test_each_service_is_tried_on_its_own_port(lab_profile: Profile) -> None:
+    """The OSS port is OSS's alone: pointing it elsewhere fails OSS and leaves the registry alone."""
+    moved = lab_profile.model_copy(deep=True)
+    moved.services.oss.port = 9  # nothing listens there at the OSS address
+    results = run_keys(moved, ENDPOINTS)
+    oss = results["network.routes-oss/oss-endpoint"]
+    assert oss.status is Status.FAIL and f":{moved.services.oss.port}" in oss.summary, describe(results)
+    assert results["network.routes-acr/acr-endpoint"].status is Status.PASS, describe(results)
+
+
+@pytest.fixture
+def loopback_net(lab: dict, lab_env: LabEnv, tmp_path: Path) -> Iterator[LabEnv]:
+    """A second lab network in loopback mode (its endpoints on ports picked for it), beside the
+    session lab's cloud and clusters."""
+    from drconsole.lab.net import PART
+
+    env = LabEnv(root=tmp_path / "loopback-lab", mode="loopback", lab_id=f"{lab_env.lab_id}lo",
+                 access_key_secret=lab_env.access_key_secret)
+    try:
+        PART.up(env)
+        facts = lab_env.facts()
+        for part in ("kube", "region", "controllers"):
+            if part in facts:
+                env.set_facts(part, facts[part])
+        yield env
+    finally:
+        PART.down(env)
+
+
+def test_endpoint_checks_pass_against_a_loopback_lab(loopback_net: LabEnv) -> None:
+    from drconsole.lab.profile import write_lab_profile
+
+    profile = write_lab_profile(loopback_net)
+    endpoints = loopback_net.facts()["net"]["endpoints"]
+    assert (profile.services.acr.port, profile.services.oss.port) == (endpoints["acr"]["port"],
+                                                                      endpoints["oss"]["port"])
+    assert profile.services.acr.port != profile.services.oss.port != 443
+    results = run_keys(profile, ENDPOINTS)
+    assert all(r.status is Status.PASS for r in results.values()), describe(results)
+    oss = results["network.routes-oss/oss-endpoint"]
+    assert f":{profile.services.oss.port}" in oss.summary and oss.evidence[1].answer["status"] == 403
+

@@ -26,6 +26,16 @@ def test_region_defaults_fill_private_endpoints_and_all_oss_ranges(profile_text:
     assert ipaddress.IPv4Network("100.118.28.0/24") in profile.services.oss.vip_ranges
     assert len(profile.services.oss.vip_ranges) == 4
     assert profile.network.bgp.vbr_asn == 45104
+    assert (profile.services.acr.port, profile.services.oss.port) == (443, 443)
+
+
+def test_each_private_endpoint_has_its_own_port(profile_text: str) -> None:
+    text = profile_text + '\n[services.acr]\nport = 8443\n\n[services.oss]\nport = 9443\n'
+    profile = parse_profile(text, source="p.toml")
+    assert (profile.services.acr.port, profile.services.oss.port) == (8443, 9443)
+    with pytest.raises(ProfileError) as caught:
+        parse_profile(profile_text + "\n[services]\nport = 8443\n", source="p.toml")
+    assert "services.port: unknown key 'port'" in str(caught.value)
 
 
 @pytest.mark.parametrize(("old", "new", "expected"), [
