@@ -205,9 +205,9 @@ def set_peer_enabled(env: LabEnv, enabled: bool) -> None:
     set_protocol(env, VBR_PROTOCOL, enabled)
 
 
-def set_protocol(env: LabEnv, name: str, enabled: bool) -> None:
-    """Enable or disable one of the VBR's protocols at run time."""
-    birdc(env, "vbr", "enable" if enabled else "disable", name)
+def set_protocol(env: LabEnv, name: str, enabled: bool, side: str = "vbr") -> None:
+    """Enable or disable one of the VBR's (or the data-center router's) protocols at run time."""
+    birdc(env, side, "enable" if enabled else "disable", name)
 
 
 def _prefixes(text: str) -> list[str]:

@@ -63,6 +63,15 @@ def _routes_announced(env: LabEnv) -> None:
     services.wait_bgp_healthy(env)
 
 
+def _idc_routes_withdrawn(env: LabEnv) -> None:
+    bgp.set_protocol(env, bgp.IDC_ROUTES, False, side="idc")
+
+
+def _idc_routes_announced(env: LabEnv) -> None:
+    bgp.set_protocol(env, bgp.IDC_ROUTES, True, side="idc")
+    services.wait_bgp_healthy(env)
+
+
 # -- the link between the data center and the VBR ----------------------------------
 
 def _nft(env: LabEnv, script: str) -> None:
@@ -145,6 +154,8 @@ def all_faults() -> dict[str, NetFault]:
         NetFault("bgp", "the VBR's BGP session toward the data center is shut down", _bgp_down, _bgp_up),
         NetFault("bgp-routes", "the VBR stops announcing the OSS and ACR VIP ranges",
                  _routes_withdrawn, _routes_announced),
+        NetFault("idc-routes", "the data-center router stops announcing the IDC CIDRs",
+                 _idc_routes_withdrawn, _idc_routes_announced),
         NetFault("link", "packets between the data center and the VBR are silently dropped",
                  _link_cut, _link_restored),
         NetFault("dns", "the data center's resolver is down", _stop(resolver.DNS_DAEMON),

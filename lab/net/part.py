@@ -25,6 +25,8 @@ from drconsole.lab.net.packages import ensure_programs
 DAEMONS = (bgp.VBR_DAEMON, bgp.IDC_DAEMON, resolver.DNS_DAEMON, endpoints.ACR_DAEMON, endpoints.OSS_DAEMON,
            gateway.ZONE_DAEMONS["a"], gateway.ZONE_DAEMONS["b"], gateway.GATEWAY_DAEMON)
 
+BGP_FAULTS = {"bgp", "bgp-routes", "idc-routes", "link"}
+
 
 class NetPart:
     name = "net"
@@ -49,7 +51,7 @@ class NetPart:
 
     @staticmethod
     def _bgp_faulted(env: LabEnv) -> bool:
-        return bool({"bgp", "bgp-routes", "link"} & env.broken())
+        return bool(BGP_FAULTS & env.broken())
 
     def _rebuild(self, env: LabEnv) -> None:
         self.down(env)
@@ -131,7 +133,7 @@ class NetPart:
             session = bgp.bgp_session(env)
         except Exception as exc:
             return Component(self.name, "bgp-session", "down", None, address, str(exc).splitlines()[0])
-        in_force = sorted({"bgp", "bgp-routes", "link"} & broken)
+        in_force = sorted(BGP_FAULTS & broken)
         healthy = session["state"] == "Established"
         state = "broken" if in_force else ("up" if healthy or not bgp.peer_enabled(env) else "down")
         detail = f"{session['state']} ({session['bird_state']}), {session['advertised']} routes advertised"

@@ -42,6 +42,7 @@ EXPECTED: dict[str, dict[str, tuple[Status, str]]] = {
         "network.routes-acr/acr-ee-endpoint": (FAIL, NO_ANSWER),
         "network.routes-oss/oss-endpoint": (FAIL, NO_ANSWER),
     },
+    "idc-routes": {"network.bgp-idc/vpc-route-table": (FAIL, "has no route to 10.200.0.0/16 via the VBR")},
     "link": {
         "network.bgp-idc/session": (FAIL, "BGP session with 10.200.0.2 is"),
         "network.bgp-idc/tcp-179": (FAIL, "10.200.0.1:179 did not answer within 2 s"),

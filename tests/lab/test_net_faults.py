@@ -103,6 +103,19 @@ def test_bgp_routes_fault_withdraws_only_the_service_ranges(lab_env, net_lab: di
         assert route_get(net_lab, "100.118.28.1")["gateway"] == net_lab["bgp"]["vbr_ip"]
 
 
+def test_idc_routes_fault_withdraws_only_the_data_centers_prefixes(lab_env, net_lab: dict[str, Any]) -> None:
+    from drconsole.lab.net.bgp import bgp_session
+
+    with broken(lab_env, "idc-routes"):
+        wait_until(lambda: not vbr_learnt(lab_env), 5, "IDC prefixes withdrawn from the VBR")
+        session = bgp_session(lab_env)
+        assert (session["state"], session["received"]) == ("Established", 0)
+        assert set(SERVICE_PREFIXES) | {"192.168.0.0/16"} <= learnt(lab_env, net_lab)
+        assert component(lab_env, "bgp-session").state == "broken"
+    assert vbr_learnt(lab_env) == net_lab["cidrs"]["idc"]
+    assert bgp_session(lab_env)["received"] == 1
+
+
 def test_link_fault_makes_the_peer_go_quiet(lab_env, net_lab: dict[str, Any]) -> None:
     with broken(lab_env, "link"):
         cut = time.monotonic()

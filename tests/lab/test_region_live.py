@@ -190,6 +190,34 @@ def test_vpc_learns_the_idc_route_only_while_bgp_is_up(region_live: RegionLab) -
     wait_for(lambda: learnt() == set(from_bird), 30, "the IDC route back")
 
 
+def test_vpc_loses_the_idc_route_when_the_data_center_stops_announcing(region_live: RegionLab) -> None:
+    from alibabacloud_vpc20160428 import models as vpc
+
+    from drconsole.lab.net import PART as NET
+
+    ids = region_live.ids()
+
+    def peer() -> Any:
+        (answer,) = region_live.client("vpc").describe_bgp_peers(vpc.DescribeBgpPeersRequest(
+            region_id=REGION, bgp_peer_id=ids["bgp_peer_id"])).body.bgp_peers.bgp_peer
+        return answer
+
+    def cen_routes() -> set[str]:
+        return {r.destination_cidr_block for r in _table(region_live, ids["route_table_id"]) if r.type == "CEN"}
+
+    wait_for(lambda: peer().received_route_count > 0 and cen_routes(), 20, "the IDC route learnt")
+    fault = NET.faults()["idc-routes"]
+    fault.inject(region_live.env)
+    try:
+        wait_for(lambda: not cen_routes(), 10, "the IDC route gone from the VPC table")
+        answer = peer()
+        assert (answer.bgp_status, answer.received_route_count) == ("Established", 0)
+        assert answer.advertised_route_count > 0
+    finally:
+        fault.heal(region_live.env)
+    wait_for(lambda: peer().received_route_count == len(cen_routes()) > 0, 20, "the IDC route back")
+
+
 def test_vbr_route_table_has_both_sides(region_live: RegionLab) -> None:
     from alibabacloud_vpc20160428 import models as vpc
 
