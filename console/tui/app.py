@@ -47,6 +47,8 @@ class DrconsoleApp(App[None]):
         self.profile_name = profile_name or (profile.name if profile else None) or \
             (session.profile.name if session else None)
         self.read_only = read_only
+        if session is not None and read_only:
+            session.read_only = True  # before its Context exists: the runner and the guards see it
         self.session: Session | None = session
         self._profile = profile
         self.runbook_name = runbook
