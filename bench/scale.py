@@ -76,7 +76,7 @@ async def measure() -> dict[str, float]:
         for result in synthetic_results(0):
             screen.post_message(ResultArrived(result, "dashboard"))
         await pilot.pause()
-        while screen._message_queue.qsize():  # noqa: SLF001 - wait until every result is handled
+        while screen._message_queue.qsize():  # until every result is handled
             await pilot.pause()
         figures["stream_s"] = time.perf_counter() - started
         assert len(screen.board.results) == RESULTS, len(screen.board.results)
