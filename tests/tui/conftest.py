@@ -109,3 +109,12 @@ def demo_runbook(tmp_path: Path, port: int) -> str:
     target = tmp_path / "demo.yaml"
     target.write_text(text)
     return str(target)
+
+
+async def ready(app: Any, pilot: Any) -> None:
+    """Wait until the runbook screen has its runbook (it is filled after the first paint)."""
+    for _ in range(100):
+        if getattr(app.screen, "runbook", None) is not None or not hasattr(app.screen, "runbook"):
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("the runbook screen never showed its runbook")

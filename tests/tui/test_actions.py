@@ -15,7 +15,7 @@ from drconsole.tui.app import DrconsoleApp
 from drconsole.tui.screens.confirm import ActionConfirm
 from drconsole.tui.screens.runbook import RunbookScreen
 from drconsole.tui.session import Session
-from tests.tui.conftest import DEMO_RUNBOOK, SIZE, demo_profile
+from tests.tui.conftest import DEMO_RUNBOOK, SIZE, demo_profile, ready
 
 APPLIED: list[str] = []
 
@@ -54,6 +54,7 @@ async def test_destructive_action_needs_the_target_typed_back() -> None:
     APPLIED.clear()
     app = app_for()
     async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
         runbook = app.screen
         assert isinstance(runbook, RunbookScreen)
         runbook.select_step("build.gateway")
@@ -85,7 +86,8 @@ async def test_cancel_declines_and_sends_nothing() -> None:
     APPLIED.clear()
     app = app_for()
     async with app.run_test(size=SIZE) as pilot:
-        app.screen.select_step("build.gateway")  # type: ignore[attr-defined]
+        await ready(app, pilot)
+        app.screen.select_step("build.gateway")
         await pilot.press("a")
         await wait_for_modal(app, pilot)
         await pilot.press("escape")
@@ -99,6 +101,7 @@ async def test_read_only_refuses_without_asking() -> None:
     APPLIED.clear()
     app = app_for(read_only=True)
     async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
         runbook = app.screen
         assert isinstance(runbook, RunbookScreen)
         assert "READ-ONLY" in str(runbook.query_one("#banner", Static).render())
@@ -117,6 +120,7 @@ async def test_read_only_modal_cannot_approve() -> None:
     app = app_for(read_only=True)
     answers: list[Any] = []
     async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
         plan = Plan(action="x.change", title="Change", risk=Risk.MUTATING, summary="change a thing")
         app.push_screen(ActionConfirm(plan, read_only=True), answers.append)
         await pilot.pause()

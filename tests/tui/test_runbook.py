@@ -10,7 +10,7 @@ from drconsole.journal import Journal
 from drconsole.tui.app import DrconsoleApp
 from drconsole.tui.screens.runbook import RunbookScreen
 from drconsole.tui.session import Session
-from tests.tui.conftest import SIZE, demo_profile, demo_runbook
+from tests.tui.conftest import SIZE, demo_profile, demo_runbook, ready
 
 
 def app_for(runbook: str, **kwargs: object) -> DrconsoleApp:
@@ -27,6 +27,7 @@ def labels(screen: RunbookScreen) -> dict[str, str]:
 async def test_checklist_states_and_confirmation(tmp_path: Path, closed_port: int) -> None:
     app = app_for(demo_runbook(tmp_path, closed_port))
     async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
         screen = app.screen
         assert isinstance(screen, RunbookScreen)
         assert screen.states == {"plan.network": "not started", "plan.port": "blocked", "build.gateway": "blocked"}
@@ -51,6 +52,7 @@ async def test_step_checks_show_failure_with_remedy_then_pass(tmp_path: Path) ->
     port = listener.getsockname()[1]
     app = app_for(demo_runbook(tmp_path, port))
     async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
         screen = app.screen
         assert isinstance(screen, RunbookScreen)
         screen.select_step("plan.port")

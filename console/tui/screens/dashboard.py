@@ -53,10 +53,14 @@ def topology_text(board: Board) -> Text:
 class FamilyRow(Horizontal):
     """One check family in one column: its verdict and a latency sparkline."""
 
-    def __init__(self, family: str, zone: str | None) -> None:
+    def __init__(self, family: str, zone: str | None, board: Board) -> None:
         super().__init__(classes="family-row", id=f"fam-{zone or 'shared'}-{family}")
         self.family = family
         self.zone = zone
+        self.board = board
+
+    def on_mount(self) -> None:
+        self.show(self.board)
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="family-verdict")
@@ -101,7 +105,7 @@ class DashboardScreen(Screen[None]):
                 with Vertical(classes="zone-col", id=f"col-{zone or 'shared'}"):
                     yield Static(title, classes="zone-title", id=f"title-{zone or 'shared'}")
                     for family in self.board.families(zone):
-                        yield FamilyRow(family, zone)
+                        yield FamilyRow(family, zone, self.board)
         problems: DataTable[Any] = DataTable(id="problems", cursor_type="row")
         problems.add_columns("", "check", "zone", "summary", "remedy")
         yield problems
@@ -138,14 +142,13 @@ class DashboardScreen(Screen[None]):
             shown = {row.family for row in column.query(FamilyRow)}
             missing = [f for f in self.board.families(zone) if f not in shown]
             if missing:
-                column.mount_all([FamilyRow(f, zone) for f in missing])
-                self.call_after_refresh(self._show_rows)
+                column.mount_all([FamilyRow(f, zone, self.board) for f in missing])
         self._show_rows()
         self.problems()
 
     def _show_rows(self) -> None:
         for row in self.query(FamilyRow):
-            if row.is_mounted and row.children:
+            if row.is_mounted:
                 row.show(self.board)
 
     def problems(self) -> None:

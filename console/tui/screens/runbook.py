@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Checkbox, DataTable, Footer, Markdown, ProgressBar, RichLog, Static, Tree
+from textual.widgets import Checkbox, DataTable, Footer, ProgressBar, RichLog, Static, Tree
 
 from drconsole.tui import stepstate
 from drconsole.tui.messages import ActionLine, ActionsDone, ResultArrived, SweepDone
@@ -46,6 +46,7 @@ class RunbookScreen(Screen[None]):
         self.states: dict[str, str] = {}
         self.running: set[str] = set()
         self._building = False
+        self._detail_ready = False
 
     @property
     def dr_app(self) -> DrconsoleApp:
@@ -66,32 +67,42 @@ class RunbookScreen(Screen[None]):
                 tree: Tree[str] = Tree("steps", id="steps")
                 tree.show_root = False
                 yield tree
-            with VerticalScroll(id="step-pane"):
-                yield Static("", id="step-title")
-                yield Markdown("", id="guide")
-                yield Static("Confirmations", classes="section-title")
-                yield Vertical(id="confirms")
-                yield Field(placeholder="note for the next tick (optional)", id="note")
-                yield Static("Checks  (c: run this step's checks · e: re-run the highlighted one)",
-                             classes="section-title")
-                checks: DataTable[Any] = DataTable(id="checks", cursor_type="row")
-                checks.add_columns("status", "check", "zone", "summary", "ms")
-                yield checks
-                yield Static("", id="check-detail")
-                yield Static("Actions  (a: plan, confirm and apply this step's actions)", classes="section-title")
-                actions: DataTable[Any] = DataTable(id="actions", cursor_type="row")
-                actions.add_columns("action", "uses", "last outcome")
-                yield actions
-                yield RichLog(id="action-log", wrap=True, markup=False, max_lines=400)
+            yield VerticalScroll(id="step-pane")
         yield Footer()
 
     def on_mount(self) -> None:
+        self.call_after_refresh(self.build_detail)
+
+    def build_detail(self) -> None:
+        """The step's detail widgets (Markdown, tables, log), mounted after the first paint."""
+        from textual.widgets import Markdown
+
+        checks: DataTable[Any] = DataTable(id="checks", cursor_type="row")
+        checks.add_columns("status", "check", "zone", "summary", "ms")
+        actions: DataTable[Any] = DataTable(id="actions", cursor_type="row")
+        actions.add_columns("action", "uses", "last outcome")
+        self.query_one("#step-pane", VerticalScroll).mount_all([
+            Static("", id="step-title"),
+            Markdown("", id="guide"),
+            Static("Confirmations", classes="section-title"),
+            Vertical(id="confirms"),
+            Field(placeholder="note for the next tick (optional)", id="note"),
+            Static("Checks  (c: run this step's checks · e: re-run the highlighted one)", classes="section-title"),
+            checks,
+            Static("", id="check-detail"),
+            Static("Actions  (a: plan, confirm and apply this step's actions)", classes="section-title"),
+            actions,
+            RichLog(id="action-log", wrap=True, markup=False, max_lines=400),
+        ])
+        self._detail_ready = True
         if self.dr_app.session is not None:
-            self.session_ready()
+            self.call_after_refresh(self.session_ready)
 
     # -- data -------------------------------------------------------------------------------------
     def session_ready(self) -> None:
         """The profile is loaded: show the runbook and what the journal knows about it."""
+        if not self._detail_ready:
+            return  # build_detail calls back when the widgets are there
         session = self.session
         self.runbook_name = self.runbook_name or self.dr_app.runbook_name or SETUP_RUNBOOK
         self.runbook = session.runbook(self.runbook_name)
@@ -165,7 +176,7 @@ class RunbookScreen(Screen[None]):
         if step.requires:
             head.append(f"\nrequires: {', '.join(step.requires)}", style="dim")
         self.query_one("#step-title", Static).update(head)
-        self.query_one("#guide", Markdown).update(step.guide)
+        self.query_one("#guide").update(step.guide)  # type: ignore[attr-defined]
         self.show_confirmations()
         self.show_checks()
         self.show_actions()
