@@ -24,8 +24,9 @@ def open_env(start_state: str | None = None, mode: str | None = None) -> LabEnv:
     with contextlib.suppress(OSError, ValueError):
         saved = json.loads((root / "lab.json").read_text())
     env = LabEnv(root=root, mode=(mode or saved.get("mode") or LabEnv.default_mode()),
-                 start_state=(start_state or saved.get("start_state") or "built"))
-    (root / "lab.json").write_text(json.dumps({"mode": env.mode, "start_state": env.start_state}))
+                 start_state=(start_state or saved.get("start_state") or "built"), lab_id=saved.get("lab_id", ""))
+    (root / "lab.json").write_text(json.dumps({"mode": env.mode, "start_state": env.start_state,
+                                               "lab_id": env.lab_id}))
     return env
 
 
