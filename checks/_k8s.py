@@ -105,7 +105,9 @@ def request(ctx: Context, role: ClusterRole, path: str, method: str = "GET", pay
         raw = answer.read()
         status = answer.status
     except ApiException as exc:
-        status, raw = exc.status or 0, (exc.body or b"")
+        if not exc.status:  # the client reports TLS and connection failures as status 0
+            raise _explain(role, server, exc) from None
+        status, raw = exc.status, (exc.body or b"")
     except Exception as exc:  # urllib3 / ssl / socket errors
         raise _explain(role, server, exc) from None
     ms = round((time.monotonic() - started) * 1000, 1)

@@ -7,9 +7,12 @@ are "a" (the ACK cluster's zone) and "b" (the registered cluster's zone).
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import re
 import signal
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -211,12 +214,29 @@ def served_generation(env: LabEnv, netns: str | None) -> int | None:
 def apply_routing(env: LabEnv, routing: Routing) -> None:
     """Render `routing`, check it with `nginx -t`, and load it into the running gateway (SIGHUP),
     waiting until the gateway serves it. Applying the routing already in force changes nothing."""
-    import time
-
     try:
         routing.validate()
     except ValueError as exc:
         raise LabError(f"gateway routing refused: {exc}", fix="fix the routing and apply it again") from None
+    # The lab controllers and a test (or `lab break`) may apply routing at the same moment from different
+    # processes: one at a time, so the candidate file and the generation counter are never shared.
+    with _routing_lock(env):
+        _apply(env, routing)
+
+
+@contextlib.contextmanager
+def _routing_lock(env: LabEnv) -> Iterator[None]:
+    with open(_dir(env) / "routing.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _apply(env: LabEnv, routing: Routing) -> None:
+    import time
+
     netns = env.netns("vpc") if env.mode == "netns" else None
     current, generation = _load_state(env)
     running = env.supervisor.pid(GATEWAY_DAEMON) is not None

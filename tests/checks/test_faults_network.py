@@ -66,15 +66,22 @@ EXPECTED: dict[str, dict[str, tuple[Status, str]]] = {
         "network.routes-acr/acr-ee-endpoint": (FAIL, "nothing listens at 100.103.7.181:443"),
     },
     "endpoint-oss": {"network.routes-oss/oss-endpoint": (FAIL, "nothing listens at 100.118.28.1:443")},
+    # A zone's backend going away also makes that cluster's pods unready, so its Argo CD Application
+    # stops being Healthy (the lab's kubelet probes the zone's backend).
     "zone-a": {
         "gateway.verify/app-served": (WARN, "not the primary zone a (cn-hangzhou-h)"),
         "gateway.verify/zone-a": (FAIL, "nothing listens for the application in zone a"),
+        "gitops.synced/ack-app": (FAIL, "Progressing"),
     },
     "zone-a-hang": {
         "gateway.verify/app-served": (WARN, "not the primary zone a (cn-hangzhou-h)"),
         "gateway.verify/zone-a": (FAIL, "zone a (cn-hangzhou-h) accepts connections but does not answer"),
+        "gitops.synced/ack-app": (FAIL, "Progressing"),
     },
-    "zone-b": {"gateway.verify/zone-b": (FAIL, "nothing listens for the application in zone b")},
+    "zone-b": {
+        "gateway.verify/zone-b": (FAIL, "nothing listens for the application in zone b"),
+        "gitops.synced/registered-app": (FAIL, "Progressing"),
+    },
 }
 EFFECT_DEADLINE = 20.0  # BGP hold time is 3 s in the lab; the region reads BIRD; nginx retries zones after 2 s
 

@@ -54,7 +54,7 @@ def test_three_concurrent_sweeps_stay_under_the_rate_bound(lab: dict[str, Any], 
         ctx.close()
     sent = _requests_since(log, offset)
     assert len(sent) > BURST * 2, "the sweeps should have called the region API many times"
-    assert _busiest_second([r["time"] for r in sent]) <= RATE_PER_SECOND + BURST
+    assert _busiest_second([r["epoch"] for r in sent]) <= RATE_PER_SECOND + BURST
     assert Status.ERROR not in statuses
 
 
@@ -84,5 +84,5 @@ def test_throttling_is_retried_with_jitter_and_recovers(lab: dict[str, Any], lab
              or r["action"] == "DescribeHubClusters"]
     throttled = [r for r in calls if r["status"] >= 400]
     assert throttled and calls[-1]["status"] == 200
-    gaps = [b["time"] - a["time"] for a, b in itertools.pairwise(calls)]
+    gaps = [b["epoch"] - a["epoch"] for a, b in itertools.pairwise(calls)]
     assert len(set(round(g, 2) for g in gaps)) == len(gaps), "retries should be spaced with jitter"

@@ -79,9 +79,10 @@ def list_gateway(region: Region, params: Params) -> dict[str, Any]:
              and (not wanted.get("Name") or g["Name"] == wanted["Name"])
              and (not wanted.get("Vpc") or g["VpcId"] == wanted["Vpc"])]
     page, size = params.number("PageNumber", 1) or 1, params.number("PageSize", 10) or 10
+    # ListGateway's model has no primary-vSwitch field (only Vswitch2); GetGateway's has both.
+    listed = [{k: v for k, v in g.items() if k != "Vswitch"} for g in found[(page - 1) * size: page * size]]
     return {"Success": True, "Code": 200, "HttpStatusCode": 200, "Message": "",
-            "Data": {"TotalSize": len(found), "PageNumber": page, "PageSize": size,
-                     "Result": found[(page - 1) * size: page * size]}}
+            "Data": {"TotalSize": len(found), "PageNumber": page, "PageSize": size, "Result": listed}}
 
 
 @rpc("mse", "GetGateway")
