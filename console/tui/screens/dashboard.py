@@ -92,6 +92,7 @@ class DashboardScreen(Screen[None]):
         self.sweeping = False
         self._timer: Timer | None = None
         self.last_sweep: float | None = None
+        self.sweeps_done = 0
 
     @property
     def dr_app(self) -> DrconsoleApp:
@@ -117,6 +118,7 @@ class DashboardScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#problems").focus()  # the interval Select would swallow letter keys (type to search)
         self.redraw()
         if self.dr_app.autorun and not self.board.results:
             self.action_sweep()
@@ -205,6 +207,7 @@ class DashboardScreen(Screen[None]):
 
     def on_sweep_done(self, message: SweepDone) -> None:
         self.sweeping = False
+        self.sweeps_done += 1
         self.last_sweep = time.time()
         stamp = time.strftime("%H:%M:%S", time.localtime(self.last_sweep))
         text = f"last sweep: {stamp} · {message.count} results"

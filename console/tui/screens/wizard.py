@@ -59,56 +59,59 @@ class WizardScreen(Screen[None]):
         yield Banner(id="banner")
         with Vertical(id="wizard"):
             yield Static("", id="wizard-steps")
-            with ContentSwitcher(initial="where", id="pages"), VerticalScroll(id="where", classes="wizard-page"):
-                yield from labelled("name", "Profile name", p.get("name", ""), placeholder="e.g. prod-hangzhou")
-                yield from labelled("region", "Region", region)
-                yield Static("Advanced", classes="section-title")
-                yield from labelled("endpoint", "Endpoint override for every product (host:port; the lab's region "
-                                    "service, or a private endpoint)", p.get("endpoint", ""),
-                                    placeholder="empty: the public endpoints")
-                yield Static("Protocol", classes="field-label")
-                yield Select([("https", "https"), ("http", "http")], value=p.get("protocol", "https"),
-                             allow_blank=False, id="protocol")
-            with VerticalScroll(id="credentials", classes="wizard-page"):
-                with RadioSet(id="cred-kind"):
-                    yield RadioButton("AccessKey pair (the secret goes into the OS keyring)", value=True,
-                                      id="cred-keyring")
-                    yield RadioButton("Use the existing credential chain (environment, ~/.alibabacloud)",
-                                      id="cred-chain")
-                yield from labelled("access_key_id", "AccessKey ID", p.get("access_key_id", ""))
-                yield from labelled("secret", "AccessKey secret (never shown, stored only when you save)",
-                                    password=True)
-                yield Button("Verify (a read-only call)", id="verify", variant="primary")
-                yield Static("", id="cred-status")
-            with VerticalScroll(id="pick", classes="wizard-page"):
-                yield Static("asking the cloud what exists …", id="discover-status")
-                for sel, label in (("fleet", "Fleet (ACK One)"), ("ack", "ACK cluster (zone A)"),
-                                   ("registered", "Registered cluster (zone B)"), ("vbr", "VBR"), ("cen", "CEN")):
-                    yield Static(label, classes="field-label")
-                    yield Select([], id=sel, prompt=f"pick the {label.split(' (')[0]}")
-                yield from labelled("kubeconfig", "kubeconfig", p.get("kubeconfig", ""),
-                                    placeholder="empty: $KUBECONFIG or ~/.kube/config")
-                for sel, label in (("fleet_context", "kube context of the Fleet"),
-                                   ("ack_context", "kube context of the ACK cluster"),
-                                   ("registered_context", "kube context of the registered cluster")):
-                    yield Static(label, classes="field-label")
-                    yield Select([], id=sel, prompt="pick a context")
-                yield Static("", id="pick-error", classes="field-error")
-            with VerticalScroll(id="network", classes="wizard-page"):
-                yield from labelled("vpc_cidrs", "VPC CIDR blocks (comma-separated)", p.get("vpc_cidrs", ""))
-                yield from labelled("idc_cidrs", "Data-center CIDR blocks", p.get("idc_cidrs", ""))
-                yield from labelled("vbr_peer_ip", "VBR address as the data center sees it", p.get("vbr_peer_ip", ""))
-                yield from labelled("idc_peer_ip", "Data-center router address", p.get("idc_peer_ip", ""))
-                yield from labelled("idc_asn", "Data-center ASN", p.get("idc_asn", ""))
-                yield from labelled("vbr_asn", "VBR ASN (Alibaba Cloud side)", p.get("vbr_asn", defaults["vbr_asn"]))
-                yield from labelled("resolvers", "DNS resolvers the data center uses", p.get("resolvers", ""))
-                yield from labelled("oss_endpoint", "OSS internal endpoint", defaults["oss_endpoint"])
-                yield from labelled("acr_endpoint", "ACR VPC endpoint", defaults["acr_endpoint"])
-                yield from labelled("gateway_host", "Gateway host name of the application",
-                                    p.get("gateway_host", ""))
-            with VerticalScroll(id="review", classes="wizard-page"):
-                yield Static("", id="review-text")
-                yield Static("", id="review-error", classes="field-error")
+            with ContentSwitcher(initial="where", id="pages"):
+                with VerticalScroll(id="where", classes="wizard-page"):
+                    yield from labelled("name", "Profile name", p.get("name", ""), placeholder="e.g. prod-hangzhou")
+                    yield from labelled("region", "Region", region)
+                    yield Static("Advanced", classes="section-title")
+                    yield from labelled("endpoint", "Endpoint override for every product (host:port; the lab's region "
+                                        "service, or a private endpoint)", p.get("endpoint", ""),
+                                        placeholder="empty: the public endpoints")
+                    yield Static("Protocol", classes="field-label")
+                    yield Select([("https", "https"), ("http", "http")], value=p.get("protocol", "https"),
+                                 allow_blank=False, id="protocol")
+                with VerticalScroll(id="credentials", classes="wizard-page"):
+                    with RadioSet(id="cred-kind"):
+                        yield RadioButton("AccessKey pair (the secret goes into the OS keyring)", value=True,
+                                          id="cred-keyring")
+                        yield RadioButton("Use the existing credential chain (environment, ~/.alibabacloud)",
+                                          id="cred-chain")
+                    yield from labelled("access_key_id", "AccessKey ID", p.get("access_key_id", ""))
+                    yield from labelled("secret", "AccessKey secret (never shown, stored only when you save)",
+                                        password=True)
+                    yield Button("Verify (a read-only call)", id="verify", variant="primary")
+                    yield Static("", id="cred-status")
+                with VerticalScroll(id="pick", classes="wizard-page"):
+                    yield Static("asking the cloud what exists …", id="discover-status")
+                    for sel, label in (("fleet", "Fleet (ACK One)"), ("ack", "ACK cluster (zone A)"),
+                                       ("registered", "Registered cluster (zone B)"), ("vbr", "VBR"), ("cen", "CEN")):
+                        yield Static(label, classes="field-label")
+                        yield Select([], id=sel, prompt=f"pick the {label.split(' (')[0]}")
+                    yield from labelled("kubeconfig", "kubeconfig", p.get("kubeconfig", ""),
+                                        placeholder="empty: $KUBECONFIG or ~/.kube/config")
+                    for sel, label in (("fleet_context", "kube context of the Fleet"),
+                                       ("ack_context", "kube context of the ACK cluster"),
+                                       ("registered_context", "kube context of the registered cluster")):
+                        yield Static(label, classes="field-label")
+                        yield Select([], id=sel, prompt="pick a context")
+                    yield Static("", id="pick-error", classes="field-error")
+                with VerticalScroll(id="network", classes="wizard-page"):
+                    yield from labelled("vpc_cidrs", "VPC CIDR blocks (comma-separated)", p.get("vpc_cidrs", ""))
+                    yield from labelled("idc_cidrs", "Data-center CIDR blocks", p.get("idc_cidrs", ""))
+                    yield from labelled("vbr_peer_ip", "VBR address as the data center sees it",
+                                        p.get("vbr_peer_ip", ""))
+                    yield from labelled("idc_peer_ip", "Data-center router address", p.get("idc_peer_ip", ""))
+                    yield from labelled("idc_asn", "Data-center ASN", p.get("idc_asn", ""))
+                    yield from labelled("vbr_asn", "VBR ASN (Alibaba Cloud side)",
+                                        p.get("vbr_asn", defaults["vbr_asn"]))
+                    yield from labelled("resolvers", "DNS resolvers the data center uses", p.get("resolvers", ""))
+                    yield from labelled("oss_endpoint", "OSS internal endpoint", defaults["oss_endpoint"])
+                    yield from labelled("acr_endpoint", "ACR VPC endpoint", defaults["acr_endpoint"])
+                    yield from labelled("gateway_host", "Gateway host name of the application",
+                                        p.get("gateway_host", ""))
+                with VerticalScroll(id="review", classes="wizard-page"):
+                    yield Static("", id="review-text")
+                    yield Static("", id="review-error", classes="field-error")
             with Horizontal(id="wizard-buttons"):
                 yield Button("Back (ctrl+b)", id="back")
                 yield Button("Next (ctrl+n)", id="next", variant="primary")
