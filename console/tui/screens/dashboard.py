@@ -133,7 +133,7 @@ class DashboardScreen(Screen[None]):
         for zone, name in (("a", "Zone A · ACK"), ("b", "Zone B · registered")):
             verdict = self.board.zone_verdict(zone)
             self.query_one(f"#title-{zone}", Static).update(Text.assemble(
-                (f"{name} ", "bold"), (zones[zone], "dim"), "  ", (verdict, STATUS_STYLE.get(verdict, ""))))
+                (f"{verdict:<7} ", STATUS_STYLE.get(verdict, "")), (f"{name} ", "bold"), (zones[zone], "dim")))
             self.query_one(f"#col-{zone}").set_class(verdict in ("fail", "error"), "-bad")
 
     def redraw(self) -> None:
