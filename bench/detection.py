@@ -29,8 +29,8 @@ def zone_shown(screen: Any, zone: str) -> str:
     """The verdict the dashboard's zone title shows (what the operator sees), e.g. 'fail'."""
     from textual.widgets import Static
 
-    title = str(screen.query_one(f"#title-{zone}", Static).render())
-    return title.rsplit(" ", 1)[-1]
+    words = str(screen.query_one(f"#title-{zone}", Static).render()).split()
+    return next((w for w in ("fail", "error", "warn", "pass", "unknown") if w in words), "")
 
 
 async def detect(env: Any, profile: Any) -> float:
