@@ -140,6 +140,17 @@ def problem(res: Resolution, tgt: Target) -> tuple[str, str] | None:
             f"the address is not where {tgt.label} lives privately ({tgt.expected_key})")
 
 
+def unresolvable(profile: Profile, tgt: Target) -> Outcome | None:
+    """Why a private name cannot be looked up from this profile (a `skipped` outcome), or None."""
+    if tgt.name is None:
+        return Outcome.skipped("no ACR Enterprise instance in the profile (services.acr.enterprise_instance)",
+                               remedy="set it when the registry is an Enterprise Edition instance")
+    if not profile.network.resolvers:
+        return Outcome.skipped("the profile lists no data-center resolvers (network.resolvers)",
+                               remedy="record the DNS servers the data center's hosts use in network.resolvers")
+    return None
+
+
 class Params(BaseModel):
     model_config = ConfigDict(extra="forbid")
     service: Service
@@ -150,13 +161,10 @@ class Params(BaseModel):
 async def private_name(ctx: Context, params: Params) -> Outcome:
     profile = ctx.profile
     tgt = target(profile, params.service)
-    if tgt.name is None:
-        return Outcome.skipped("no ACR Enterprise instance in the profile (services.acr.enterprise_instance)",
-                               remedy="set it when the registry is an Enterprise Edition instance")
+    missing = unresolvable(profile, tgt)
+    if missing:
+        return missing
     resolvers = [str(r) for r in profile.network.resolvers]
-    if not resolvers:
-        return Outcome.skipped("the profile lists no data-center resolvers (network.resolvers)",
-                               remedy="record the DNS servers the data center's hosts use in network.resolvers")
     if not tgt.expected:
         return Outcome.skipped(f"the profile has no private ranges for {tgt.label} ({tgt.expected_key})",
                                remedy=f"record them in {tgt.expected_key}")

@@ -5,7 +5,6 @@ private address, verify TLS for the name, and read the service's answer to an an
 from __future__ import annotations
 
 import http.client
-import socket
 import ssl
 import time
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from drconsole import vantage
+from drconsole.checks import _net
 from drconsole.checks import dns as names
 from drconsole.context import Context
 from drconsole.registry import check
@@ -61,7 +61,7 @@ def https_get(where: str | None, address: str, port: int, name: str, path: str, 
     try:
         raw = vantage.connect_tcp(where, address, port, TIMEOUT)
     except OSError as exc:
-        visit.failed_at, visit.error = "connect", _why(exc)
+        visit.failed_at, visit.error = "connect", _net.why(exc, TIMEOUT)
         return visit
     lap("connect")
     try:
@@ -69,7 +69,7 @@ def https_get(where: str | None, address: str, port: int, name: str, path: str, 
         tls = context.wrap_socket(raw, server_hostname=name)
     except (OSError, ssl.SSLError) as exc:
         raw.close()
-        visit.failed_at, visit.error = "tls", _why(exc)
+        visit.failed_at, visit.error = "tls", _net.why(exc, TIMEOUT)
         return visit
     lap("tls")
     try:
@@ -82,22 +82,11 @@ def https_get(where: str | None, address: str, port: int, name: str, path: str, 
         visit.headers = {k.lower(): v for k, v in response.getheaders()}
         visit.body = response.read(BODY_LIMIT).decode("utf-8", "replace")
     except (OSError, http.client.HTTPException) as exc:
-        visit.failed_at, visit.error = "http", _why(exc)
+        visit.failed_at, visit.error = "http", _net.why(exc, TIMEOUT)
     finally:
         tls.close()
     return visit
 
-
-def _why(exc: BaseException) -> str:
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return f"certificate not trusted: {exc.verify_message}"
-    if isinstance(exc, socket.timeout | TimeoutError):
-        return f"no answer within {TIMEOUT:g} s"
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused (nothing listens there)"
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    return f"{type(exc).__name__}: {exc}"
 
 
 @check("endpoints.private-https", family="endpoints",
@@ -106,13 +95,10 @@ def _why(exc: BaseException) -> str:
 async def private_https(ctx: Context, params: Params) -> Outcome:
     profile = ctx.profile
     tgt = names.target(profile, params.service)
-    if tgt.name is None:
-        return Outcome.skipped("no ACR Enterprise instance in the profile (services.acr.enterprise_instance)",
-                               remedy="set it when the registry is an Enterprise Edition instance")
+    missing = names.unresolvable(profile, tgt)
+    if missing:
+        return missing
     resolvers = [str(r) for r in profile.network.resolvers]
-    if not resolvers:
-        return Outcome.skipped("the profile lists no data-center resolvers (network.resolvers)",
-                               remedy="record the DNS servers the data center's hosts use in network.resolvers")
     where = profile.network.vantage_netns
     port = profile.services.oss.port if params.service == "oss" else profile.services.acr.port
     ca_file = str(profile.services.ca_file) if profile.services.ca_file else None

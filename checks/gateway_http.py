@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from drconsole import vantage
+from drconsole.checks import _net
 from drconsole.context import Context
 from drconsole.profile import Profile
 from drconsole.registry import check
@@ -49,7 +50,7 @@ def get(where: str | None, address: str, port: int, host: str, ca_file: str | No
     try:
         sock = vantage.connect_tcp(where, address, port, TIMEOUT)
     except OSError as exc:
-        reply.failed_at, reply.error = "connect", _why(exc)
+        reply.failed_at, reply.error = "connect", _net.why(exc, TIMEOUT)
         return reply
     try:
         conn: http.client.HTTPConnection
@@ -58,7 +59,7 @@ def get(where: str | None, address: str, port: int, host: str, ca_file: str | No
             try:
                 sock = context.wrap_socket(sock, server_hostname=host)
             except (OSError, ssl.SSLError) as exc:
-                reply.failed_at, reply.error = "tls", _why(exc)
+                reply.failed_at, reply.error = "tls", _net.why(exc, TIMEOUT)
                 return reply
             conn = http.client.HTTPSConnection(host, port, timeout=TIMEOUT, context=context)
         else:
@@ -72,7 +73,7 @@ def get(where: str | None, address: str, port: int, host: str, ca_file: str | No
         reply.zone = reply.headers.get("x-served-zone") or reply.headers.get("x-zone") or _zone_in(body)
         reply.upstream = reply.headers.get("x-upstream")
     except (OSError, http.client.HTTPException) as exc:
-        reply.failed_at, reply.error = "http", _why(exc)
+        reply.failed_at, reply.error = "http", _net.why(exc, TIMEOUT)
     finally:
         sock.close()
         reply.ms = round((time.monotonic() - started) * 1000, 1)
@@ -87,17 +88,6 @@ def _zone_in(body: bytes) -> str | None:
     zone = data.get("zone") if isinstance(data, dict) else None
     return str(zone) if zone else None
 
-
-def _why(exc: BaseException) -> str:
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return f"certificate not trusted: {exc.verify_message}"
-    if isinstance(exc, TimeoutError):
-        return f"no answer within {TIMEOUT:g} s"
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused (nothing listens there)"
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    return f"{type(exc).__name__}: {exc}"
 
 
 def zone_id(profile: Profile, zone: str) -> str | None:

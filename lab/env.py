@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -103,6 +103,22 @@ class Fault(Protocol):
     def inject(self, env: LabEnv) -> None: ...
 
     def heal(self, env: LabEnv) -> None: ...
+
+
+@dataclass(frozen=True)
+class CallbackFault:
+    """A fault made of two functions, which is how the parts define theirs."""
+
+    name: str
+    description: str
+    inject_fn: Callable[[LabEnv], None]
+    heal_fn: Callable[[LabEnv], None]
+
+    def inject(self, env: LabEnv) -> None:
+        self.inject_fn(env)
+
+    def heal(self, env: LabEnv) -> None:
+        self.heal_fn(env)
 
 
 class Part(Protocol):

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from drconsole.actions.manifests import is_subset
 from drconsole.lab.controllers.gitrepo import RepoError, render_chart, resolve_revision
 from drconsole.lab.controllers.gotemplate import TemplateError, render
 from drconsole.lab.controllers.kubeapi import Kube, KubeError, Obj, api_path
@@ -87,16 +88,6 @@ def generate_applications(appset: Mapping[str, Any], secrets: list[Obj]) -> list
                 "spec": rendered.get("spec") or {},
             })
     return apps
-
-
-def is_subset(desired: Any, live: Any) -> bool:
-    """True when every field we set is present in the live object with the same value."""
-    if isinstance(desired, Mapping):
-        return isinstance(live, Mapping) and all(k in live and is_subset(v, live[k]) for k, v in desired.items())
-    if isinstance(desired, list):
-        return isinstance(live, list) and len(desired) == len(live) and all(
-            is_subset(d, lv) for d, lv in zip(desired, live, strict=True))
-    return desired == live or str(desired) == str(live)
 
 
 class ArgoCD:

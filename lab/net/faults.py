@@ -6,28 +6,13 @@ from __future__ import annotations
 import signal
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from drconsole.errors import LabError
-from drconsole.lab.env import LabEnv
+from drconsole.lab.env import CallbackFault, LabEnv
 from drconsole.lab.net import bgp, gateway, resolver, services
 from drconsole.lab.net.topology import VBR_LINK
 
 LINK_TABLE = "drclab_link"
-
-
-@dataclass
-class NetFault:
-    name: str
-    description: str
-    _inject: Callable[[LabEnv], None]
-    _heal: Callable[[LabEnv], None]
-
-    def inject(self, env: LabEnv) -> None:
-        self._inject(env)
-
-    def heal(self, env: LabEnv) -> None:
-        self._heal(env)
 
 
 def _stop(daemon: str) -> Callable[[LabEnv], None]:
@@ -148,28 +133,28 @@ def _signal(daemon: str, sig: int) -> Callable[[LabEnv], None]:
     return send
 
 
-def all_faults() -> dict[str, NetFault]:
+def all_faults() -> dict[str, CallbackFault]:
     zone_a = gateway.ZONE_DAEMONS["a"]
     faults = [
-        NetFault("bgp", "the VBR's BGP session toward the data center is shut down", _bgp_down, _bgp_up),
-        NetFault("bgp-routes", "the VBR stops announcing the OSS and ACR VIP ranges",
+        CallbackFault("bgp", "the VBR's BGP session toward the data center is shut down", _bgp_down, _bgp_up),
+        CallbackFault("bgp-routes", "the VBR stops announcing the OSS and ACR VIP ranges",
                  _routes_withdrawn, _routes_announced),
-        NetFault("idc-routes", "the data-center router stops announcing the IDC CIDRs",
+        CallbackFault("idc-routes", "the data-center router stops announcing the IDC CIDRs",
                  _idc_routes_withdrawn, _idc_routes_announced),
-        NetFault("link", "packets between the data center and the VBR are silently dropped",
+        CallbackFault("link", "packets between the data center and the VBR are silently dropped",
                  _link_cut, _link_restored),
-        NetFault("dns", "the data center's resolver is down", _stop(resolver.DNS_DAEMON),
+        CallbackFault("dns", "the data center's resolver is down", _stop(resolver.DNS_DAEMON),
                  _restart(resolver.DNS_DAEMON)),
-        NetFault("dns-wrong", "the resolver answers the registry's private name with a public address",
+        CallbackFault("dns-wrong", "the resolver answers the registry's private name with a public address",
                  _dns_lies, _dns_truthful),
-        NetFault("zone-a-hang", "zone A's backend stops answering (connections hang)",
+        CallbackFault("zone-a-hang", "zone A's backend stops answering (connections hang)",
                  _signal(zone_a, signal.SIGSTOP), _signal(zone_a, signal.SIGCONT)),
     ]
     stops = {"endpoint-acr": "the ACR private endpoint is down", "endpoint-oss": "the OSS private endpoint is down",
              "zone-a": "zone A's backend is down", "zone-b": "zone B's backend is down"}
     for name, description in stops.items():
         daemon = services.STOPPED_BY[name]
-        faults.append(NetFault(name, description, _stop(daemon), _restart(daemon)))
+        faults.append(CallbackFault(name, description, _stop(daemon), _restart(daemon)))
     return {fault.name: fault for fault in faults}
 
 

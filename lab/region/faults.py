@@ -4,29 +4,14 @@ every request; `agent` removes the registered cluster's agent from the external 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from drconsole.errors import LabError
-from drconsole.lab.env import LabEnv
+from drconsole.lab.env import CallbackFault, LabEnv
 from drconsole.lab.region.config import REGION, set_flag
 
 if TYPE_CHECKING:
     from drconsole.lab.region.kube import Plane
-
-
-@dataclass(frozen=True)
-class RegionFault:
-    name: str
-    description: str
-    _inject: Callable[[LabEnv], None]
-    _heal: Callable[[LabEnv], None]
-
-    def inject(self, env: LabEnv) -> None:
-        self._inject(env)
-
-    def heal(self, env: LabEnv) -> None:
-        self._heal(env)
 
 
 def _flag(name: str, on: bool) -> Callable[[LabEnv], None]:
@@ -88,17 +73,17 @@ def ensure_agent(env: LabEnv) -> None:
     _apply_agent(env)
 
 
-def all_faults() -> dict[str, RegionFault]:
+def all_faults() -> dict[str, CallbackFault]:
     faults = [
-        RegionFault("region-throttle", "every region API call is refused with the cloud's throttling error",
+        CallbackFault("region-throttle", "every region API call is refused with the cloud's throttling error",
                     _flag("region-throttle", True), _flag("region-throttle", False)),
-        RegionFault("region-5xx", "every region API call fails with 503 ServiceUnavailable",
+        CallbackFault("region-5xx", "every region API call fails with 503 ServiceUnavailable",
                     _flag("region-5xx", True), _flag("region-5xx", False)),
-        RegionFault("region-slow", "every region API call answers only after about 5 seconds",
+        CallbackFault("region-slow", "every region API call answers only after about 5 seconds",
                     _flag("region-slow", True), _flag("region-slow", False)),
-        RegionFault("agent", "the registered cluster's ack-cluster-agent Deployment is deleted from the "
+        CallbackFault("agent", "the registered cluster's ack-cluster-agent Deployment is deleted from the "
                     "external cluster", _remove_agent, _apply_agent),
-        RegionFault("fleet-detach", "the registered cluster is detached from the Fleet (and leaves Argo CD)",
+        CallbackFault("fleet-detach", "the registered cluster is detached from the Fleet (and leaves Argo CD)",
                     _flag("fleet-detach", True), _flag("fleet-detach", False)),
     ]
     return {fault.name: fault for fault in faults}
