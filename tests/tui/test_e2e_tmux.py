@@ -93,7 +93,8 @@ def test_drconsole_lab_in_tmux(terminal: tuple[Terminal, dict[str, str]], tmp_pa
     term.keys("step: network.bgp-idc")
     time.sleep(0.5)
     term.keys("Enter")
-    term.wait_for(r"BGP|bgp", timeout=10)
+    term.wait_for(r"Configure BGP on the data-center router  \[", timeout=10)
+    time.sleep(1.0)  # let the palette close and focus return to the checklist
     term.keys("c")
     term.wait_for(r"\d+ result\(s\)", timeout=90)
     # the dashboard sweeps on open
