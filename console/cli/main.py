@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from drconsole import __version__
-from drconsole.cli import check_cmd, export_cmd, journal_cmd, lab_cmd, profile_cmd, run_cmd, runbook_cmd
+from drconsole.cli import check_cmd, export_cmd, journal_cmd, lab_cmd, profile_cmd, run_cmd, runbook_cmd, setup_cmd
 from drconsole.cli.common import Options, fail
 
 
@@ -47,7 +47,7 @@ def cli(ctx: click.Context, profile: str | None, lab: bool, read_only: bool) -> 
 
 
 for command in (profile_cmd.profile, runbook_cmd.runbook, journal_cmd.journal, lab_cmd.lab, check_cmd.check,
-                export_cmd.export, run_cmd.run):
+                export_cmd.export, run_cmd.run, setup_cmd.setup):
     cli.add_command(command)
 
 

@@ -185,6 +185,19 @@ def _screen(module: str, name: str) -> Any:
     return getattr(importlib.import_module(f"drconsole.tui.screens.{module}"), name)()
 
 
+def run_wizard() -> None:
+    """The entry point `drconsole setup` uses: straight into the setup wizard."""
+    app = DrconsoleApp(None)
+
+    def open_wizard() -> None:
+        from drconsole.tui.screens.wizard import WizardScreen
+
+        app.push_screen(WizardScreen())
+
+    app.call_later(open_wizard)
+    app.run()
+
+
 def run_app(profile_name: str | None = None, read_only: bool = False) -> None:
     """The entry point `drconsole` (and `drconsole --lab`) uses."""
     DrconsoleApp(profile_name, read_only=read_only).run()
