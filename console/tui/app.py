@@ -185,8 +185,8 @@ def _screen(module: str, name: str) -> Any:
     return getattr(importlib.import_module(f"drconsole.tui.screens.{module}"), name)()
 
 
-def run_wizard() -> None:
-    """The entry point `drconsole setup` uses: straight into the setup wizard."""
+def wizard_app() -> DrconsoleApp:
+    """The console opened straight on the setup wizard (`drconsole setup`)."""
     app = DrconsoleApp(None)
 
     def open_wizard() -> None:
@@ -195,7 +195,11 @@ def run_wizard() -> None:
         app.push_screen(WizardScreen())
 
     app.call_later(open_wizard)
-    app.run()
+    return app
+
+
+def run_wizard() -> None:
+    wizard_app().run()
 
 
 def run_app(profile_name: str | None = None, read_only: bool = False) -> None:
