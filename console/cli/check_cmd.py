@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from drconsole.cli.common import Options, pass_options, selected_profile
+from drconsole.cli.common import Options, pass_options, profile_option, selected_profile
 
 if TYPE_CHECKING:
     from drconsole.journal import Journal
@@ -32,6 +32,7 @@ COLOURS = {"pass": "green", "fail": "red", "warn": "yellow", "error": "magenta",
 @click.option("--bundle", type=click.Path(file_okay=False), help="Write the raw evidence of every non-pass check "
               "into a timestamped folder under this directory.")
 @click.option("--since-last-pass", is_flag=True, help="Mark what changed since the last run where all passed.")
+@profile_option
 @pass_options
 def check(options: Options, runbook_name: str, steps: tuple[str, ...], only: tuple[str, ...], fmt: str,
           output: str | None, fail_on: str, bundle: str | None, since_last_pass: bool) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -46,3 +47,16 @@ def selected_profile(options: Options, explicit: str | None = None) -> Profile:
 
 
 pass_options = click.make_pass_decorator(Options, ensure=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def profile_option(fn: F) -> F:
+    """`--profile` on a subcommand too (`drconsole check --profile P`), same as the global option."""
+
+    def remember(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+        if value:
+            ctx.ensure_object(Options).profile = value
+
+    return click.option("--profile", "-p", expose_value=False, callback=remember,
+                        help="Profile to use (as the global --profile).")(fn)

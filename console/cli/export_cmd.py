@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from drconsole.cli.common import Options, pass_options, selected_profile
+from drconsole.cli.common import Options, pass_options, profile_option, selected_profile
 
 
 @click.command()
@@ -15,6 +15,7 @@ from drconsole.cli.common import Options, pass_options, selected_profile
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "json", "junit"]), default="md",
               show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+@profile_option
 @pass_options
 def export(options: Options, run_id: int | None, last: bool, fmt: str, output: str | None) -> None:
     """Export a run: steps, confirmations, checks with evidence, actions with who/when/request IDs."""

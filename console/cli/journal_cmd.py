@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 
-from drconsole.cli.common import Options, pass_options, selected_profile
+from drconsole.cli.common import Options, pass_options, profile_option, selected_profile
 
 
 def _when(ts: float | None) -> str:
@@ -15,6 +15,7 @@ def _when(ts: float | None) -> str:
 
 @click.command()
 @click.option("--limit", default=20, show_default=True, help="How many runs to list.")
+@profile_option
 @pass_options
 def journal(options: Options, limit: int) -> None:
     """List runs, their outcomes, and every action event (who, when, what)."""
