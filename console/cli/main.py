@@ -2,14 +2,51 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import click
 
 from drconsole import __version__
-from drconsole.cli import check_cmd, export_cmd, journal_cmd, lab_cmd, profile_cmd, run_cmd, runbook_cmd, setup_cmd
 from drconsole.cli.common import Options, fail
+
+# Each command is the attribute of the same name in drconsole.cli.<module>.
+COMMAND_MODULES = {"profile": "profile_cmd", "runbook": "runbook_cmd", "journal": "journal_cmd", "lab": "lab_cmd",
+                   "check": "check_cmd", "export": "export_cmd", "run": "run_cmd", "setup": "setup_cmd"}
+
+
+class LazyCommands(MutableMapping[str, click.Command]):
+    """The subcommands by name; a command's module is imported when the command is looked up
+    (to run it, or for `--help`), so `drconsole` alone pays for none of them."""
+
+    def __init__(self, modules: dict[str, str]) -> None:
+        self._modules = dict(modules)
+        self._loaded: dict[str, click.Command] = {}
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name not in self._loaded:
+            module = importlib.import_module(f"drconsole.cli.{self._modules[name]}")
+            self._loaded[name] = getattr(module, name)
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._loaded[name] = command
+        self._modules.setdefault(name, "")
+
+    def __delitem__(self, name: str) -> None:
+        del self._modules[name]
+        self._loaded.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._modules
 
 
 class Console(click.Group):
@@ -27,7 +64,8 @@ class Console(click.Group):
             sys.exit(130)
 
 
-@click.group(cls=Console, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Console, commands=LazyCommands(COMMAND_MODULES), invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--profile", "-p", envvar="DRCONSOLE_PROFILE", help="Profile to use (default: $DRCONSOLE_PROFILE, "
               "or the only profile there is).")
 @click.option("--lab", is_flag=True, help="Bring the local lab up if needed and use its profile.")
@@ -44,11 +82,6 @@ def cli(ctx: click.Context, profile: str | None, lab: bool, read_only: bool) -> 
         from drconsole.cli.console_cmd import open_console
 
         open_console(ctx.obj)
-
-
-for command in (profile_cmd.profile, runbook_cmd.runbook, journal_cmd.journal, lab_cmd.lab, check_cmd.check,
-                export_cmd.export, run_cmd.run, setup_cmd.setup):
-    cli.add_command(command)
 
 
 def main() -> None:
