@@ -13,8 +13,9 @@ if TYPE_CHECKING:
 class Banner(Static):
     """Which profile this is, and whether it is production, read-only or the lab — on every screen."""
 
-    def on_mount(self) -> None:
-        self.refresh_state()
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.refresh_state()  # in the first frame: the app is known while its screen composes
 
     def refresh_state(self) -> None:
         app: DrconsoleApp = self.app

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Checkbox, DataTable, Footer, ProgressBar, RichLog, Static, Tree
+from textual.widgets import Footer, ProgressBar, Static, Tree
 
 from drconsole.tui import stepstate
 from drconsole.tui.messages import ActionLine, ActionsDone, ResultArrived, SweepDone
@@ -19,6 +19,8 @@ from drconsole.tui.session import SETUP_RUNBOOK
 from drconsole.tui.widgets import Banner, Field
 
 if TYPE_CHECKING:
+    from textual.widgets import Checkbox, DataTable, RichLog
+
     from drconsole.results import CheckResult
     from drconsole.runbooks.schema import Runbook, Step
     from drconsole.tui.app import DrconsoleApp
@@ -46,6 +48,7 @@ class RunbookScreen(Screen[None]):
         self.states: dict[str, str] = {}
         self.running: set[str] = set()
         self._building = False
+        self._detail_mounted = False
         self._detail_ready = False
 
     @property
@@ -71,11 +74,13 @@ class RunbookScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.call_after_refresh(self.build_detail)
+        if self.dr_app.session is not None:
+            self.session_ready()
 
     def build_detail(self) -> None:
-        """The step's detail widgets (Markdown, tables, log), mounted after the first paint."""
-        from textual.widgets import Markdown
+        """The step's detail widgets (Markdown, tables, log): mounted once the session is loaded, so the
+        first frame pays for none of them; session_ready fills them once they are on the screen."""
+        from textual.widgets import DataTable, Markdown, RichLog
 
         checks: DataTable[Any] = DataTable(id="checks", cursor_type="row")
         checks.add_columns("status", "check", "zone", "summary", "ms")
@@ -94,15 +99,30 @@ class RunbookScreen(Screen[None]):
             actions,
             RichLog(id="action-log", wrap=True, markup=False, max_lines=400),
         ])
+        self._detail_mounted = True
+        self.call_after_refresh(self._detail_on_screen)
+
+    def _detail_on_screen(self) -> None:
         self._detail_ready = True
-        if self.dr_app.session is not None:
-            self.call_after_refresh(self.session_ready)
+        self.session_ready()
+
+    def _table(self, name: str) -> DataTable[Any]:
+        from textual.widgets import DataTable
+
+        return self.query_one(f"#{name}", DataTable)
+
+    def _action_log(self) -> RichLog:
+        from textual.widgets import RichLog
+
+        return self.query_one("#action-log", RichLog)
 
     # -- data -------------------------------------------------------------------------------------
     def session_ready(self) -> None:
         """The profile is loaded: show the runbook and what the journal knows about it."""
         if not self._detail_ready:
-            return  # build_detail calls back when the widgets are there
+            if not self._detail_mounted:
+                self.build_detail()
+            return
         session = self.session
         self.runbook_name = self.runbook_name or self.dr_app.runbook_name or SETUP_RUNBOOK
         self.runbook = session.runbook(self.runbook_name)
@@ -163,6 +183,8 @@ class RunbookScreen(Screen[None]):
 
     @on(Tree.NodeHighlighted, "#steps")
     def _highlighted(self, event: Tree.NodeHighlighted[str]) -> None:
+        if event.node is not event.control.cursor_node:
+            return  # stale: the cursor has moved on (the tree was rebuilt or a step selected since)
         if event.node.data and (self.step is None or self.step.id != event.node.data):
             self.show_step(event.node.data)
 
@@ -186,6 +208,8 @@ class RunbookScreen(Screen[None]):
         box = self.query_one("#confirms", Vertical)
         box.remove_children()
         confirmed = self.session.journal.confirmations(self.runbook.id)
+        from textual.widgets import Checkbox
+
         widgets: list[Any] = []
         self._building = True
         for index, item in enumerate(self.step.confirm):
@@ -203,8 +227,7 @@ class RunbookScreen(Screen[None]):
     def _done_building(self) -> None:
         self._building = False
 
-    @on(Checkbox.Changed)
-    def _ticked(self, event: Checkbox.Changed) -> None:
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         if self._building or self.step is None or self.runbook is None or event.checkbox.name is None:
             return
         item = self.step.confirm[int(event.checkbox.name)]
@@ -219,7 +242,7 @@ class RunbookScreen(Screen[None]):
 
     def show_checks(self) -> None:
         assert self.step is not None
-        table: DataTable[Any] = self.query_one("#checks", DataTable)
+        table = self._table("checks")
         table.clear()
         for ref in self.step.checks:
             key = f"{self.step.id}/{ref.key}"
@@ -244,13 +267,13 @@ class RunbookScreen(Screen[None]):
         detail = result_detail(result) if result else Text(f"{key}: not run yet (press c)", style="dim")
         self.query_one("#check-detail", Static).update(detail)
 
-    @on(DataTable.RowHighlighted, "#checks")
-    def _check_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self.show_check_detail(event.cursor_row)
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "checks":
+            self.show_check_detail(event.cursor_row)
 
     def show_actions(self) -> None:
         assert self.step is not None and self.runbook is not None
-        table: DataTable[Any] = self.query_one("#actions", DataTable)
+        table = self._table("actions")
         table.clear()
         last: dict[str, str] = {}
         for state in self.session.journal.action_states():
@@ -268,7 +291,7 @@ class RunbookScreen(Screen[None]):
     def action_recheck(self) -> None:
         if self.step is None or not self.step.checks:
             return
-        row = self.query_one("#checks", DataTable).cursor_row
+        row = self._table("checks").cursor_row
         ref = self.step.checks[min(max(row, 0), len(self.step.checks) - 1)]
         self.start_sweep(steps=[self.step.id], only=[f"{self.step.id}/{ref.key}"])
 
@@ -321,7 +344,7 @@ class RunbookScreen(Screen[None]):
             self._update_check_row(message.result)
 
     def _update_check_row(self, result: CheckResult) -> None:
-        table: DataTable[Any] = self.query_one("#checks", DataTable)
+        table = self._table("checks")
         try:
             table.update_cell(result.key, table.ordered_columns[0].key, status_text(result.status.value))
             table.update_cell(result.key, table.ordered_columns[3].key, result.summary)
@@ -347,7 +370,7 @@ class RunbookScreen(Screen[None]):
         if self.step is None or not self.step.actions:
             self.notify("this step has no actions", severity="warning")
             return
-        self.query_one("#action-log", RichLog).clear()
+        self._action_log().clear()
         self.actions_worker(self.step.id)
 
     @work(thread=True, exclusive=True, group="runbook-actions", name="runbook actions")
@@ -360,10 +383,10 @@ class RunbookScreen(Screen[None]):
         self.post_message(ActionsDone(summary))
 
     def on_action_line(self, message: ActionLine) -> None:
-        self.query_one("#action-log", RichLog).write(message.text)
+        self._action_log().write(message.text)
 
     def on_actions_done(self, message: ActionsDone) -> None:
-        self.query_one("#action-log", RichLog).write(message.summary)
+        self._action_log().write(message.summary)
         assert self.runbook is not None
         self.results = self.session.journal.latest_results(self.runbook.id)
         self.refresh_states()
