@@ -9,7 +9,10 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from drconsole.lab.env import StartState
 
 
 def private_home() -> Path:
@@ -22,13 +25,13 @@ def private_home() -> Path:
 
 
 @contextmanager
-def bench_lab(home: Path, lab_id: str = "b", state: str = "built") -> Iterator[tuple[Any, Any]]:
+def bench_lab(home: Path, lab_id: str = "b", state: StartState = "built") -> Iterator[tuple[Any, Any]]:
     """A full lab (all parts) for the benchmark; yields (LabEnv, Profile) and tears it down."""
     from drconsole.lab.env import LabEnv
     from drconsole.lab.lab import Lab
     from drconsole.lab.profile import write_lab_profile
 
-    env = LabEnv(root=home / "lab", mode=LabEnv.default_mode(), lab_id=lab_id, start_state=state,  # type: ignore[arg-type]
+    env = LabEnv(root=home / "lab", mode=LabEnv.default_mode(), lab_id=lab_id, start_state=state,
                  access_key_secret=secrets.token_urlsafe(30))
     lab = Lab(env)
     try:

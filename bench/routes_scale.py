@@ -17,7 +17,7 @@ def main() -> None:
     home = private_home()
     from drconsole.vantage import route_get
 
-    with bench_lab(home, lab_id="r") as (_env, profile):
+    with bench_lab(home, lab_id="rs") as (_env, profile):
         vantage = profile.network.vantage_netns
         if not vantage:
             print("routes benchmark needs namespace mode (root); skipped")

@@ -62,13 +62,13 @@ class OpenParams(ReachParams):
 async def peer_established(ctx: Context, params: PeerParams) -> Outcome:
     from drconsole.cloud import models
 
-    vpc = models("vpc")
-    client = ctx.cloud("vpc")
-    request = vpc.DescribeBgpPeersRequest(region_id=ctx.profile.cloud.region, router_id=params.vbr_id,
-                                          bgp_peer_id=params.bgp_peer_id)
+    def describe() -> Any:  # the client and its SDK are loaded in the worker thread, off the event loop
+        request = models("vpc").DescribeBgpPeersRequest(region_id=ctx.profile.cloud.region,
+                                                        router_id=params.vbr_id, bgp_peer_id=params.bgp_peer_id)
+        return ctx.cloud("vpc").describe_bgp_peers(request)
+
     started = time.monotonic()
-    response = await ctx.blocking(ctx.cloud_call, "vpc", "DescribeBgpPeers",
-                                  lambda: client.describe_bgp_peers(request))
+    response = await ctx.blocking(ctx.cloud_call, "vpc", "DescribeBgpPeers", describe)
     ms = round((time.monotonic() - started) * 1000, 1)
     peers = list(response.body.bgp_peers.bgp_peer or []) if response.body.bgp_peers else []
     answer = [{"BgpPeerId": p.bgp_peer_id, "PeerIpAddress": p.peer_ip_address, "PeerAsn": p.peer_asn,

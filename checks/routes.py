@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 import time
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -104,12 +104,13 @@ async def vpc_table(ctx: Context, params: TableParams) -> Outcome:
     if not idc:
         return Outcome.skipped("the profile lists no IDC CIDRs (network.idc_cidrs)",
                                remedy="record the data center's CIDRs in network.idc_cidrs")
-    client = ctx.cloud("vpc")
-    request = models("vpc").DescribeRouteEntryListRequest(region_id=ctx.profile.cloud.region,
-                                                          route_table_id=params.route_table_id, max_result=100)
+    def describe() -> Any:  # the client and its SDK are loaded in the worker thread, off the event loop
+        request = models("vpc").DescribeRouteEntryListRequest(region_id=ctx.profile.cloud.region,
+                                                              route_table_id=params.route_table_id, max_result=100)
+        return ctx.cloud("vpc").describe_route_entry_list(request)
+
     started = time.monotonic()
-    response = await ctx.blocking(ctx.cloud_call, "vpc", "DescribeRouteEntryList",
-                                  lambda: client.describe_route_entry_list(request))
+    response = await ctx.blocking(ctx.cloud_call, "vpc", "DescribeRouteEntryList", describe)
     ms = round((time.monotonic() - started) * 1000, 1)
     entries = list(response.body.route_entrys.route_entry or []) if response.body.route_entrys else []
     table = [{"DestinationCidrBlock": e.destination_cidr_block, "Type": e.type, "Status": e.status,
