@@ -9,21 +9,36 @@ with setns(2); the rest of the process never moves. Entering a namespace needs C
 from __future__ import annotations
 
 import ctypes
+import functools
+import ipaddress
+import itertools
 import os
 import socket
+import struct
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from drconsole.errors import DrconsoleError
 
 T = TypeVar("T")
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 CLONE_NEWNET = 0x40000000
 NETNS_DIR = "/var/run/netns"
-RTM_F_FIB_MATCH = 0x2000  # ask the kernel for the routing-table entry that matched, not just the result
 ENTER_TIMEOUT = 5.0
+
+# rtnetlink (linux/netlink.h, linux/rtnetlink.h)
+NLM_F_REQUEST = 0x1
+NLMSG_ERROR = 0x2
+RTM_GETROUTE = 26
+RTM_F_FIB_MATCH = 0x2000  # ask the kernel for the routing-table entry that matched, not just the result
+RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PREFSRC = 1, 4, 5, 7
+_NLMSGHDR = struct.Struct("=IHHII")  # length, type, flags, sequence number, port id
+_RTMSG = struct.Struct("=BBBBBBBBI")  # family, dst_len, src_len, tos, table, protocol, scope, type, flags
+_RTATTR = struct.Struct("=HH")  # length, type
 
 
 class VantageError(DrconsoleError):
@@ -47,13 +62,17 @@ def _enter(name: str) -> None:
                            fix="run drconsole as root to probe from a namespace, or unset network.vantage_netns "
                                "to probe from this host") from None
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.setns(fd, CLONE_NEWNET) != 0:
+        if _libc().setns(fd, CLONE_NEWNET) != 0:
             err = ctypes.get_errno()
             raise VantageError(f"cannot enter network namespace {name!r}: {os.strerror(err)}", where=path,
                                fix="entering a namespace needs CAP_SYS_ADMIN: run drconsole as root")
     finally:
         os.close(fd)
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None, use_errno=True)
 
 
 def run_in(vantage: str | None, fn: Callable[[], T], timeout: float = ENTER_TIMEOUT) -> T:
@@ -119,6 +138,7 @@ class Route:
     source: str | None = None  # preferred source address
     matched: str | None = None  # the routing-table entry used, e.g. "100.118.28.0/24" or "default"
     error: str | None = None  # why there is no route, when not reachable
+    ms: float | None = field(default=None, compare=False)  # how long the kernel took to answer
 
     def describe(self) -> str:
         if not self.reachable:
@@ -130,26 +150,91 @@ class Route:
 
 def route_get(vantage: str | None, destination: str) -> Route:
     """Ask the kernel of `vantage` how it would send a packet to `destination` (netlink RTM_GETROUTE)."""
-    return run_in(vantage, lambda: _route_get(destination))
+    return route_get_many(vantage, [destination])[0]
 
 
-def _route_get(destination: str) -> Route:
-    from pyroute2 import IPRoute
-    from pyroute2.netlink.exceptions import NetlinkError
+def route_get_many(vantage: str | None, destinations: Sequence[str], timeout: float = ENTER_TIMEOUT) -> list[Route]:
+    """The kernel's decision for each of `destinations`, in order, asked with one entry into `vantage` and one
+    netlink socket. Raises ValueError for a destination that is not an IP address."""
+    asked = [(destination, ipaddress.ip_address(destination)) for destination in destinations]
+    return run_in(vantage, lambda: _ask_all(asked, timeout), timeout)
 
-    # pyroute2 opens its netlink socket per thread, so everything happens here, inside the vantage.
-    with IPRoute() as ipr:
-        try:
-            found = ipr.route("get", dst=destination)[0]
-        except NetlinkError as exc:
-            return Route(destination, reachable=False, error=os.strerror(exc.code) if exc.code else str(exc))
-        oif = found.get_attr("RTA_OIF")
-        interface = ipr.link("get", index=oif)[0].get_attr("IFLA_IFNAME") if oif else None
-        try:
-            entry = ipr.route("get", dst=destination, flags=RTM_F_FIB_MATCH)[0]
-            prefix = entry.get_attr("RTA_DST")
-            matched = f"{prefix}/{entry['dst_len']}" if prefix else "default"
-        except NetlinkError:  # kernels before 4.13 do not know the flag
-            matched = None
-        return Route(destination, reachable=True, gateway=found.get_attr("RTA_GATEWAY"), interface=interface,
-                     source=found.get_attr("RTA_PREFSRC"), matched=matched)
+
+class _NetlinkError(Exception):
+    """The kernel refused a request; the message is its errno's text, e.g. "Network is unreachable"."""
+
+
+def _ask_all(destinations: list[tuple[str, IPAddress]], timeout: float) -> list[Route]:
+    """Every decision over one NETLINK_ROUTE socket, made in (and bound to) the calling thread's namespace."""
+    with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE) as sock:
+        sock.settimeout(timeout)
+        sequence = itertools.count(1)
+        return [_decide(sock, sequence, name, address) for name, address in destinations]
+
+
+def _decide(sock: socket.socket, sequence: Iterator[int], destination: str, address: IPAddress) -> Route:
+    started = time.perf_counter()
+    try:
+        _, found = _get_route(sock, next(sequence), address)
+    except _NetlinkError as exc:
+        return Route(destination, reachable=False, error=str(exc), ms=_ms_since(started))
+    try:
+        prefix_len, entry = _get_route(sock, next(sequence), address, RTM_F_FIB_MATCH)
+        matched = f"{_address(entry[RTA_DST])}/{prefix_len}" if RTA_DST in entry else "default"
+    except _NetlinkError:  # kernels before 4.13 do not know the flag
+        matched = None
+    oif = struct.unpack("=I", found[RTA_OIF])[0] if RTA_OIF in found else 0
+    return Route(destination, reachable=True, gateway=_address(found.get(RTA_GATEWAY)),
+                 interface=socket.if_indextoname(oif) if oif else None, source=_address(found.get(RTA_PREFSRC)),
+                 matched=matched, ms=_ms_since(started))
+
+
+def _get_route(sock: socket.socket, seq: int, address: IPAddress, flags: int = 0) -> tuple[int, dict[int, bytes]]:
+    """One RTM_GETROUTE for `address`: the answer's prefix length and attributes, or _NetlinkError."""
+    family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
+    body = _RTMSG.pack(family, address.max_prefixlen, 0, 0, 0, 0, 0, 0, flags)
+    body += _RTATTR.pack(_RTATTR.size + len(address.packed), RTA_DST) + address.packed
+    sock.send(_NLMSGHDR.pack(_NLMSGHDR.size + len(body), RTM_GETROUTE, NLM_F_REQUEST, seq, 0) + body)
+    while True:  # the kernel answers within send(); anything with another sequence number is stale
+        for kind, reply_seq, reply in _messages(sock.recv(65536)):
+            if reply_seq != seq:
+                continue
+            if kind == NLMSG_ERROR:
+                raise _NetlinkError(os.strerror(-struct.unpack_from("=i", reply)[0]))
+            return reply[1], _attributes(reply[_RTMSG.size:])
+
+
+def _messages(data: bytes) -> Iterator[tuple[int, int, bytes]]:
+    """(type, sequence number, payload) of each netlink message in one datagram."""
+    offset = 0
+    while offset + _NLMSGHDR.size <= len(data):
+        length, kind, _, seq, _ = _NLMSGHDR.unpack_from(data, offset)
+        if length < _NLMSGHDR.size:
+            return
+        yield kind, seq, data[offset + _NLMSGHDR.size:offset + length]
+        offset += _align(length)
+
+
+def _attributes(data: bytes) -> dict[int, bytes]:
+    """The route attributes (RTA_*) of an rtmsg payload, by type."""
+    found: dict[int, bytes] = {}
+    offset = 0
+    while offset + _RTATTR.size <= len(data):
+        length, kind = _RTATTR.unpack_from(data, offset)
+        if length < _RTATTR.size:
+            break
+        found[kind] = data[offset + _RTATTR.size:offset + length]
+        offset += _align(length)
+    return found
+
+
+def _align(length: int) -> int:
+    return (length + 3) & ~3
+
+
+def _address(raw: bytes | None) -> str | None:
+    return str(ipaddress.ip_address(raw)) if raw else None
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 3)
