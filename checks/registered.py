@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from drconsole.checks import _cloud, _k8s
 from drconsole.checks.topology import cluster_detail
 from drconsole.context import Context
+from drconsole.kube import manifest_documents
 from drconsole.registry import NoParams, check
 from drconsole.results import Evidence, Outcome
 
@@ -94,8 +95,6 @@ def _agent_settings(objects: list[dict[str, Any]]) -> dict[str, str]:
        title="The deployed agent is the internal-network variant", timeout=_cloud.CLOUD_TIMEOUT,
        fix_step="registered.agent-yaml")
 async def agent_internal(ctx: Context, params: ClusterParams) -> Outcome:
-    import yaml
-
     (manifest, manifest_ev), (deployment, deploy_ev), (config, config_ev) = await asyncio.gather(
         _cloud.ask(ctx, "cs", "DescribeExternalAgent",
                    lambda c, m: c.describe_external_agent(params.cluster_id,
@@ -107,7 +106,7 @@ async def agent_internal(ctx: Context, params: ClusterParams) -> Outcome:
     if deployment is None:
         return Outcome.skipped(f"no {AGENT} Deployment runs on the on-premises cluster, so no agent manifest is in "
                                "use (registered.agent-available reports it)")
-    wanted = _agent_settings([d for d in yaml.safe_load_all(manifest.get("config") or "") if isinstance(d, dict)])
+    wanted = _agent_settings(await ctx.blocking(manifest_documents, manifest.get("config") or ""))
     live = _agent_settings([{**o, "kind": k} for o, k in ((deployment, "Deployment"), (config, "ConfigMap")) if o])
     compared = {key: (value, live.get(key)) for key, value in wanted.items()
                 if key.endswith(("registerAddress", "endpoint-type", "ALI_STUB_REGISTER_ADDR", "INTERNAL_ENDPOINT"))}

@@ -22,6 +22,14 @@ def kubeconfig_path(explicit: Path | None) -> Path:
     return Path.home() / ".kube" / "config"
 
 
+def manifest_documents(text: str) -> list[dict[str, Any]]:
+    """The mappings of a multi-document YAML manifest (libyaml's parser when it is there: 10x faster)."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return [doc for doc in yaml.load_all(text, Loader=loader) if isinstance(doc, dict)]
+
+
 def api_client(kubeconfig: Path | None, context: str, *, timeout_s: float = 5.0) -> Any:
     """A kubernetes ApiClient for `context`. Raises KubeConfigError with a fix when it cannot."""
     import yaml

@@ -76,19 +76,23 @@ def _is_mapping(annotation: Any) -> bool:
 def resolve(value: Any, profile: Profile) -> Any:
     """Replace references with profile values. A whole-string reference keeps the value's type;
     a reference to an unset value yields Missing."""
+    return _resolve(value, profile.model_dump(mode="json"))
+
+
+def _resolve(value: Any, data: dict[str, Any]) -> Any:
     if isinstance(value, dict):
-        return {k: resolve(v, profile) for k, v in value.items()}
+        return {k: _resolve(v, data) for k, v in value.items()}
     if isinstance(value, list):
-        return [resolve(v, profile) for v in value]
+        return [_resolve(v, data) for v in value]
     if not isinstance(value, str):
         return value
     whole = REF.fullmatch(value.strip())
     if whole:
-        return _lookup(whole.group(1).strip(), profile)
+        return _lookup(whole.group(1).strip(), data)
     missing: list[Missing] = []
 
     def substitute(match: re.Match[str]) -> str:
-        found = _lookup(match.group(1).strip(), profile)
+        found = _lookup(match.group(1).strip(), data)
         if isinstance(found, Missing):
             missing.append(found)
             return ""
@@ -98,8 +102,8 @@ def resolve(value: Any, profile: Profile) -> Any:
     return missing[0] if missing else text
 
 
-def _lookup(expr: str, profile: Profile) -> Any:
-    current: Any = profile.model_dump(mode="json")
+def _lookup(expr: str, data: dict[str, Any]) -> Any:
+    current: Any = data
     for part in expr.split(".")[1:]:
         if not isinstance(current, dict) or current.get(part) is None:
             return Missing(expr)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict
 
 from drconsole.actions.base import Action, ApiCall, Plan, Result, Risk, action
@@ -14,6 +13,7 @@ from drconsole.actions.cloud_setup import NoParams, _hub, _need
 from drconsole.actions.context import ActionContext, ActionFailed
 from drconsole.actions.manifests import apply_changes, plan_manifests
 from drconsole.context import ClusterRole
+from drconsole.kube import manifest_documents
 
 CLUSTER_LABEL = "topology.istio.io/cluster"
 MSE = "mse.ingress.kubernetes.io/"
@@ -53,7 +53,7 @@ class ApplyAgent(KubeAction):
     def manifests(self, actx: ActionContext, params: NoParams) -> tuple[list[dict[str, Any]], list[ApiCall]]:
         cluster_id = _need(actx.profile.clusters.registered.id, "registered cluster ID", "registered.create")
         config = actx.call("cs", "DescribeExternalAgent", cluster_id, private_ip_address="true").get("config") or ""
-        docs = [d for d in yaml.safe_load_all(config) if isinstance(d, dict)]
+        docs = manifest_documents(config)
         if not docs:
             raise ActionFailed(f"DescribeExternalAgent returned no manifest for {cluster_id}",
                                fix="check the cluster ID and that it is a registered cluster")
