@@ -178,8 +178,10 @@ def test_zone_a_down_fails_over_or_502(lab_env, net_lab: dict[str, Any]) -> None
         assert reply.status == 200 and zone_of(reply) == "cn-hangzhou-i"
         apply_routing(lab_env, Routing(weights={"a": 100}))
         assert gateway_get(net_lab).status == 502
-    wait_until(lambda: gateway_get(net_lab).status == 200, 4, "zone A back")
-    assert zone_of(gateway_get(net_lab)) == "cn-hangzhou-h"
+    # The lab's gateway controller (when it runs) also reroutes on the break and the heal, a moment later:
+    # what must hold is that zone A serves again once healed.
+    wait_until(lambda: (reply := gateway_get(net_lab)).status == 200 and zone_of(reply) == "cn-hangzhou-h",
+               8, "zone A serving again")
 
 
 @pytest.mark.usefixtures("gateway_routing")
