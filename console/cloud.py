@@ -27,10 +27,10 @@ SDK_MODULES: dict[str, str] = {
 }
 THROTTLING_PREFIXES = ("Throttling", "ServiceUnavailable", "Throttling.User", "Throttling.Api")
 T = TypeVar("T")
-# At most this many API calls per second leave one drconsole process (a burst of BURST may go at once),
-# so a sweep of many checks never hammers the region's API.
+# At most this many API calls per second leave one drconsole process, so repeated sweeps never hammer the
+# region's API; a burst of BURST may go at once, enough for one sweep of the shipped runbooks (~18 calls).
 RATE_PER_SECOND = 20.0
-BURST = 10
+BURST = 30
 
 
 class RateLimiter:

@@ -46,6 +46,7 @@ class RequestLog:
 
     def __init__(self, region: Region) -> None:
         self.path = region.dir / "requests.jsonl"
+        self.path.touch()  # the lab's facts name it; readers may open it before the first request
         self._lock = threading.Lock()
 
     def write(self, record: dict[str, Any]) -> None:
