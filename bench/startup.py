@@ -39,7 +39,7 @@ TIMEOUT = 30.0
 
 
 def time_to_marker(argv: list[str], marker: bytes, env: dict[str, str], quit_keys: bytes) -> tuple[float, float]:
-    """(seconds until `marker` was drawn, seconds until the text `marker2` … ) for one launch."""
+    """(seconds until `marker` was on the terminal, seconds until the program had quit) for one launch."""
     pid, fd = pty.fork()
     if pid == 0:
         os.execvpe(argv[0], argv, env)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from drconsole.tui.commands import DrconsoleCommands
@@ -24,8 +25,10 @@ class DrconsoleApp(App[None]):
     CSS_PATH = "drconsole.tcss"
     TITLE = "drconsole"
     COMMANDS: ClassVar = App.COMMANDS | {DrconsoleCommands}
+    # The first screen is the app's default screen, in the mode "runbook" (added with its factory on mount):
+    # starting in a mode from MODES would re-parse every stylesheet before the first frame.
+    DEFAULT_MODE = "runbook"
     MODES: ClassVar = {
-        "runbook": lambda: _screen("runbook", "RunbookScreen"),
         "dashboard": lambda: _screen("dashboard", "DashboardScreen"),
         "journal": lambda: _screen("journal", "JournalScreen"),
     }
@@ -60,24 +63,30 @@ class DrconsoleApp(App[None]):
         self.theme = self.config.theme
 
     # -- start ------------------------------------------------------------------------------------
+    def get_default_screen(self) -> Screen[None]:
+        """The first screen: the runbook when there is a profile to open, else the first-run welcome."""
+        if self.profile_name is None:
+            return _screen("welcome", "WelcomeScreen")
+        return _screen("runbook", "RunbookScreen")
+
     def on_mount(self) -> None:
+        self.add_mode("runbook", lambda: _screen("runbook", "RunbookScreen"))
         if self.config.keys:
             self.set_keymap(self.config.keys)
-        if self.session is not None or self._profile is not None:
-            if self.session is None:
-                self.open_profile(self._profile)
-            else:
-                self._show_main()
-        elif self.profile_name:
-            self._show_main()
+        if self.session is None and self._profile is not None:
+            self.open_profile(self._profile)
+        elif self.session is None and self.profile_name:
             self.call_after_refresh(self._load_profile_in_background)
-        else:
-            from drconsole.tui.screens.welcome import WelcomeScreen
-
-            self.push_screen(WelcomeScreen())
 
     def _show_main(self) -> None:
+        """The runbook mode; on first run, the runbook goes over the welcome (the wizard over it closes)."""
+        from drconsole.tui.screens.runbook import RunbookScreen
+
         self.switch_mode("runbook")
+        if not any(isinstance(screen, RunbookScreen) for screen in self.screen_stack):
+            while len(self.screen_stack) > 1:
+                self.pop_screen()
+            self.push_screen(RunbookScreen())
 
     def _load_profile_in_background(self) -> None:
         self.run_worker(self._load_profile, thread=True, exclusive=True, group="profile", name="load profile")

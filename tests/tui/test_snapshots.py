@@ -13,7 +13,7 @@ from drconsole.tui.app import DrconsoleApp
 from drconsole.tui.config import ConsoleConfig
 from drconsole.tui.screens.confirm import ActionConfirm
 from drconsole.tui.session import Session
-from tests.tui.conftest import DEMO_RUNBOOK, SIZE, demo_profile, result
+from tests.tui.conftest import DEMO_RUNBOOK, SIZE, demo_profile, ready, result
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")
 
@@ -58,8 +58,9 @@ def test_runbook(snap_compare: Any) -> None:
 
     async def before(pilot: Pilot[Any]) -> None:
         seed(app)
+        await ready(app, pilot)
         screen = app.screen
-        screen.session_ready()
+        screen.session_ready()  # again: the seeded journal may have come after the first fill
         screen.select_step("plan.port")
         await pilot.pause()
 

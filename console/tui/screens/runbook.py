@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, ProgressBar, Static, Tree
+from textual.widgets import Static, Tree
 
 from drconsole.tui import stepstate
 from drconsole.tui.messages import ActionLine, ActionsDone, ResultArrived, SweepDone
@@ -19,7 +19,8 @@ from drconsole.tui.session import SETUP_RUNBOOK
 from drconsole.tui.widgets import Banner, Field
 
 if TYPE_CHECKING:
-    from textual.widgets import Checkbox, DataTable, RichLog
+    from textual.widget import Widget
+    from textual.widgets import Checkbox, DataTable, ProgressBar, RichLog
 
     from drconsole.results import CheckResult
     from drconsole.runbooks.schema import Runbook, Step
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 
 class RunbookScreen(Screen[None]):
+    AUTO_FOCUS = "#steps"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "check_step", "Run step checks", id="runbook.check-step"),
         Binding("e", "recheck", "Re-run check", id="runbook.recheck"),
@@ -48,8 +50,7 @@ class RunbookScreen(Screen[None]):
         self.states: dict[str, str] = {}
         self.running: set[str] = set()
         self._building = False
-        self._detail_mounted = False
-        self._detail_ready = False
+        self._phase = "composing"  # → "shown" (first frame drawn) → "building" (detail mounting) → "ready"
 
     @property
     def dr_app(self) -> DrconsoleApp:
@@ -66,27 +67,45 @@ class RunbookScreen(Screen[None]):
             with Vertical(id="steps-pane"):
                 yield Static("loading the runbook …", id="runbook-title")
                 yield Static("", id="progress-label")
-                yield ProgressBar(id="progress", show_eta=False, show_percentage=True)
-                tree: Tree[str] = Tree("steps", id="steps")
-                tree.show_root = False
-                yield tree
             yield VerticalScroll(id="step-pane")
-        yield Footer()
 
     def on_mount(self) -> None:
+        self.call_after_refresh(self._after_first_frame)
+
+    def _after_first_frame(self) -> None:
+        """The key bar (its keys cost more to compose than the rest of the screen), then the runbook if the
+        session is already there; a session loaded later arrives through session_ready."""
+        from textual.widgets import Footer
+
+        self.mount(Footer())
+        self._phase = "shown"
         if self.dr_app.session is not None:
             self.session_ready()
 
     def build_detail(self) -> None:
-        """The step's detail widgets (Markdown, tables, log): mounted once the session is loaded, so the
-        first frame pays for none of them; session_ready fills them once they are on the screen."""
+        """What the runbook fills — progress bar, step tree, the step's detail (Markdown, tables, log) — mounted
+        once the session is loaded, so the first frame pays for none of it; session_ready fills them once they
+        are on the screen."""
+        from textual.widgets import ProgressBar
+
+        tree: Tree[str] = Tree("steps", id="steps")
+        tree.show_root = False
+        self.query_one("#steps-pane", Vertical).mount_all(
+            [ProgressBar(id="progress", show_eta=False, show_percentage=True), tree])
+        self.query_one("#step-pane", VerticalScroll).mount_all(self._detail_widgets())
+        if self.focused is None:
+            tree.focus()
+        self._phase = "building"
+        self.call_after_refresh(self._detail_on_screen)
+
+    def _detail_widgets(self) -> list[Widget]:
         from textual.widgets import DataTable, Markdown, RichLog
 
         checks: DataTable[Any] = DataTable(id="checks", cursor_type="row")
         checks.add_columns("status", "check", "zone", "summary", "ms")
         actions: DataTable[Any] = DataTable(id="actions", cursor_type="row")
         actions.add_columns("action", "uses", "last outcome")
-        self.query_one("#step-pane", VerticalScroll).mount_all([
+        return [
             Static("", id="step-title"),
             Markdown("", id="guide"),
             Static("Confirmations", classes="section-title"),
@@ -98,18 +117,21 @@ class RunbookScreen(Screen[None]):
             Static("Actions  (a: plan, confirm and apply this step's actions)", classes="section-title"),
             actions,
             RichLog(id="action-log", wrap=True, markup=False, max_lines=400),
-        ])
-        self._detail_mounted = True
-        self.call_after_refresh(self._detail_on_screen)
+        ]
 
     def _detail_on_screen(self) -> None:
-        self._detail_ready = True
+        self._phase = "ready"
         self.session_ready()
 
     def _table(self, name: str) -> DataTable[Any]:
         from textual.widgets import DataTable
 
         return self.query_one(f"#{name}", DataTable)
+
+    def _progress(self) -> ProgressBar:
+        from textual.widgets import ProgressBar
+
+        return self.query_one("#progress", ProgressBar)
 
     def _action_log(self) -> RichLog:
         from textual.widgets import RichLog
@@ -119,9 +141,9 @@ class RunbookScreen(Screen[None]):
     # -- data -------------------------------------------------------------------------------------
     def session_ready(self) -> None:
         """The profile is loaded: show the runbook and what the journal knows about it."""
-        if not self._detail_ready:
-            if not self._detail_mounted:
-                self.build_detail()
+        if self._phase == "shown":
+            self.build_detail()
+        if self._phase != "ready":
             return
         session = self.session
         self.runbook_name = self.runbook_name or self.dr_app.runbook_name or SETUP_RUNBOOK
@@ -147,7 +169,7 @@ class RunbookScreen(Screen[None]):
         failing = sum(1 for s in self.states.values() if s == stepstate.FAILING)
         label = f"{done}/{total} steps done" + (f" · {failing} failing" if failing else "")
         self.query_one("#progress-label", Static).update(label)
-        self.query_one("#progress", ProgressBar).update(total=total, progress=done)
+        self._progress().update(total=total, progress=done)
 
     def _step_label(self, step: Step) -> Text:
         state = self.states.get(step.id, stepstate.NOT_STARTED)
@@ -173,6 +195,9 @@ class RunbookScreen(Screen[None]):
                     leaf.set_label(self._step_label(self.runbook.step(leaf.data)))
 
     def select_step(self, step_id: str) -> None:
+        if self.runbook is None:  # not filled in yet: session_ready selects it
+            self.focus_step = step_id
+            return
         tree: Tree[str] = self.query_one("#steps", Tree)
         for section in tree.root.children:
             for leaf in section.children:
