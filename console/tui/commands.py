@@ -53,10 +53,13 @@ class DrconsoleCommands(Provider):
         except DrconsoleError as exc:
             app.notify(str(exc), severity="error")
             return
+        left = app.current_mode
         for mode in ("runbook", "dashboard", "journal"):
-            if mode != app.current_mode and mode in app._screen_stacks:
-                app.remove_mode(mode)
-        app.open_profile(profile)
+            if mode != left:
+                _rebuild_mode(app, mode)
+        app.open_profile(profile)  # shows the runbook mode
+        if left != app.current_mode:
+            _rebuild_mode(app, left)
 
     async def discover(self) -> Hits:
         for text, help_text, callback in self._entries():
@@ -68,3 +71,11 @@ class DrconsoleCommands(Provider):
             score = matcher.match(text)
             if score > 0:
                 yield Hit(score, matcher.highlight(text), callback, help=help_text)
+
+
+def _rebuild_mode(app: DrconsoleApp, mode: str) -> None:
+    """Drop a mode's screens (they show the previous profile); it is built afresh when next shown."""
+    if mode in app._screen_stacks:
+        base = app._modes[mode]
+        app.remove_mode(mode)
+        app.add_mode(mode, base)
