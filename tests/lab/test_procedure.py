@@ -13,35 +13,22 @@ from __future__ import annotations
 
 import http.client
 import json
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 import yaml
 
 from drconsole.lab.env import LabEnv
+from tests.fixtures.net import wait_until
 
 pytestmark = [pytest.mark.lab, pytest.mark.kube]
-T = TypeVar("T")
 
 REGION = "cn-hangzhou"
 MANAGER = "procedure-test"
 PEERING_MASK = "255.255.255.248"  # the lab's /29 between the VBR and the data-center router
 VLAN_ID = 100
-
-
-def eventually(probe: Callable[[], T | None], timeout: float, what: str, interval: float = 0.2) -> T:
-    """Poll `probe` until it returns something truthy; fail naming `what` and the last value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what}: not seen within {timeout:g} s (last value {value!r})")
-        time.sleep(interval)
 
 
 class Cloud:
@@ -154,14 +141,14 @@ def test_the_procedure_from_a_fresh_lab_to_zone_failover(procedure_lab: LabEnv) 
     def fleet_info() -> Any:
         return cloud.adcp.describe_hub_cluster_details(fleet_details).body.cluster.cluster_info
 
-    eventually(lambda: fleet_info().state == "running", 15, "Fleet ClusterInfo.State running")
+    wait_until(lambda: fleet_info().state == "running", 15, "Fleet ClusterInfo.State running")
 
     # Step 2: the registered cluster for the data center's Kubernetes, in zone B; its agent applied there.
     created = cloud.cs.create_cluster(cs.CreateClusterRequest(
         name="idc-k8s", region_id=REGION, cluster_type="ExternalKubernetes", vpcid=vpc_id,
         vswitch_ids=[vswitches[zone_b]])).body
     registered_id = created.cluster_id
-    eventually(lambda: cloud.cs.describe_task_info(created.task_id).body.state == "success", 15,
+    wait_until(lambda: cloud.cs.describe_task_info(created.task_id).body.state == "success", 15,
                "CreateCluster task success")
     assert cloud.cs.describe_cluster_detail(registered_id).body.state == "waiting"
     agent_yaml = cloud.cs.describe_external_agent(registered_id, cs.DescribeExternalAgentRequest(
@@ -172,7 +159,7 @@ def test_the_procedure_from_a_fresh_lab_to_zone_failover(procedure_lab: LabEnv) 
     assert any(d["kind"] == "Deployment" and d["metadata"]["name"] == "ack-cluster-agent" for d in agent_documents)
     for document in agent_documents:
         apply(idc, document)
-    eventually(lambda: cloud.cs.describe_cluster_detail(registered_id).body.state == "running", 15,
+    wait_until(lambda: cloud.cs.describe_cluster_detail(registered_id).body.state == "running", 15,
                "registered cluster state running")
 
     # Step 3: the data center's network: VBR on the circuit, BGP group and peer, CEN with VBR and VPC.
@@ -209,7 +196,7 @@ def test_the_procedure_from_a_fresh_lab_to_zone_failover(procedure_lab: LabEnv) 
             cluster_id=fleet_id)).body.clusters
         return {c.cluster.cluster_id: c.status.state for c in clusters}
 
-    eventually(lambda: managed() == {ack_id: "Successed", registered_id: "Successed"}, 15,
+    wait_until(lambda: managed() == {ack_id: "Successed", registered_id: "Successed"}, 15,
                "both managed clusters Status.State Successed")
 
     # Step 5: GitOps and the multi-cluster gateway feature on the Fleet, then the ApplicationSet.
@@ -219,7 +206,7 @@ def test_the_procedure_from_a_fresh_lab_to_zone_failover(procedure_lab: LabEnv) 
     fleet_kubeconfig = cloud.adcp.describe_hub_cluster_kubeconfig(adcp.DescribeHubClusterKubeconfigRequest(
         cluster_id=fleet_id, private_ip_address=True)).body.kubeconfig
     fleet = kube_client(yaml.safe_load(fleet_kubeconfig))
-    eventually(lambda: {s["metadata"]["annotations"]["cluster_id"] for s in objects(fleet, "v1", "Secret", "argocd")
+    wait_until(lambda: {s["metadata"]["annotations"]["cluster_id"] for s in objects(fleet, "v1", "Secret", "argocd")
                         if s["metadata"].get("labels", {}).get("argocd.argoproj.io/secret-type") == "cluster"}
                == {ack_id, registered_id}, 15, "Argo CD cluster secrets for both clusters")
     repo_url = f"file://{facts['controllers']['git_repo']}"
@@ -238,11 +225,11 @@ def test_the_procedure_from_a_fresh_lab_to_zone_failover(procedure_lab: LabEnv) 
         peer = bgp_peer()
         return peer if peer is not None and peer.bgp_status == "Established" else None
 
-    peer = eventually(established, 20, "BgpStatus Established")
+    peer = wait_until(established, 20, "BgpStatus Established")
     assert peer.received_route_count >= 1 and peer.advertised_route_count >= 1
-    eventually(lambda: cen_children() == {vbr_id: "Attached", vpc_id: "Attached"}, 15, "CEN children Attached")
+    wait_until(lambda: cen_children() == {vbr_id: "Attached", vpc_id: "Attached"}, 15, "CEN children Attached")
     mse_path = ("mse.alibabacloud.com/v1alpha1", "MseIngressConfig")
-    eventually(lambda: [(c.get("status") or {}).get("status") for c in objects(fleet, *mse_path)] == ["Listening"],
+    wait_until(lambda: [(c.get("status") or {}).get("status") for c in objects(fleet, *mse_path)] == ["Listening"],
                20, "MseIngressConfig Listening")
 
     def applications() -> dict[str, tuple[str | None, str | None]]:
@@ -254,24 +241,24 @@ def test_the_procedure_from_a_fresh_lab_to_zone_failover(procedure_lab: LabEnv) 
         apps = applications()
         return apps if len(apps) == 2 and set(apps.values()) == {("Synced", "Healthy")} else None
 
-    eventually(synced_and_healthy, 30, "two Applications Synced/Healthy")
+    wait_until(synced_and_healthy, 30, "two Applications Synced/Healthy")
     gateways = cloud.mse.list_gateway(mse.ListGatewayRequest(page_number=1, page_size=10)).body.data.result
     assert [(g.status, g.gateway_entry[0].ip_list) for g in gateways] == [(2, [net["gateway"]["address"]])]
     def served_from_zone_a() -> dict[str, Any] | None:
         served = served_from(facts)
         return served if served and served.get("zone") == zone_a else None
 
-    served = eventually(served_from_zone_a, 30, f"the app served from zone A ({zone_a})")
+    served = wait_until(served_from_zone_a, 30, f"the app served from zone A ({zone_a})")
     assert served["cluster"] == "ack"
 
     # Zone A's backend goes down: the pinned Ingress falls back to the other cluster, zone B.
     lab = Lab(env)
     lab.break_("zone-a")
     try:
-        eventually(lambda: (served_from(facts) or {}).get("zone") == zone_b, 20, f"fallback to zone B ({zone_b})")
+        wait_until(lambda: (served_from(facts) or {}).get("zone") == zone_b, 20, f"fallback to zone B ({zone_b})")
     finally:
         lab.heal("zone-a")
-    eventually(lambda: (served_from(facts) or {}).get("zone") == zone_a, 20, "back to zone A after the heal")
+    wait_until(lambda: (served_from(facts) or {}).get("zone") == zone_a, 20, "back to zone A after the heal")
 
 
 # The objects an operator writes for the Fleet (ackone-facts §B.2, §B.3, §C).

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from tests.fixtures.region import RegionLab, wait_for
+from tests.fixtures.net import wait_until
+from tests.fixtures.region import RegionLab
 from tests.lab.region_support import TASK_STATES, RawBodies, assert_faithful
 
 pytestmark = pytest.mark.lab
@@ -46,7 +47,7 @@ def test_register_a_cluster(fresh_region: RegionLab) -> None:
     task = client.describe_task_info(created.task_id).body
     assert_faithful(raw.last, task)
     assert task.state in TASK_STATES and task.cluster_id == created.cluster_id
-    wait_for(lambda: client.describe_task_info(created.task_id).body.state == "success", 5, "task success")
+    wait_until(lambda: client.describe_task_info(created.task_id).body.state == "success", 5, "task success")
     detail = client.describe_cluster_detail(created.cluster_id).body
     assert (detail.state, detail.zone_id) == ("waiting", "cn-hangzhou-i")  # no agent on any plane here
     agent = client.describe_external_agent(created.cluster_id, cs.DescribeExternalAgentRequest(
@@ -71,7 +72,7 @@ def test_create_fleet_attach_and_enable_gitops(fresh_region: RegionLab) -> None:
     fleet_id = created.cluster_id
     details = adcp.DescribeHubClusterDetailsRequest(cluster_id=fleet_id)
     assert client.describe_hub_cluster_details(details).body.cluster.cluster_info.state == "initial"
-    wait_for(lambda: client.describe_hub_cluster_details(details).body.cluster.cluster_info.state == "running",
+    wait_until(lambda: client.describe_hub_cluster_details(details).body.cluster.cluster_info.state == "running",
              5, "Fleet running")
 
     attached = client.attach_cluster_to_hub(adcp.AttachClusterToHubRequest(
@@ -84,7 +85,7 @@ def test_create_fleet_attach_and_enable_gitops(fresh_region: RegionLab) -> None:
         return [c.status.state for c in body.clusters]
 
     assert member_states() == ["Installing"]
-    wait_for(lambda: member_states() == ["Successed"], 5, "cluster associated")
+    wait_until(lambda: member_states() == ["Successed"], 5, "cluster associated")
 
     client.update_hub_cluster_feature(adcp.UpdateHubClusterFeatureRequest(
         cluster_id=fleet_id, argo_cdenabled=True, argo_cdhaenabled=True, gateway_enabled=True))
@@ -94,7 +95,7 @@ def test_create_fleet_attach_and_enable_gitops(fresh_region: RegionLab) -> None:
     client.detach_cluster_from_hub(adcp.DetachClusterFromHubRequest(
         cluster_id=fleet_id, cluster_ids=f'["{ids["ack_cluster_id"]}"]'))
     assert member_states() in (["Deleting"], [])
-    wait_for(lambda: member_states() == [], 5, "cluster detached")
+    wait_until(lambda: member_states() == [], 5, "cluster detached")
 
 
 def test_network_build_order(fresh_region: RegionLab) -> None:
@@ -133,7 +134,7 @@ def test_network_build_order(fresh_region: RegionLab) -> None:
         return {c.status for c in body.child_instances.child_instance}
 
     assert "Attaching" in statuses()
-    wait_for(lambda: statuses() == {"Attached"}, 5, "CEN attachments")
+    wait_until(lambda: statuses() == {"Attached"}, 5, "CEN attachments")
     routes = vpc_client.describe_route_entry_list(vpc.DescribeRouteEntryListRequest(
         region_id=REGION, route_table_id=ids["route_table_id"])).body.route_entrys.route_entry
     assert not [r for r in routes if r.type == "CEN"]  # no BGP session, so nothing learnt from the IDC

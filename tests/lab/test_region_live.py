@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.fixtures.region import RegionLab, wait_for
+from tests.fixtures.net import wait_until
+from tests.fixtures.region import RegionLab
 
 pytestmark = [pytest.mark.lab, pytest.mark.kube]
 REGION = "cn-hangzhou"
@@ -51,15 +52,15 @@ def test_registered_cluster_follows_its_agent(region_live: RegionLab, planes: An
     fault = PART.faults()["agent"]
     fault.inject(region_live.env)
     try:
-        wait_for(lambda: _state(region_live, cid) == "disconnected", 10, "registered cluster disconnected")
+        wait_until(lambda: _state(region_live, cid) == "disconnected", 10, "registered cluster disconnected")
     finally:
         fault.heal(region_live.env)
-    wait_for(lambda: _state(region_live, cid) == "running", 10, "registered cluster running again")
+    wait_until(lambda: _state(region_live, cid) == "running", 10, "registered cluster running again")
 
 
 def test_gitops_has_a_cluster_secret_per_attached_cluster(region_live: RegionLab, planes: Any) -> None:
     ids = region_live.ids()
-    found = wait_for(lambda: (lambda s: s if len(s) == 2 else None)(_argocd_clusters(planes)), 10,
+    found = wait_until(lambda: (lambda s: s if len(s) == 2 else None)(_argocd_clusters(planes)), 10,
                      "two Argo CD cluster secrets")
     assert set(found) == {ids["ack_cluster_id"], ids["registered_cluster_id"]}
     secret = found[ids["registered_cluster_id"]]
@@ -84,13 +85,13 @@ def test_fleet_detach_fault_removes_membership_and_secret(region_live: RegionLab
     fault = PART.faults()["fleet-detach"]
     fault.inject(region_live.env)
     try:
-        wait_for(lambda: ids["registered_cluster_id"] not in members(), 5, "registered cluster detached")
-        wait_for(lambda: ids["registered_cluster_id"] not in _argocd_clusters(planes), 10, "its secret removed")
+        wait_until(lambda: ids["registered_cluster_id"] not in members(), 5, "registered cluster detached")
+        wait_until(lambda: ids["registered_cluster_id"] not in _argocd_clusters(planes), 10, "its secret removed")
         assert members() == {ids["ack_cluster_id"]: "Successed"}
     finally:
         fault.heal(region_live.env)
-    wait_for(lambda: members().get(ids["registered_cluster_id"]) == "Successed", 10, "attached again")
-    wait_for(lambda: ids["registered_cluster_id"] in _argocd_clusters(planes), 10, "its secret back")
+    wait_until(lambda: members().get(ids["registered_cluster_id"]) == "Successed", 10, "attached again")
+    wait_until(lambda: ids["registered_cluster_id"] in _argocd_clusters(planes), 10, "its secret back")
 
 
 def test_bgp_peer_status_is_the_bird_session(region_live: RegionLab) -> None:
@@ -103,7 +104,7 @@ def test_bgp_peer_status_is_the_bird_session(region_live: RegionLab) -> None:
             region_id=REGION, bgp_peer_id=region_live.ids()["bgp_peer_id"])).body.bgp_peers.bgp_peer
         return answer
 
-    wait_for(lambda: peer().bgp_status == "Established", 20, "BGP Established")
+    wait_until(lambda: peer().bgp_status == "Established", 20, "BGP Established")
     live = bgp_session(region_live.env)
     answer = peer()
     assert (answer.received_route_count, answer.advertised_route_count) == (live["received"], live["advertised"])
@@ -144,11 +145,11 @@ def test_mse_gateway_follows_the_mse_ingress_config(region_live: RegionLab, plan
                 page_number=1, page_size=50)).body.data.result
             return next((g for g in result if g.name == "region-test-gw"), None)
 
-        found = wait_for(gateway, 5, "a gateway for the MseIngressConfig")
+        found = wait_until(gateway, 5, "a gateway for the MseIngressConfig")
         assert found.gateway_unique_id.startswith("gw-")
         fleet.request("PATCH", f"{path}/status", {"status": {"status": "Listening"}},
                       "application/merge-patch+json")
-        listening = wait_for(lambda: (lambda g: g if g and g.status == 2 else None)(gateway()), 5, "running")
+        listening = wait_until(lambda: (lambda g: g if g and g.status == 2 else None)(gateway()), 5, "running")
         address = region_live.env.facts()["net"]["gateway"]["address"]
         assert listening.gateway_entry[0].ip_list == [address]
         detail = region_live.client("mse").get_gateway(mse.GetGatewayRequest(
@@ -174,7 +175,7 @@ def test_vpc_learns_the_idc_route_only_while_bgp_is_up(region_live: RegionLab) -
     def learnt() -> set[str]:
         return {r.destination_cidr_block for r in _table(region_live, ids["route_table_id"]) if r.type == "CEN"}
 
-    wait_for(lambda: bool(learnt()), 20, "the IDC route learnt over BGP")
+    wait_until(lambda: bool(learnt()), 20, "the IDC route learnt over BGP")
     from_bird = vbr_routes(region_live.env)
     assert learnt() == set(from_bird) == set(region_live.env.facts()["net"]["cidrs"]["idc"])
     hops = {(h.next_hop_type, h.next_hop_id) for r in _table(region_live, ids["route_table_id"])
@@ -183,11 +184,11 @@ def test_vpc_learns_the_idc_route_only_while_bgp_is_up(region_live: RegionLab) -
     fault = NET.faults()["bgp"]
     fault.inject(region_live.env)
     try:
-        wait_for(lambda: not learnt(), 15, "the IDC route withdrawn with the BGP session")
+        wait_until(lambda: not learnt(), 15, "the IDC route withdrawn with the BGP session")
         assert vbr_routes(region_live.env) == []
     finally:
         fault.heal(region_live.env)
-    wait_for(lambda: learnt() == set(from_bird), 30, "the IDC route back")
+    wait_until(lambda: learnt() == set(from_bird), 30, "the IDC route back")
 
 
 def test_vpc_loses_the_idc_route_when_the_data_center_stops_announcing(region_live: RegionLab) -> None:
@@ -205,17 +206,17 @@ def test_vpc_loses_the_idc_route_when_the_data_center_stops_announcing(region_li
     def cen_routes() -> set[str]:
         return {r.destination_cidr_block for r in _table(region_live, ids["route_table_id"]) if r.type == "CEN"}
 
-    wait_for(lambda: peer().received_route_count > 0 and cen_routes(), 20, "the IDC route learnt")
+    wait_until(lambda: peer().received_route_count > 0 and cen_routes(), 20, "the IDC route learnt")
     fault = NET.faults()["idc-routes"]
     fault.inject(region_live.env)
     try:
-        wait_for(lambda: not cen_routes(), 10, "the IDC route gone from the VPC table")
+        wait_until(lambda: not cen_routes(), 10, "the IDC route gone from the VPC table")
         answer = peer()
         assert (answer.bgp_status, answer.received_route_count) == ("Established", 0)
         assert answer.advertised_route_count > 0
     finally:
         fault.heal(region_live.env)
-    wait_for(lambda: peer().received_route_count == len(cen_routes()) > 0, 20, "the IDC route back")
+    wait_until(lambda: peer().received_route_count == len(cen_routes()) > 0, 20, "the IDC route back")
 
 
 def test_vbr_route_table_has_both_sides(region_live: RegionLab) -> None:
@@ -239,15 +240,15 @@ def test_vbr_route_table_has_both_sides(region_live: RegionLab) -> None:
 
     vswitches = region_live.client("vpc").describe_vswitches(vpc.DescribeVSwitchesRequest(
         region_id=REGION, vpc_id=ids["vpc_id"])).body.v_switches.v_switch
-    wait_for(lambda: "BGP" in rows(), 20, "the VBR's BGP routes")
+    wait_until(lambda: "BGP" in rows(), 20, "the VBR's BGP routes")
     seen = rows()
     assert seen["BGP"] == {(c, "BGP", ids["bgp_peer_id"]) for c in vbr_routes(region_live.env)}
     assert seen["CEN"] == {(v.cidr_block, "VPC", ids["vpc_id"]) for v in vswitches}
     fault = NET.faults()["bgp"]
     fault.inject(region_live.env)
     try:
-        wait_for(lambda: "BGP" not in rows(), 15, "the VBR's BGP routes withdrawn")
+        wait_until(lambda: "BGP" not in rows(), 15, "the VBR's BGP routes withdrawn")
         assert "CEN" in rows()  # the CEN still gives it the VPC's
     finally:
         fault.heal(region_live.env)
-    wait_for(lambda: "BGP" in rows(), 30, "the VBR's BGP routes back")
+    wait_until(lambda: "BGP" in rows(), 30, "the VBR's BGP routes back")
