@@ -25,7 +25,7 @@ def main() -> None:
     from drconsole.runbooks.loader import load_runbook, shipped_runbooks
     from drconsole.sweeps import invocations
 
-    with bench_lab(home) as (_env, profile):
+    with bench_lab(home, lab_id="bs") as (_env, profile):
         chosen = [inv for name in sorted(shipped_runbooks()) for inv in invocations(load_runbook(name))]
         ctx = Context(profile)
 
