@@ -1,22 +1,27 @@
-"""Detection and recovery in the lab: with the incident dashboard (the real app, headless) sweeping every
-second, the time from `lab break zone-a` to zone A shown failing (target <= 2 s); then the time from starting
-the failover runbook with its confirmations supplied to traffic verified on zone B (target <= 10 s).
+"""Detection and recovery in the lab: with the incident dashboard (the real app, headless) auto-refreshing every
+second (a sweep a second, and the zone probes), the time from `lab break zone-a` to zone A shown failing, over
+several breaks at random moments (target <= 2 s); then the time from starting the failover runbook with its
+confirmations supplied to traffic verified on zone B (target <= 10 s).
 Afterwards zone A is healed and traffic failed back with the runbook's own failback step."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import random
+import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from common import bench_lab, line, private_home
 
 REFRESH_S = 1.0
-SHOWN_WITHIN_S = 30.0
+TRIALS = 5
+SHOWN_WITHIN_S = 60.0
 
 
 def drconsole(profile: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -33,33 +38,58 @@ def zone_shown(screen: Any, zone: str) -> str:
     return next((w for w in ("fail", "error", "warn", "pass", "unknown") if w in words), "")
 
 
-async def detect(env: Any, profile: Any) -> float:
+async def detect(env: Any, profile: Any) -> tuple[list[float], list[float]]:
+    """Seconds from `lab break zone-a` to zone A shown failing, and seconds the break itself took, once per
+    trial; zone A is healed between trials and left broken after the last (the failover needs it so). Each
+    break lands at a random moment of the dashboard's cadence."""
     from drconsole.journal import Journal
     from drconsole.lab.lab import Lab
     from drconsole.tui.app import DrconsoleApp
     from drconsole.tui.screens.dashboard import DashboardScreen
     from drconsole.tui.session import Session
 
+    lab = Lab(env)
     app = DrconsoleApp(session=Session(profile, journal=Journal.for_profile(profile.name)), autorun=False)
+    shown: list[float] = []
+    breaking: list[float] = []
     async with app.run_test(size=(160, 50)) as pilot:
         app.switch_mode("dashboard")
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, DashboardScreen)
         screen.action_sweep()
-        screen.set_interval(REFRESH_S, screen.action_sweep)  # the dashboard refreshing every second
-        deadline = time.monotonic() + SHOWN_WITHIN_S
-        while zone_shown(screen, "a") != "pass" or zone_shown(screen, "b") != "pass":
-            assert time.monotonic() < deadline, "the dashboard never showed both zones passing"
-            await pilot.pause(0.05)
-        broken = time.monotonic()
-        Lab(env).break_("zone-a")
-        while zone_shown(screen, "a") not in ("fail", "error"):
-            assert time.monotonic() < broken + SHOWN_WITHIN_S, "zone A was never shown failing"
-            await pilot.pause(0.02)
-        shown = time.monotonic() - broken
+        screen.set_refresh(REFRESH_S)  # the dashboard refreshing every second (and probing the zones)
+        for trial in range(TRIALS):
+            await until(pilot, lambda: screen.sweeps_done and both_pass(screen),
+                        lambda: f"the dashboard never showed both zones passing after a sweep: {not_passing(screen)}")
+            await pilot.pause(random.uniform(0, REFRESH_S))
+            broken = time.monotonic()
+            await asyncio.to_thread(lab.break_, "zone-a")
+            breaking.append(time.monotonic() - broken)
+            await until(pilot, lambda: zone_shown(screen, "a") in ("fail", "error"),
+                        lambda: "zone A was never shown failing")
+            shown.append(time.monotonic() - broken)
+            if trial < TRIALS - 1:
+                await asyncio.to_thread(lab.heal, "zone-a")
+        screen.set_refresh(0)
         await app.workers.wait_for_complete()
-    return shown
+    return shown, breaking
+
+
+async def until(pilot: Any, condition: Callable[[], object], what: Callable[[], str]) -> None:
+    deadline = time.monotonic() + SHOWN_WITHIN_S
+    while not condition():
+        assert time.monotonic() < deadline, what()
+        await pilot.pause(0.02)
+
+
+def both_pass(screen: Any) -> bool:
+    return zone_shown(screen, "a") == zone_shown(screen, "b") == "pass"
+
+
+def not_passing(screen: Any) -> list[tuple[str, str, str]]:
+    return sorted((r.key, r.status.value, r.summary) for r in screen.board.results.values()
+                  if r.zone and r.status.value != "pass")
 
 
 def failover(profile: Any) -> tuple[float, float | None]:
@@ -101,14 +131,21 @@ def heal_and_fail_back(env: Any, profile: Any) -> str:
 
 def main() -> None:
     home = private_home()
+    from drconsole.tui.screens.dashboard import PROBE_S
+
     with bench_lab(home) as (env, profile):
         try:
-            detected = asyncio.run(detect(env, profile))
+            detected, breaking = asyncio.run(detect(env, profile))
             wall, recovery = failover(profile)
         finally:
             after = heal_and_fail_back(env, profile)
-    print(f"detection benchmark: dashboard sweeping every {REFRESH_S:g} s; afterwards {after}")
-    print(line("`lab break zone-a` -> zone A shown failing", f"{detected:.2f} s", "target <= 2 s", detected <= 2))
+    print(f"detection benchmark: dashboard sweeping every {REFRESH_S:g} s, zone probes every {PROBE_S:g} s; "
+          f"afterwards {after}")
+    print(line(f"`lab break zone-a` -> zone A shown failing (median of {len(detected)})",
+               f"{statistics.median(detected):.2f} s", "target <= 2 s", statistics.median(detected) <= 2))
+    print(line("  slowest of those", f"{max(detected):.2f} s", "target <= 2 s", max(detected) <= 2))
+    print(line("  each", " ".join(f"{s:.2f}" for s in detected)))
+    print(line("  of which `lab break` itself (median)", f"{statistics.median(breaking):.2f} s"))
     print(line("failover runbook start -> traffic verified on zone B", f"{wall:.2f} s", "target <= 10 s",
                wall <= 10))
     if recovery is not None:

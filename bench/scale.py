@@ -1,6 +1,7 @@
 """Scale: the incident dashboard with 50 clusters' worth of checks (2,000 results) on the board.
-Figures: one dashboard refresh (redraw + paint, target < 100 ms), a whole sweep's results arriving one
-by one as messages, and the process's resident memory at its peak (target < 250 MB). Headless Textual."""
+Figures: one dashboard refresh with every result changed (redraw + paint, target < 100 ms; also its CPU time,
+steadier than wall time on a loaded machine), a whole sweep's results arriving one by one as messages until
+all are drawn, and the process's resident memory at its peak (target < 250 MB). Headless Textual."""
 
 from __future__ import annotations
 
@@ -76,21 +77,23 @@ async def measure() -> dict[str, float]:
         for result in synthetic_results(0):
             screen.post_message(ResultArrived(result, "dashboard"))
         await pilot.pause()
-        while screen._message_queue.qsize():  # until every result is handled
+        while screen._message_queue.qsize() or screen.redraw_pending:  # until every result is handled and drawn
             await pilot.pause()
         figures["stream_s"] = time.perf_counter() - started
         assert len(screen.board.results) == RESULTS, len(screen.board.results)
 
-        refreshes = []
+        refreshes, cpu = [], []
         for sweep in range(1, REFRESHES + 1):
             for result in synthetic_results(sweep):
                 screen.board.add(result)
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             screen.redraw()
             await pilot.pause()  # until the screen has been laid out and painted
             refreshes.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
         figures["refresh_median_s"] = median(refreshes)
         figures["refresh_max_s"] = max(refreshes)
+        figures["refresh_cpu_s"] = median(cpu)
         figures["problems_rows"] = float(len([r for r in screen.board.results.values()
                                              if r.status.value in ("fail", "error", "warn")]))
     figures["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -106,8 +109,9 @@ def main() -> None:
     print(line("dashboard refresh, 2,000 results (median)", f"{refresh_ms:.1f} ms", "target < 100 ms",
                refresh_ms < 100))
     print(line("dashboard refresh, 2,000 results (slowest)", f"{figures['refresh_max_s'] * 1000:.1f} ms"))
-    print(line("2,000 results streamed in, one redraw each", f"{figures['stream_s'] * 1000:.0f} ms",
-               f"= {figures['stream_s'] * 1000 / RESULTS:.1f} ms per result"))
+    print(line("dashboard refresh, 2,000 results (median CPU time)", f"{figures['refresh_cpu_s'] * 1000:.1f} ms"))
+    print(line("2,000 results streamed in, until all are drawn", f"{figures['stream_s'] * 1000:.0f} ms",
+               f"= {figures['stream_s'] * 1000 / RESULTS:.2f} ms per result"))
     print(line("resident memory, peak", f"{figures['rss_mb']:.0f} MB", "target < 250 MB", figures["rss_mb"] < 250))
 
 

@@ -134,3 +134,31 @@ async def test_dashboard_turns_red_when_a_zone_breaks_and_back_when_it_heals(lab
         assert dash.board.verdict("gateway", "a") == "pass"
         bad = {r.key: r.summary for r in dash.board.results.values() if r.zone == "a" and r.status.value != "pass"}
         assert not dash.query_one("#col-a").has_class("-bad"), bad
+
+
+async def test_the_zone_probes_show_a_zone_going_down_between_sweeps(lab_profile: Profile, lab_env: LabEnv) -> None:
+    app = lab_app(lab_profile)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("2")
+        dash = app.screen
+        assert isinstance(dash, DashboardScreen)
+        await pilot.press("s")
+        await until(pilot, lambda: dash.sweeps_done == 1, "the first sweep to finish", timeout=120)
+        dash.set_refresh(3600)  # no other sweep during the test; the zone probes run every second
+        await until(pilot, lambda: dash.board.verdict("gateway", "a") == "pass", "zone A's probe passing")
+        Lab(lab_env).break_("zone-a")
+        try:
+            await until(pilot, lambda: dash.query_one("#col-a").has_class("-bad"), "zone A shown failing")
+            assert dash.sweeps_done == 1  # the probes showed it, not a sweep
+            assert dash.board.failing_zone() == "a"
+        finally:
+            Lab(lab_env).heal("zone-a")
+        await until(pilot, lambda: dash.board.verdict("gateway", "a") == "pass", "zone A's probe passing again")
+        dash.set_refresh(0)
+        assert app.session is not None
+        journal = app.session.journal
+        probes = [run for run in journal.runs() if run["kind"] == "probe"]
+        assert len(probes) == 1, probes
+        seen = {(r.key, r.status.value) for r in journal.results(probes[0]["id"])}
+        assert {("gateway.verify/zone-a", "fail"), ("gateway.verify/zone-a", "pass")} <= seen, seen

@@ -1,8 +1,16 @@
-"""The incident dashboard: zone A and zone B side by side, the shared path between, health at a glance."""
+"""The incident dashboard: zone A and zone B side by side, the shared path between, health at a glance.
+
+Results arrive one message each; the screen redraws at most once per REDRAW_S, and then only the family
+rows whose cells changed, the texts that differ and the problems table's cells that differ. While
+auto-refresh is on, the per-zone gateway checks also run every PROBE_S on their own, so a zone going down
+shows within about a second whatever the sweep interval and however long a sweep takes."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -10,29 +18,39 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Select, Sparkline, Static
+from textual.worker import get_current_worker
 
-from drconsole.tui.board import Board
+from drconsole.tui.board import Board, Cell, Where
 from drconsole.tui.messages import ResultArrived, SweepDone
 from drconsole.tui.render import STATUS_STYLE, STATUS_SYMBOL
 from drconsole.tui.session import FAILOVER_RUNBOOK, SETUP_RUNBOOK
 from drconsole.tui.widgets import Banner
 
 if TYPE_CHECKING:
+    from drconsole.engine import Invocation
     from drconsole.results import CheckResult
     from drconsole.tui.app import DrconsoleApp
+    from drconsole.tui.session import Session
 
 INTERVALS = [("off", 0), ("5 s", 5), ("10 s", 10), ("30 s", 30), ("60 s", 60)]
 NODE_LABELS = [("idc", "IDC"), ("ec", "Express Connect"), ("vbr", "VBR"), ("cen", "CEN"), ("vpc", "VPC")]
+ProblemRow = tuple[str, str, str, str, str]
+REDRAW_S = 1 / 30  # results arriving within this are drawn together
+PROBE_S = 1.0  # the zone probes' cadence while auto-refresh is on
+STOP_POLL_S = 0.1  # how soon the zone probes notice they were stopped, between rounds
+PROBE_THREADS = 4  # blocking calls of the zone probes at once (two zones; a hung call keeps its thread)
+_PREPARING = threading.Lock()
 
 
 def topology_text(board: Board) -> Text:
     """IDC — Express Connect — VBR — CEN — VPC ─┬ zone A ┬─ gateway, each part coloured by health."""
     from drconsole.topology import health
 
-    verdict = health(board.results.values())
+    verdict = health(board.samples())
 
     def node(name: str, label: str) -> Text:
         state = verdict.get(name, "unknown")
@@ -50,6 +68,81 @@ def topology_text(board: Board) -> Text:
     return Text("\n").join([top, bottom])
 
 
+def problem_row(result: CheckResult) -> ProblemRow:
+    """A problems-table row: status, check key, zone, summary, remedy."""
+    return result.status.value, result.key, result.zone or "", result.summary, result.remedy or ""
+
+
+def problem_cell(row: ProblemRow, position: int) -> Text:
+    """What a problems-table cell shows (plain text: a summary is never read as markup)."""
+    if position == 0:
+        return Text(STATUS_SYMBOL[row[0]], style=STATUS_STYLE[row[0]])
+    return Text(row[position])
+
+
+def prepare(session: Session) -> None:
+    """Create the session's context and journal, one worker at a time: the sweep and the probe start together,
+    and the session creates both lazily, without a lock."""
+    with _PREPARING:
+        session.context()
+        session.journal  # noqa: B018 (created on first use)
+
+
+def zone_probes(chosen: list[Invocation]) -> list[Invocation]:
+    """The per-zone gateway checks among `chosen`: quick, and the first to see a zone's application go down."""
+    return [inv for inv in chosen if inv.zone is not None and inv.spec.family == "gateway"]
+
+
+def probe_zones(session: Session, emit: Callable[[CheckResult], None], stopped: Callable[[], bool]) -> None:
+    """Run the setup runbook's zone probes every PROBE_S until `stopped()`, all journaled in one run of kind
+    'probe' (each round ends it again: its end and outcome are the latest round's). They get a context, and so
+    threads, of their own: a sweep's calls that hang never hold them up. Blocking: a thread worker's body."""
+    from drconsole.context import Context
+    from drconsole.sweeps import journaled_sweep
+
+    runbook = session.runbook(SETUP_RUNBOOK)
+    chosen = zone_probes(session.invocations(runbook))
+    if not chosen:
+        return
+    prepare(session)
+    journal = session.journal
+    context = Context(session.profile, read_only=session.read_only, operator=session.operator,
+                      max_threads=PROBE_THREADS)
+    run_id = journal.start_run(kind="probe", profile=session.profile.name, operator=context.operator,
+                               runbook=runbook.id)
+
+    async def rounds() -> None:
+        while not stopped():
+            next_round = time.monotonic() + PROBE_S
+            async for result in journaled_sweep(context, journal, runbook, chosen, run_id):
+                emit(result)
+            while not stopped() and time.monotonic() < next_round:
+                await asyncio.sleep(min(STOP_POLL_S, next_round - time.monotonic()))
+
+    try:
+        asyncio.run(rounds())
+    finally:
+        context.close()
+
+
+class Probed(Message):
+    """A zone probe's result. Not a ResultArrived: a sweep's result for the same key must not replace it
+    in the queue (the board keeps whichever was observed later)."""
+
+    def __init__(self, result: CheckResult) -> None:
+        super().__init__()
+        self.result = result
+
+
+class ProbesFailed(Message):
+    """The zone probes that `stopper` stops ended on an error."""
+
+    def __init__(self, error: str, stopper: threading.Event) -> None:
+        super().__init__()
+        self.error = error
+        self.stopper = stopper
+
+
 class FamilyRow(Horizontal):
     """One check family in one column: its verdict and a latency sparkline."""
 
@@ -58,6 +151,7 @@ class FamilyRow(Horizontal):
         self.family = family
         self.zone = zone
         self.board = board
+        self._shown: Text | None = None
 
     def on_mount(self) -> None:
         self.show(self.board)
@@ -67,16 +161,21 @@ class FamilyRow(Horizontal):
         yield Sparkline([], classes="family-latency")
 
     def show(self, board: Board) -> None:
-        verdict = board.verdict(self.family, self.zone)
-        results = board.cell(self.family, self.zone)
-        counts = f"{sum(1 for r in results if r.status.value == 'pass')}/{len(results)}" if results else "—"
-        self.query_one(".family-verdict", Static).update(Text.assemble(
+        cell = board.cells.get((self.family, self.zone)) or Cell()
+        verdict = cell.verdict
+        counts = f"{cell.count('pass')}/{cell.total}" if cell.total else "—"
+        text = Text.assemble(
             (f"{STATUS_SYMBOL.get(verdict, '·')} ", STATUS_STYLE.get(verdict, "")), (f"{self.family:<10}", "bold"),
-            f" {counts:>5} ", (verdict, STATUS_STYLE.get(verdict, ""))))
+            f" {counts:>5} ", (verdict, STATUS_STYLE.get(verdict, "")))
+        if text != self._shown:
+            self._shown = text
+            # its size is the row's (one line, 1fr): a new text never needs a new layout
+            self.query_one(".family-verdict", Static).update(text, layout=False)
         self.set_class(verdict in ("fail", "error"), "-bad")
         history = list(board.latency.get((self.family, self.zone), []))
         sparkline = self.query_one(Sparkline)
-        sparkline.data = history
+        if history != sparkline.data:
+            sparkline.data = history
         sparkline.display = bool(history)
 
 
@@ -90,7 +189,13 @@ class DashboardScreen(Screen[None]):
         super().__init__()
         self.board = board or Board()
         self.sweeping = False
-        self._timer: Timer | None = None
+        self._sweep_timer: Timer | None = None
+        self._probed: Session | None = None  # the session the running zone probes probe
+        self._probes_stop = threading.Event()  # stops them
+        self._redraw_timer: Timer | None = None
+        self._rows: dict[Where, FamilyRow] = {}
+        self._texts: dict[str, Text] = {}  # what each Static shows, by id
+        self._problem_rows: list[ProblemRow] = []
         self.last_sweep: float | None = None
         self.sweeps_done = 0
 
@@ -105,8 +210,7 @@ class DashboardScreen(Screen[None]):
             for zone, title in (("a", "Zone A"), (None, "Shared path"), ("b", "Zone B")):
                 with Vertical(classes="zone-col", id=f"col-{zone or 'shared'}"):
                     yield Static(title, classes="zone-title", id=f"title-{zone or 'shared'}")
-                    for family in self.board.families(zone):
-                        yield FamilyRow(family, zone, self.board)
+                    yield from self._new_rows(zone, self.board.families(zone))
         problems: DataTable[Any] = DataTable(id="problems", cursor_type="row")
         problems.add_columns("", "check", "zone", "summary", "remedy")
         yield problems
@@ -124,6 +228,20 @@ class DashboardScreen(Screen[None]):
             self.action_sweep()
 
     # -- drawing ----------------------------------------------------------------------------------
+    def _new_rows(self, zone: str | None, families: list[str]) -> list[FamilyRow]:
+        rows = [FamilyRow(family, zone, self.board) for family in families]
+        self._rows.update({(row.family, zone): row for row in rows})
+        return rows
+
+    def _show_text(self, widget_id: str, text: Text) -> None:
+        """Update the Static `widget_id` when `text` differs from what it shows."""
+        shown = self._texts.get(widget_id)
+        if shown != text:
+            self._texts[widget_id] = text
+            # these texts keep their words and change only symbols, so only a new width can change their size
+            layout = shown is None or shown.cell_len != text.cell_len
+            self.query_one(f"#{widget_id}", Static).update(text, layout=layout)
+
     def zone_titles(self) -> None:
         session = self.dr_app.session
         zones = {"a": "", "b": ""}
@@ -132,45 +250,90 @@ class DashboardScreen(Screen[None]):
             zones = {"a": clusters.ack.zone or "", "b": clusters.registered.zone or ""}
         for zone, name in (("a", "Zone A · ACK"), ("b", "Zone B · registered")):
             verdict = self.board.zone_verdict(zone)
-            self.query_one(f"#title-{zone}", Static).update(Text.assemble(
+            self._show_text(f"title-{zone}", Text.assemble(
                 (f"{verdict:<7} ", STATUS_STYLE.get(verdict, "")), (f"{name} ", "bold"), (zones[zone], "dim")))
             self.query_one(f"#col-{zone}").set_class(verdict in ("fail", "error"), "-bad")
 
+    def schedule_redraw(self) -> None:
+        """Redraw within REDRAW_S, once for however many results arrive until then."""
+        if self._redraw_timer is None:
+            self._redraw_timer = self.set_timer(REDRAW_S, self.redraw)
+
+    @property
+    def redraw_pending(self) -> bool:
+        """Results arrived that are not drawn yet."""
+        return self._redraw_timer is not None
+
     def redraw(self) -> None:
-        self.query_one("#topology", Static).update(topology_text(self.board))
+        """Draw what changed on the board since the last redraw."""
+        if self._redraw_timer is not None:
+            self._redraw_timer.stop()
+            self._redraw_timer = None
+        changed = self.board.take_changes()
+        self._show_text("topology", topology_text(self.board))
         self.zone_titles()
-        for zone in ("a", None, "b"):
-            column = self.query_one(f"#col-{zone or 'shared'}", Vertical)
-            shown = {row.family for row in column.query(FamilyRow)}
-            missing = [f for f in self.board.families(zone) if f not in shown]
-            if missing:
-                column.mount_all([FamilyRow(f, zone, self.board) for f in missing])
-        self._show_rows()
+        self._mount_new_rows()
+        for where in changed:
+            row = self._rows.get(where)
+            if row is not None and row.is_mounted:  # one still mounting draws itself when mounted
+                row.show(self.board)
         self.problems()
 
-    def _show_rows(self) -> None:
-        for row in self.query(FamilyRow):
-            if row.is_mounted:
-                row.show(self.board)
+    def _mount_new_rows(self) -> None:
+        for zone in ("a", None, "b"):
+            missing = [f for f in self.board.families(zone) if (f, zone) not in self._rows]
+            if missing:
+                column = self.query_one(f"#col-{zone or 'shared'}", Vertical)
+                column.mount_all(self._new_rows(zone, missing))
 
     def problems(self) -> None:
+        """The failing, erroring and warning checks, worst first. Only the cells that differ are written; a
+        column widens to a wider cell and, as when the table was rebuilt each time, never narrows."""
         table: DataTable[Any] = self.query_one("#problems", DataTable)
-        table.clear()
-        bad = [r for r in self.board.results.values() if r.status.value in ("fail", "error", "warn")]
-        order = {"fail": 0, "error": 1, "warn": 2}
-        for result in sorted(bad, key=lambda r: (order[r.status.value], r.key)):
-            table.add_row(Text(STATUS_SYMBOL[result.status.value], style=STATUS_STYLE[result.status.value]),
-                          result.key, result.zone or "", result.summary, result.remedy or "")
+        wanted = [problem_row(r) for r in self.board.problem_list()]
+        shown, columns = self._problem_rows, table.ordered_columns
+        for index, row in enumerate(wanted):
+            if index >= len(shown):
+                table.add_row(*(problem_cell(row, i) for i in range(len(row))), key=str(index))  # measured
+                continue
+            for position, column in enumerate(columns):
+                if shown[index][position] != row[position]:
+                    cell = problem_cell(row, position)
+                    table.update_cell(str(index), column.key, cell, update_width=cell.cell_len > column.content_width)
+        for index in reversed(range(len(wanted), len(shown))):
+            table.remove_row(str(index))
+        self._problem_rows = wanted
 
     # -- sweeping ---------------------------------------------------------------------------------
     @on(Select.Changed, "#interval")
     def _interval(self, event: Select.Changed) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
-        seconds = int(event.value) if isinstance(event.value, int) else 0
+        self.set_refresh(int(event.value) if isinstance(event.value, int) else 0)
+
+    def set_refresh(self, seconds: float) -> None:
+        """Sweep every `seconds` (0: never) and meanwhile run the zone probes every PROBE_S."""
+        if self._sweep_timer is not None:
+            self._sweep_timer.stop()
+            self._sweep_timer = None
+        self._stop_probes()
         if seconds:
-            self._timer = self.set_interval(seconds, self.action_sweep)
+            self._sweep_timer = self.set_interval(seconds, self._refresh_tick)
+            self._start_probes()
+
+    def _refresh_tick(self) -> None:
+        if self._probed is not self.dr_app.session:  # the session came (or changed) since the probes started
+            self._stop_probes()
+            self._start_probes()
+        self.action_sweep()
+
+    def _start_probes(self) -> None:
+        session = self.dr_app.session
+        if session is not None:
+            self._probed, self._probes_stop = session, threading.Event()
+            self.probe_worker(session, self._probes_stop)
+
+    def _stop_probes(self) -> None:
+        self._probes_stop.set()
+        self._probed = None
 
     def action_sweep(self) -> None:
         session = self.dr_app.session
@@ -196,14 +359,40 @@ class DashboardScreen(Screen[None]):
             self.post_message(ResultArrived(result, "dashboard"))
 
         try:
+            prepare(self.dr_app.session)
             self.dr_app.session.sweep(runbook, chosen, emit)
         except Exception as exc:  # shown, never raised into the UI
             error = f"{type(exc).__name__}: {exc}"
         self.post_message(SweepDone("dashboard", count, error))
 
+    @work(thread=True, group="dashboard-probe", name="zone probes")
+    def probe_worker(self, session: Session, stop: threading.Event) -> None:
+        """The zone probes until `stop` is set, the session is replaced, or the worker cancelled (app exit)."""
+        worker = get_current_worker()
+
+        def emit(result: CheckResult) -> None:
+            self.post_message(Probed(result))
+
+        def stopped() -> bool:
+            return stop.is_set() or worker.is_cancelled or self.dr_app.session is not session
+
+        try:
+            probe_zones(session, emit, stopped)
+        except Exception as exc:  # shown, never raised into the UI
+            self.post_message(ProbesFailed(f"{type(exc).__name__}: {exc}", stop))
+
     def on_result_arrived(self, message: ResultArrived) -> None:
         self.board.add(message.result)
-        self.redraw()
+        self.schedule_redraw()
+
+    def on_probed(self, message: Probed) -> None:
+        self.board.add(message.result)
+        self.schedule_redraw()
+
+    def on_probes_failed(self, message: ProbesFailed) -> None:
+        if message.stopper is self._probes_stop:  # the running probes: the next auto-refresh restarts them
+            self._probed = None
+        self.query_one("#last-sweep", Static).update(f"zone probes stopped: {message.error}")
 
     def on_sweep_done(self, message: SweepDone) -> None:
         self.sweeping = False
