@@ -133,7 +133,7 @@ def main() -> None:
     home = private_home()
     from drconsole.tui.screens.dashboard import PROBE_S
 
-    with bench_lab(home) as (env, profile):
+    with bench_lab(home, lab_id="bd") as (env, profile):
         try:
             detected, breaking = asyncio.run(detect(env, profile))
             wall, recovery = failover(profile)

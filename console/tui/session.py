@@ -7,6 +7,7 @@ only when a check or action runs, so opening the console stays fast.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -33,21 +34,24 @@ class Session:
         self._journal = journal
         self._context: Context | None = None
         self._runbooks: dict[str, Runbook] = {}
+        self._making = threading.Lock()  # workers (a sweep, the zone probes) may ask for both at once
 
     @property
     def journal(self) -> Journal:
-        if self._journal is None:
-            from drconsole.journal import Journal
+        with self._making:
+            if self._journal is None:
+                from drconsole.journal import Journal
 
-            self._journal = Journal.for_profile(self.profile.name)
-        return self._journal
+                self._journal = Journal.for_profile(self.profile.name)
+            return self._journal
 
     def context(self) -> Context:
-        if self._context is None:
-            from drconsole.context import Context
+        with self._making:
+            if self._context is None:
+                from drconsole.context import Context
 
-            self._context = Context(self.profile, read_only=self.read_only, operator=self.operator)
-        return self._context
+                self._context = Context(self.profile, read_only=self.read_only, operator=self.operator)
+            return self._context
 
     @property
     def who(self) -> str:

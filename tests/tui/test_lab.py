@@ -99,14 +99,19 @@ async def test_step_checks_show_the_failure_and_remedy_during_a_fault(lab_profil
             Lab(lab_env).heal("bgp")
 
 
+async def open_dashboard(app: DrconsoleApp, pilot: Any) -> DashboardScreen:
+    await ready(app, pilot)
+    await pilot.press("2")
+    dash = app.screen
+    assert isinstance(dash, DashboardScreen)
+    return dash
+
+
 async def test_dashboard_turns_red_when_a_zone_breaks_and_back_when_it_heals(lab_profile: Profile,
                                                                              lab_env: LabEnv) -> None:
     app = lab_app(lab_profile)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
-        await pilot.press("2")
-        dash = app.screen
-        assert isinstance(dash, DashboardScreen)
+        dash = await open_dashboard(app, pilot)
 
         async def sweep() -> None:
             before = dash.sweeps_done
@@ -139,10 +144,7 @@ async def test_dashboard_turns_red_when_a_zone_breaks_and_back_when_it_heals(lab
 async def test_the_zone_probes_show_a_zone_going_down_between_sweeps(lab_profile: Profile, lab_env: LabEnv) -> None:
     app = lab_app(lab_profile)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
-        await pilot.press("2")
-        dash = app.screen
-        assert isinstance(dash, DashboardScreen)
+        dash = await open_dashboard(app, pilot)
         await pilot.press("s")
         await until(pilot, lambda: dash.sweeps_done == 1, "the first sweep to finish", timeout=120)
         dash.set_refresh(3600)  # no other sweep during the test; the zone probes run every second

@@ -43,7 +43,6 @@ REDRAW_S = 1 / 30  # results arriving within this are drawn together
 PROBE_S = 1.0  # the zone probes' cadence while auto-refresh is on
 STOP_POLL_S = 0.1  # how soon the zone probes notice they were stopped, between rounds
 PROBE_THREADS = 4  # blocking calls of the zone probes at once (two zones; a hung call keeps its thread)
-_PREPARING = threading.Lock()
 
 
 def topology_text(board: Board) -> Text:
@@ -80,14 +79,6 @@ def problem_cell(row: ProblemRow, position: int) -> Text:
     return Text(row[position])
 
 
-def prepare(session: Session) -> None:
-    """Create the session's context and journal, one worker at a time: the sweep and the probe start together,
-    and the session creates both lazily, without a lock."""
-    with _PREPARING:
-        session.context()
-        session.journal  # noqa: B018 (created on first use)
-
-
 def zone_probes(chosen: list[Invocation]) -> list[Invocation]:
     """The per-zone gateway checks among `chosen`: quick, and the first to see a zone's application go down."""
     return [inv for inv in chosen if inv.zone is not None and inv.spec.family == "gateway"]
@@ -104,7 +95,6 @@ def probe_zones(session: Session, emit: Callable[[CheckResult], None], stopped: 
     chosen = zone_probes(session.invocations(runbook))
     if not chosen:
         return
-    prepare(session)
     journal = session.journal
     context = Context(session.profile, read_only=session.read_only, operator=session.operator,
                       max_threads=PROBE_THREADS)
@@ -359,7 +349,6 @@ class DashboardScreen(Screen[None]):
             self.post_message(ResultArrived(result, "dashboard"))
 
         try:
-            prepare(self.dr_app.session)
             self.dr_app.session.sweep(runbook, chosen, emit)
         except Exception as exc:  # shown, never raised into the UI
             error = f"{type(exc).__name__}: {exc}"
