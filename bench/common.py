@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import secrets
+import shutil
 import statistics
 import tempfile
 from collections.abc import Iterator
@@ -16,8 +18,10 @@ if TYPE_CHECKING:
 
 
 def private_home() -> Path:
-    """Point the XDG dirs and the keyring at a temporary home, before drconsole is imported."""
+    """Point the XDG dirs and the keyring at a temporary home, before drconsole is imported; it is removed
+    when the benchmark exits."""
     home = Path(tempfile.mkdtemp(prefix="drconsole-bench-"))
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
     for var in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME"):
         os.environ[var] = str(home / var.lower())
     os.environ["PYTHON_KEYRING_BACKEND"] = "keyrings.alt.file.PlaintextKeyring"
