@@ -131,7 +131,7 @@ def heal_and_fail_back(env: Any, profile: Any) -> str:
 
 def main() -> None:
     home = private_home()
-    from drconsole.tui.screens.dashboard import PROBE_S
+    from drconsole.tui.session import PROBE_S
 
     with bench_lab(home, lab_id="bd") as (env, profile):
         try:

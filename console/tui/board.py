@@ -67,7 +67,6 @@ class Board:
     results: dict[str, CheckResult] = field(default_factory=dict, init=False)
     latency: dict[Where, deque[float]] = field(default_factory=dict, init=False)
     cells: dict[Where, Cell] = field(default_factory=dict, init=False)
-    problems: dict[str, CheckResult] = field(default_factory=dict, init=False)  # failing, erroring and warning
     changed: set[Where] = field(default_factory=set, init=False)  # cells changed since `take_changes`
 
     def add(self, result: CheckResult) -> bool:
@@ -84,10 +83,6 @@ class Board:
             self.changed.add((old.family, old.zone))
         self.results[result.key] = result
         self.cells.setdefault(where, Cell()).put(result)
-        if result.status.value in PROBLEM_ORDER:
-            self.problems[result.key] = result
-        else:
-            self.problems.pop(result.key, None)
         return True
 
     def take_changes(self) -> set[Where]:
@@ -118,7 +113,9 @@ class Board:
 
     def problem_list(self) -> list[CheckResult]:
         """The failing, erroring and warning results, worst first, then by key."""
-        return sorted(self.problems.values(), key=lambda r: (PROBLEM_ORDER[r.status.value], r.key))
+        found = [r for cell in self.cells.values() for status in PROBLEM_ORDER
+                 for r in cell.by_status.get(status, {}).values()]
+        return sorted(found, key=lambda r: (PROBLEM_ORDER[r.status.value], r.key))
 
     def samples(self) -> list[CheckResult]:
         """One result per (family, zone, status) on the board: enough for anything that depends on those only

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
 
 SETUP_RUNBOOK = "zone-dr-hybrid"
 FAILOVER_RUNBOOK = "zone-failover"
+PROBE_S = 1.0  # the zone probes' cadence
+STOP_POLL_S = 0.1  # how soon the zone probes notice they were stopped, between rounds
+PROBE_THREADS = 4  # blocking calls of the zone probes at once (two zones; a hung call keeps its thread)
 
 
 class Session:
@@ -88,6 +92,36 @@ class Session:
                 emit(result)
 
         asyncio.run(run())
+
+    def probe_zones(self, emit: Callable[[CheckResult], None], stopped: Callable[[], bool]) -> None:
+        """Run the setup runbook's per-zone gateway checks every PROBE_S until `stopped()`, all journaled in one
+        run of kind 'probe' (each round ends it again: its end and outcome are the latest round's). They get a
+        context, and so threads, of their own: a sweep's calls that hang never hold them up. Like `sweep`, a
+        thread worker's body."""
+        from drconsole.context import Context
+        from drconsole.sweeps import journaled_sweep
+
+        runbook = self.runbook(SETUP_RUNBOOK)
+        chosen = [inv for inv in self.invocations(runbook) if inv.zone is not None and inv.spec.family == "gateway"]
+        if not chosen:
+            return
+        journal = self.journal
+        context = Context(self.profile, read_only=self.read_only, operator=self.operator, max_threads=PROBE_THREADS)
+        run_id = journal.start_run(kind="probe", profile=self.profile.name, operator=context.operator,
+                                   runbook=runbook.id)
+
+        async def rounds() -> None:
+            while not stopped():
+                next_round = time.monotonic() + PROBE_S
+                async for result in journaled_sweep(context, journal, runbook, chosen, run_id):
+                    emit(result)
+                while not stopped() and time.monotonic() < next_round:
+                    await asyncio.sleep(min(STOP_POLL_S, next_round - time.monotonic()))
+
+        try:
+            asyncio.run(rounds())
+        finally:
+            context.close()
 
     def close(self) -> None:
         if self._context is not None:

@@ -118,3 +118,13 @@ async def ready(app: Any, pilot: Any) -> None:
             return
         await pilot.pause(0.02)
     raise AssertionError("the runbook screen never showed its runbook")
+
+
+async def open_dashboard(app: Any, pilot: Any) -> Any:
+    """Switch to the dashboard (key 2) and return its screen."""
+    from drconsole.tui.screens.dashboard import DashboardScreen
+
+    await pilot.press("2")
+    screen = app.screen
+    assert isinstance(screen, DashboardScreen)
+    return screen

@@ -18,9 +18,9 @@ from drconsole.tui.app import DrconsoleApp
 from drconsole.tui.board import Board, worst
 from drconsole.tui.config import ConsoleConfig
 from drconsole.tui.messages import ResultArrived
-from drconsole.tui.screens.dashboard import DashboardScreen, FamilyRow, probe_zones
+from drconsole.tui.screens.dashboard import DashboardScreen, FamilyRow
 from drconsole.tui.session import Session
-from tests.tui.conftest import DEMO_RUNBOOK, SIZE, demo_profile, result
+from tests.tui.conftest import DEMO_RUNBOOK, SIZE, demo_profile, open_dashboard, result
 
 FAMILIES = ("kube", "gateway", "dns", "registered")
 STATUSES = ("pass", "warn", "fail", "error", "skipped")
@@ -124,9 +124,7 @@ async def settled(pilot: Pilot[Any], screen: DashboardScreen) -> None:
 async def test_results_streamed_in_show_what_a_dashboard_drawn_from_scratch_shows() -> None:
     app = demo_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("2")
-        streamed = app.screen
-        assert isinstance(streamed, DashboardScreen)
+        streamed = await open_dashboard(app, pilot)
         for batch in BATCHES:
             for arrived in batch:
                 streamed.post_message(ResultArrived(arrived, "dashboard"))
@@ -147,9 +145,7 @@ async def test_results_streamed_in_show_what_a_dashboard_drawn_from_scratch_show
 async def test_the_zone_probes_run_between_sweeps_and_are_journaled() -> None:
     app = demo_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("2")
-        screen = app.screen
-        assert isinstance(screen, DashboardScreen)
+        screen = await open_dashboard(app, pilot)
         screen.set_refresh(60)  # no sweep for a minute; the probes run every PROBE_S meanwhile
         for _ in range(300):
             if {"gateway.verify/zone-a", "gateway.verify/zone-b"} <= screen.board.results.keys():
@@ -169,7 +165,7 @@ def test_zone_probe_rounds_land_in_one_probe_run() -> None:
     session = Session(profile, journal=Journal.for_profile(profile.name), operator="ops")
     emitted: list[CheckResult] = []
     try:
-        probe_zones(session, emitted.append, stopped=lambda: len(emitted) >= 4)  # two rounds of two
+        session.probe_zones(emitted.append, stopped=lambda: len(emitted) >= 4)  # two rounds of two
         journal = session.journal
         runs = journal.runs()
         assert [(r["kind"], r["runbook"], r["outcome"]) for r in runs] == [("probe", "zone-dr-hybrid", "skipped")]
@@ -184,9 +180,7 @@ def test_zone_probe_rounds_land_in_one_probe_run() -> None:
 async def test_zone_probes_that_fail_say_so_and_the_app_carries_on() -> None:
     app = demo_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("2")
-        screen = app.screen
-        assert isinstance(screen, DashboardScreen)
+        screen = await open_dashboard(app, pilot)
         assert app.session is not None
         app.session.journal.close()  # the journal's disk is gone: a probe round cannot record its run
         screen.set_refresh(60)

@@ -13,11 +13,10 @@ from drconsole.journal import Journal
 from drconsole.lab.lab import Lab
 from drconsole.tui.app import DrconsoleApp
 from drconsole.tui.config import ConsoleConfig
-from drconsole.tui.screens.dashboard import DashboardScreen
 from drconsole.tui.screens.runbook import RunbookScreen
 from drconsole.tui.screens.wizard import WizardScreen
 from drconsole.tui.session import Session
-from tests.tui.conftest import SIZE, ready
+from tests.tui.conftest import SIZE, open_dashboard, ready
 
 if TYPE_CHECKING:
     from drconsole.lab.env import LabEnv
@@ -99,18 +98,11 @@ async def test_step_checks_show_the_failure_and_remedy_during_a_fault(lab_profil
             Lab(lab_env).heal("bgp")
 
 
-async def open_dashboard(app: DrconsoleApp, pilot: Any) -> DashboardScreen:
-    await ready(app, pilot)
-    await pilot.press("2")
-    dash = app.screen
-    assert isinstance(dash, DashboardScreen)
-    return dash
-
-
 async def test_dashboard_turns_red_when_a_zone_breaks_and_back_when_it_heals(lab_profile: Profile,
                                                                              lab_env: LabEnv) -> None:
     app = lab_app(lab_profile)
     async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
         dash = await open_dashboard(app, pilot)
 
         async def sweep() -> None:
@@ -144,6 +136,7 @@ async def test_dashboard_turns_red_when_a_zone_breaks_and_back_when_it_heals(lab
 async def test_the_zone_probes_show_a_zone_going_down_between_sweeps(lab_profile: Profile, lab_env: LabEnv) -> None:
     app = lab_app(lab_profile)
     async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
         dash = await open_dashboard(app, pilot)
         await pilot.press("s")
         await until(pilot, lambda: dash.sweeps_done == 1, "the first sweep to finish", timeout=120)

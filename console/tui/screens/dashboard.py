@@ -2,15 +2,13 @@
 
 Results arrive one message each; the screen redraws at most once per REDRAW_S, and then only the family
 rows whose cells changed, the texts that differ and the problems table's cells that differ. While
-auto-refresh is on, the per-zone gateway checks also run every PROBE_S on their own, so a zone going down
-shows within about a second whatever the sweep interval and however long a sweep takes."""
+auto-refresh is on, the per-zone gateway checks also run every second on their own (Session.probe_zones),
+so a zone going down shows within about a second whatever the sweep interval and however long a sweep takes."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -31,7 +29,6 @@ from drconsole.tui.session import FAILOVER_RUNBOOK, SETUP_RUNBOOK
 from drconsole.tui.widgets import Banner
 
 if TYPE_CHECKING:
-    from drconsole.engine import Invocation
     from drconsole.results import CheckResult
     from drconsole.tui.app import DrconsoleApp
     from drconsole.tui.session import Session
@@ -40,9 +37,6 @@ INTERVALS = [("off", 0), ("5 s", 5), ("10 s", 10), ("30 s", 30), ("60 s", 60)]
 NODE_LABELS = [("idc", "IDC"), ("ec", "Express Connect"), ("vbr", "VBR"), ("cen", "CEN"), ("vpc", "VPC")]
 ProblemRow = tuple[str, str, str, str, str]
 REDRAW_S = 1 / 30  # results arriving within this are drawn together
-PROBE_S = 1.0  # the zone probes' cadence while auto-refresh is on
-STOP_POLL_S = 0.1  # how soon the zone probes notice they were stopped, between rounds
-PROBE_THREADS = 4  # blocking calls of the zone probes at once (two zones; a hung call keeps its thread)
 
 
 def topology_text(board: Board) -> Text:
@@ -77,42 +71,6 @@ def problem_cell(row: ProblemRow, position: int) -> Text:
     if position == 0:
         return Text(STATUS_SYMBOL[row[0]], style=STATUS_STYLE[row[0]])
     return Text(row[position])
-
-
-def zone_probes(chosen: list[Invocation]) -> list[Invocation]:
-    """The per-zone gateway checks among `chosen`: quick, and the first to see a zone's application go down."""
-    return [inv for inv in chosen if inv.zone is not None and inv.spec.family == "gateway"]
-
-
-def probe_zones(session: Session, emit: Callable[[CheckResult], None], stopped: Callable[[], bool]) -> None:
-    """Run the setup runbook's zone probes every PROBE_S until `stopped()`, all journaled in one run of kind
-    'probe' (each round ends it again: its end and outcome are the latest round's). They get a context, and so
-    threads, of their own: a sweep's calls that hang never hold them up. Blocking: a thread worker's body."""
-    from drconsole.context import Context
-    from drconsole.sweeps import journaled_sweep
-
-    runbook = session.runbook(SETUP_RUNBOOK)
-    chosen = zone_probes(session.invocations(runbook))
-    if not chosen:
-        return
-    journal = session.journal
-    context = Context(session.profile, read_only=session.read_only, operator=session.operator,
-                      max_threads=PROBE_THREADS)
-    run_id = journal.start_run(kind="probe", profile=session.profile.name, operator=context.operator,
-                               runbook=runbook.id)
-
-    async def rounds() -> None:
-        while not stopped():
-            next_round = time.monotonic() + PROBE_S
-            async for result in journaled_sweep(context, journal, runbook, chosen, run_id):
-                emit(result)
-            while not stopped() and time.monotonic() < next_round:
-                await asyncio.sleep(min(STOP_POLL_S, next_round - time.monotonic()))
-
-    try:
-        asyncio.run(rounds())
-    finally:
-        context.close()
 
 
 class Probed(Message):
@@ -300,7 +258,7 @@ class DashboardScreen(Screen[None]):
         self.set_refresh(int(event.value) if isinstance(event.value, int) else 0)
 
     def set_refresh(self, seconds: float) -> None:
-        """Sweep every `seconds` (0: never) and meanwhile run the zone probes every PROBE_S."""
+        """Sweep every `seconds` (0: never) and meanwhile run the zone probes."""
         if self._sweep_timer is not None:
             self._sweep_timer.stop()
             self._sweep_timer = None
@@ -366,7 +324,7 @@ class DashboardScreen(Screen[None]):
             return stop.is_set() or worker.is_cancelled or self.dr_app.session is not session
 
         try:
-            probe_zones(session, emit, stopped)
+            session.probe_zones(emit, stopped)
         except Exception as exc:  # shown, never raised into the UI
             self.post_message(ProbesFailed(f"{type(exc).__name__}: {exc}", stop))
 
