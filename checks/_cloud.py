@@ -14,9 +14,9 @@ if TYPE_CHECKING:
     from drconsole.context import Context
     from drconsole.profile import Product
 
-# A cloud check answers in well under a second. Throttling is retried for up to ~3.2 s (drconsole.cloud)
-# and must still be reported in words, while a region that takes 5 s per call (the lab's `region-slow`)
-# must end in `error` at this timeout rather than a late pass.
+# A cloud check answers in well under a second. Throttling and 5xx are retried only while a retry fits in
+# this timeout (drconsole.cloud, drconsole.deadline) and are reported in words, while a region that takes
+# 5 s per call (the lab's `region-slow`) must end in `error` at this timeout rather than a late pass.
 CLOUD_TIMEOUT = 4.5
 
 
@@ -50,7 +50,8 @@ def _in_words(exc: Any) -> Any:
                                 "backoff", fix="the account's API rate limit is exhausted; wait a minute and "
                                                "check again, and look for other tools calling the same API")
     if exc.status is not None and exc.status >= 500:
-        return CloudUnavailable(f"{where}: the API kept failing with HTTP {exc.status} {exc.code} after retries",
+        return CloudUnavailable(f"{where}: the API kept failing with HTTP {exc.status} {exc.code} (request ID "
+                                f"{exc.request_id}) after retries",
                                 fix="a temporary failure on the cloud side; retry later, and quote request ID "
                                     f"{exc.request_id} to support if it persists")
     if exc.code == "ConnectionError":

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from drconsole import secrets
+from drconsole import deadline, secrets
 from drconsole.errors import DrconsoleError, SecretError
 from drconsole.profile import Product, Profile
 
@@ -42,7 +42,8 @@ class RateLimiter:
         self._stamp = time.monotonic()
         self._lock = threading.Lock()
 
-    def acquire(self) -> None:
+    def acquire(self, until: float | None = None) -> bool:
+        """Take a token, waiting for one; False (nothing taken) when none is free by `until` (monotonic)."""
         while True:
             with self._lock:
                 now = time.monotonic()
@@ -50,8 +51,10 @@ class RateLimiter:
                 self._stamp = now
                 if self._tokens >= 1:
                     self._tokens -= 1
-                    return
+                    return True
                 wait = (1 - self._tokens) / self.rate
+            if until is not None and now + wait > until:
+                return False
             time.sleep(wait)
 
 
@@ -63,8 +66,9 @@ class CloudError(DrconsoleError):
 
     def __init__(self, product: str, action: str, code: str, message: str, request_id: str | None,
                  status: int | None = None) -> None:
-        fix = _fix_for(code)
-        super().__init__(f"{product}:{action} failed: {code}: {message}", fix=fix)
+        said = ", ".join(part for part in (f"HTTP {status}" if status else "", code,
+                                            f"request ID {request_id}" if request_id else "") if part)
+        super().__init__(f"{product}:{action} failed ({said}): {message}", fix=_fix_for(code))
         self.product, self.action, self.code = product, action, code
         self.request_id, self.status = request_id, status
 
@@ -139,30 +143,53 @@ def models(product: Product) -> Any:
 
 def call(product: str, action: str, fn: Callable[[], T], *, attempts: int = 4, base_delay: float = 0.3,
          secret: str | None = None) -> T:
-    """Run one blocking SDK call; retry throttling and 5xx with jittered backoff; raise CloudError."""
+    """Run one blocking SDK call; retry throttling and 5xx with jittered backoff; raise CloudError.
+
+    Inside a deadline budget (a check's timeout) a retry is made only when it is expected to end before
+    the deadline, so the check reports the cloud's last error rather than a timeout.
+    """
     from alibabacloud_tea_openapi.exceptions import AlibabaCloudException
     from Tea.exceptions import UnretryableException
 
+    budget = deadline.current()
     for attempt in range(1, attempts + 1):
-        LIMITER.acquire()
+        if attempt == 1:
+            LIMITER.acquire()
+        started = time.monotonic()
         try:
             return fn()
         except AlibabaCloudException as exc:
             code = str(getattr(exc, "code", "") or type(exc).__name__)
             status = getattr(exc, "status_code", None)
-            retryable = code.startswith(THROTTLING_PREFIXES) or (isinstance(status, int) and status >= 500)
-            if retryable and attempt < attempts:
-                time.sleep(base_delay * 2 ** (attempt - 1) * (0.5 + random.random()))
-                continue
             message = secrets.mask(str(getattr(exc, "message", "") or exc), secret)
-            raise CloudError(product, action, code, message, getattr(exc, "request_id", None), status) from None
+            error = CloudError(product, action, code, message, getattr(exc, "request_id", None), status)
+            retryable = code.startswith(THROTTLING_PREFIXES) or (isinstance(status, int) and status >= 500)
+            pause = base_delay * 2 ** (attempt - 1) * (0.5 + random.random())
         except (UnretryableException, OSError) as exc:
             cause = getattr(exc, "inner_exception", None) or exc
             if "timed out" in str(cause).lower() or isinstance(cause, TimeoutError):
                 raise CloudError(product, action, "Timeout", "the API did not answer in time "
                                  f"({type(cause).__name__})", None) from None
-            if attempt < attempts:
-                time.sleep(base_delay * (0.5 + random.random()))
-                continue
-            raise CloudError(product, action, "ConnectionError", secrets.mask(str(cause), secret), None) from None
+            error = CloudError(product, action, "ConnectionError", secrets.mask(str(cause), secret), None)
+            retryable, pause = True, base_delay * (0.5 + random.random())
+        if budget is not None:
+            budget.last_error = error
+        if not retryable or attempt == attempts or not _retry_fits(budget, pause, time.monotonic() - started):
+            raise error from None
     raise AssertionError("unreachable")
+
+
+def _retry_fits(budget: deadline.Budget | None, pause: float, last_attempt_s: float) -> bool:
+    """Pause, then take a token and retry — unless that would not end within the budget (if any).
+
+    The last attempt's duration (SDK import and client build included, slower on a loaded machine) is
+    the estimate of the next one's.
+    """
+    if budget is None:
+        time.sleep(pause)
+        LIMITER.acquire()
+        return True
+    if budget.usable() < pause + last_attempt_s:
+        return False
+    time.sleep(pause)
+    return LIMITER.acquire(until=time.monotonic() + budget.usable() - last_attempt_s)

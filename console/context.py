@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import getpass
 import threading
 from collections.abc import Callable
@@ -28,8 +29,10 @@ class Context:
 
     # -- blocking work ----------------------------------------------------------------------------
     async def blocking(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run a blocking call (SDK, socket, subprocess) in the context's thread pool."""
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        """Run a blocking call (SDK, socket, subprocess) in the context's thread pool, with the caller's
+        context variables (its deadline budget among them)."""
+        caller = contextvars.copy_context()
+        return await asyncio.get_running_loop().run_in_executor(self._executor, caller.run, fn, *args)
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

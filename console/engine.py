@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from drconsole import templating
+from drconsole import deadline, templating
 from drconsole.context import Context
 from drconsole.errors import DrconsoleError
 from drconsole.registry import CheckSpec
@@ -79,8 +79,14 @@ async def _outcome(ctx: Context, invocation: Invocation, timeout: float) -> Outc
         return Outcome.errored(f"bad parameters for {spec.name}", cause=f"{where}: {first['msg']}",
                                remedy="correct the check's `with:` in the runbook")
     try:
-        outcome = await asyncio.wait_for(spec.fn(ctx, params), timeout)
+        with deadline.budget(timeout) as budget:
+            outcome = await asyncio.wait_for(spec.fn(ctx, params), timeout)
     except TimeoutError:
+        if budget.last_error is not None:  # a retry was still in flight: report what the last attempt got
+            last = budget.last_error
+            return Outcome.errored(last.message, cause=f"{spec.name} was still retrying at its {timeout:g} s "
+                                                       f"deadline; the last answer was: {last.message}",
+                                   remedy=last.fix)
         return Outcome.errored(f"no answer within {timeout:g} s", cause=f"{spec.name} timed out after {timeout:g} s",
                                remedy="the part it asks is silent or very slow; check the path to it")
     except DrconsoleError as exc:
