@@ -97,8 +97,15 @@ class Credentials:
 
 
 def resolve_credentials(profile: Profile) -> Credentials:
-    """The profile's AccessKey ID with its keyring secret; else the environment; else the SDK's chain."""
+    """The profile's AccessKey ID with its keyring secret; else the environment; else the SDK's chain.
+    A lab profile's made-up secret is kept with its lab (drconsole.lab.key), so the lab needs no keyring."""
     akid = profile.cloud.access_key_id
+    if akid and profile.lab is not None:
+        from drconsole.lab import key as lab_key
+
+        made_up = lab_key.read(profile.lab.dir)
+        if made_up:
+            return Credentials(akid, made_up, "lab")
     if akid:
         secret = secrets.load_secret(profile.name, akid)
         if secret:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -36,6 +37,11 @@ class LabEnv:
     def default_mode() -> Mode:
         return "netns" if os.geteuid() == 0 else "loopback"
 
+    @staticmethod
+    def id_for(root: Path) -> str:
+        """A lab ID of its own for the lab kept in `root`, so labs under two homes never share a namespace."""
+        return hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:6]
+
     def netns(self, short: str) -> str:
         """The name of one of the lab's network namespaces, e.g. netns('idc') -> 'drc-idc'."""
         return f"drc{self.lab_id}-{short}"
@@ -47,35 +53,35 @@ class LabEnv:
 
     # -- facts: what each part tells the others and the profile ----------------
     @property
-    def _facts_path(self) -> Path:
+    def facts_path(self) -> Path:
         return self.root / "facts.json"
 
     def facts(self) -> dict[str, Any]:
         try:
-            return json.loads(self._facts_path.read_text())
+            return json.loads(self.facts_path.read_text())
         except (OSError, ValueError):
             return {}
 
     def set_facts(self, part: str, values: Mapping[str, Any]) -> None:
         facts = self.facts()
         facts[part] = dict(values)
-        self._facts_path.write_text(json.dumps(facts, indent=2, sort_keys=True))
+        self.facts_path.write_text(json.dumps(facts, indent=2, sort_keys=True))
 
     # -- faults in force ------------------------------------------------------
     @property
-    def _faults_path(self) -> Path:
+    def faults_path(self) -> Path:
         return self.root / "faults.json"
 
     def broken(self) -> set[str]:
         try:
-            return set(json.loads(self._faults_path.read_text()))
+            return set(json.loads(self.faults_path.read_text()))
         except (OSError, ValueError):
             return set()
 
     def mark_broken(self, fault: str, broken: bool) -> None:
         faults = self.broken()
         (faults.add if broken else faults.discard)(fault)
-        self._faults_path.write_text(json.dumps(sorted(faults)))
+        self.faults_path.write_text(json.dumps(sorted(faults)))
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -115,7 +115,7 @@ class Supervisor:
                 raise LabError(
                     f"{daemon.name} exited with status {proc.returncode} while starting",
                     where=str(self.log_path(daemon.name)),
-                    fix="read the log named above; `drconsole lab down` then `lab up` retries",
+                    fix="read the log named above and clear what it reports, then start the lab again",
                 )
             try:
                 if daemon.ready():
@@ -126,7 +126,7 @@ class Supervisor:
         raise LabError(
             f"{daemon.name} did not become ready within {daemon.ready_timeout:.0f} s",
             where=str(self.log_path(daemon.name)),
-            fix="read the log named above; `drconsole lab down` then `lab up` retries",
+            fix="read the log named above and clear what it reports, then start the lab again",
         )
 
     def signal(self, name: str, sig: int) -> bool:

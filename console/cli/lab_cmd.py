@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 def open_env(start_state: str | None = None, mode: str | None = None) -> LabEnv:
-    """The lab in the state dir; its mode and start state are remembered in lab.json."""
+    """The lab in the state dir; its mode, start state and ID (derived from the dir) are remembered in lab.json."""
     from drconsole import paths
     from drconsole.lab.env import LabEnv
 
@@ -24,7 +24,8 @@ def open_env(start_state: str | None = None, mode: str | None = None) -> LabEnv:
     with contextlib.suppress(OSError, ValueError):
         saved = json.loads((root / "lab.json").read_text())
     env = LabEnv(root=root, mode=(mode or saved.get("mode") or LabEnv.default_mode()),
-                 start_state=(start_state or saved.get("start_state") or "built"), lab_id=saved.get("lab_id", ""))
+                 start_state=(start_state or saved.get("start_state") or "built"),
+                 lab_id=saved.get("lab_id") or LabEnv.id_for(root))
     (root / "lab.json").write_text(json.dumps({"mode": env.mode, "start_state": env.start_state,
                                                "lab_id": env.lab_id}))
     return env
@@ -37,7 +38,7 @@ def ensure_lab() -> Profile:
 
     env = open_env()
     lab_ = Lab(env)
-    if not all(c.state != "down" for c in lab_.status()) or not lab_.status():
+    if lab_.state().phase != "up":
         click.echo("starting the lab ...", err=True)
         lab_.up()
     return write_lab_profile(env)
@@ -54,7 +55,11 @@ def lab() -> None:
 @click.option("--mode", type=click.Choice(["netns", "loopback"]), default=None,
               help="netns (root: namespaces and real routes) or loopback (no root). Default: by privilege.")
 def up(start_state: str | None, mode: str | None) -> None:
-    """Start the lab (idempotent) and write the `lab` profile."""
+    """Start the lab (idempotent) and write the `lab` profile.
+
+    A lab that runs in another start state, or only partly, is stopped and started again in the one asked
+    for; a part that fails to start stops the lab again and the error names it.
+    """
     from drconsole.lab.lab import Lab
     from drconsole.lab.profile import write_lab_profile
 
@@ -68,7 +73,7 @@ def up(start_state: str | None, mode: str | None) -> None:
 
 @lab.command()
 def down() -> None:
-    """Stop every lab process and remove its namespaces."""
+    """Stop every lab process, remove its namespaces and clear its world (the next `up` starts from nothing)."""
     from drconsole.lab.lab import Lab
 
     Lab(open_env()).down()
@@ -84,12 +89,18 @@ def status(as_json: bool) -> None:
     from drconsole.lab.lab import Lab
 
     env = open_env()
-    components = Lab(env).status()
+    lab_ = Lab(env)
+    components, state = lab_.status(), lab_.state()
     broken = sorted(env.broken())
     if as_json:
-        click.echo(json.dumps({"mode": env.mode, "start_state": env.start_state, "broken": broken,
+        click.echo(json.dumps({"lab_id": env.lab_id, "dir": str(env.root), "mode": env.mode, "phase": state.phase,
+                               "start_state": state.start_state, "broken": broken,
                                "components": [asdict(c) for c in components]}, indent=2))
         return
+    started = f", started {state.start_state}" if state.start_state else ""
+    click.echo(f"lab {env.lab_id} at {env.root}: {state.phase} ({env.mode} mode{started})")
+    if state.phase == "partly up":
+        click.echo("  `drconsole lab up` starts what is missing; `drconsole lab down` stops it all")
     for c in components:
         colour = {"up": "green", "down": "red", "broken": "yellow"}[c.state]
         click.echo(f"{c.part:<12} {c.name:<22} " + click.style(f"{c.state:<7}", fg=colour)

@@ -68,7 +68,8 @@ class ControllersPart:
         kube, net = facts.get("kube") or {}, facts.get("net") or {}
         if not (ack and registered and kube.get("kubeconfig") and net.get("gateway")):
             raise LabError("the built state needs the kube, net and region parts up first",
-                           where=str(env.root / "facts.json"), fix="run `drconsole lab up` (it starts every part)")
+                           where=str(env.root / "facts.json"),
+                           fix="start the lab as a whole (`drconsole lab up`), which starts those parts first")
         fleet = Kube.from_kubeconfig(kube["kubeconfig"], (kube.get("contexts") or {}).get("fleet", "fleet"))
         try:
             fleet.apply(manifests.namespace(), "namespaces", MANAGER)
@@ -93,7 +94,7 @@ class ControllersPart:
             time.sleep(0.2)
         raise LabError(f"the gateway did not serve the app from zone {zone_a} within {BUILT_TIMEOUT:.0f} s",
                        where=str(env.supervisor.log_path(DAEMON)),
-                       fix="read the controllers' log; `drconsole lab down` then `lab up` retries")
+                       fix="read the controllers' log named above and clear what it reports")
 
     def down(self, env: LabEnv) -> None:
         env.supervisor.stop(DAEMON)

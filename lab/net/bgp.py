@@ -234,5 +234,5 @@ def wait_for(predicate: Any, timeout: float, what: str, where: str) -> None:
             pass
         if time.monotonic() > deadline:
             raise LabError(f"{what} did not happen within {timeout:.0f} s", where=where,
-                           fix="`drconsole lab status`; `drconsole lab down` then `lab up` restarts the lab")
+                           fix="read the log named above and clear what it reports")
         time.sleep(0.05)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import secrets
 import socket
 import sys
 from collections.abc import Mapping
@@ -11,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from drconsole.lab.env import Component, Fault, LabEnv, free_port
-from drconsole.lab.region.config import ACCESS_KEY_ID, REGION, SECRET_ENV, RegionConfig
+from drconsole.lab.region.config import REGION, SECRET_ENV, RegionConfig
 from drconsole.lab.supervisor import Daemon
 
 PART_NAME = "region"
@@ -19,16 +18,10 @@ DAEMON = "region-api"
 
 
 def access_key_secret(env: LabEnv) -> str:
-    """The lab AccessKey secret: the env's own, else the keyring's, else a new one kept in the keyring."""
-    if env.access_key_secret:
-        return env.access_key_secret
-    from drconsole.secrets import load_secret, store_secret
+    """The lab AccessKey secret: the env's own, else the one made up for this lab (drconsole.lab.key)."""
+    from drconsole.lab import key
 
-    secret = load_secret("lab", ACCESS_KEY_ID)
-    if not secret:
-        secret = secrets.token_urlsafe(30)
-        store_secret("lab", ACCESS_KEY_ID, secret)
-    return secret
+    return env.access_key_secret or key.ensure(env.root)
 
 
 def _listening(port: int) -> bool:
