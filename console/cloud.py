@@ -106,14 +106,20 @@ def resolve_credentials(profile: Profile) -> Credentials:
         made_up = lab_key.read(profile.lab.dir)
         if made_up:
             return Credentials(akid, made_up, "lab")
+    no_keyring: SecretError | None = None
     if akid:
-        secret = secrets.load_secret(profile.name, akid)
+        try:
+            secret = secrets.load_secret(profile.name, akid)
+        except SecretError as exc:  # a headless host: the environment may still hold the pair
+            secret, no_keyring = None, exc
         if secret:
             return Credentials(akid, secret, "keyring")
     env_id = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID")
     env_secret = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
     if env_id and env_secret and (not akid or env_id == akid):
         return Credentials(env_id, env_secret, "environment")
+    if no_keyring is not None:
+        raise no_keyring
     if akid:
         raise SecretError(f"no secret stored for AccessKey {akid} of profile {profile.name!r}",
                           fix=f"run `drconsole profile set-secret --profile {profile.name}`, or export "

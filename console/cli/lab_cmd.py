@@ -73,7 +73,10 @@ def up(start_state: str | None, mode: str | None) -> None:
 
 @lab.command()
 def down() -> None:
-    """Stop every lab process, remove its namespaces and clear its world (the next `up` starts from nothing)."""
+    """Stop every lab process, remove its namespaces and clear its world.
+
+    The next `drconsole lab up` starts from nothing.
+    """
     from drconsole.lab.lab import Lab
 
     Lab(open_env()).down()
@@ -112,7 +115,7 @@ def status(as_json: bool) -> None:
 @lab.command("break")
 @click.argument("part")
 def break_(part: str) -> None:
-    """Inject a fault (e.g. bgp, link, dns, zone-a, region-throttle). `lab faults` lists them."""
+    """Inject a fault (e.g. bgp, link, dns, zone-a, region-throttle). `drconsole lab faults` lists them."""
     from drconsole.lab.lab import Lab
 
     Lab(open_env()).break_(part)

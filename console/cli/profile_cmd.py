@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from drconsole.cli.common import Options, pass_options, selected_profile
+from drconsole.cli.common import Options, pass_options, profile_option, selected_profile
 
 
 @click.group()
@@ -28,6 +28,7 @@ def list_() -> None:
 
 @profile.command()
 @click.argument("name", required=False)
+@profile_option
 @pass_options
 def show(options: Options, name: str | None) -> None:
     """Print a profile as TOML (it never holds a secret)."""
@@ -36,6 +37,7 @@ def show(options: Options, name: str | None) -> None:
 
 @profile.command()
 @click.argument("name_or_file", required=False)
+@profile_option
 @pass_options
 def validate(options: Options, name_or_file: str | None) -> None:
     """Check a profile (by name or TOML file) and say exactly what is wrong."""
@@ -48,6 +50,7 @@ def validate(options: Options, name_or_file: str | None) -> None:
 @profile.command("set-secret")
 @click.option("--access-key-id", help="AccessKey ID (default: the profile's).")
 @click.option("--stdin", "from_stdin", is_flag=True, help="Read the secret from standard input.")
+@profile_option
 @pass_options
 def set_secret(options: Options, access_key_id: str | None, from_stdin: bool) -> None:
     """Store the AccessKey secret in the OS keyring (prompted without echo, or from stdin)."""

@@ -62,3 +62,40 @@ def test_no_keyring_backend_names_the_fix_and_writes_nothing(monkeypatch: pytest
 
 def test_mask_hides_every_occurrence() -> None:
     assert secrets.mask(f"a {CANARY} b {CANARY}", CANARY) == "a ******** b ********"
+
+
+def test_a_headless_host_takes_the_pair_from_the_environment(monkeypatch: pytest.MonkeyPatch,
+                                                             profile_text: str) -> None:
+    import keyring
+    from keyring.backends import fail
+
+    from drconsole.cloud import resolve_credentials
+
+    profile = parse_profile(profile_text, source="p.toml")
+    monkeypatch.setattr(keyring.core, "_keyring_backend", fail.Keyring())
+    with pytest.raises(SecretError) as caught:  # no keyring and nothing in the environment: the fix says both
+        resolve_credentials(profile)
+    assert "ALIBABA_CLOUD_ACCESS_KEY_SECRET" in (caught.value.fix or "")
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", str(profile.cloud.access_key_id))
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", CANARY)
+    found = resolve_credentials(profile)
+    assert (found.access_key_secret, found.source) == (CANARY, "environment")
+
+
+def test_the_lab_key_needs_no_keyring(monkeypatch: pytest.MonkeyPatch, profile_text: str, tmp_path: Path) -> None:
+    import keyring
+    from keyring.backends import fail
+
+    from drconsole.cloud import resolve_credentials
+    from drconsole.lab import key
+    from drconsole.profile import LabLink
+
+    monkeypatch.setattr(keyring.core, "_keyring_backend", fail.Keyring())
+    made_up = key.ensure(tmp_path)
+    assert key.ensure(tmp_path) == made_up and key.path(tmp_path).stat().st_mode & 0o077 == 0
+    real = parse_profile(profile_text, source="p.toml")
+    with pytest.raises(SecretError):  # a real profile keeps the keyring rule
+        resolve_credentials(real)
+    lab = real.model_copy(update={"lab": LabLink(dir=tmp_path, mode="loopback")})
+    found = resolve_credentials(lab)
+    assert (found.access_key_secret, found.source) == (made_up, "lab")

@@ -1,0 +1,63 @@
+"""A newcomer's first hour with the lab, through the CLI in one home of its own: a built lab; down;
+`lab up --state fresh` gives a world where nothing is built, so the setup runbook runs every action and the
+sweep after it passes; `lab up --state built` over the running fresh lab converges; after `lab down`, a
+break changes nothing and says so."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.actions.helpers import drconsole, journal_events, run_id_of
+
+pytestmark = [pytest.mark.lab, pytest.mark.kube]
+SETUP_ACTIONS = 12  # the actions of the zone-dr-hybrid runbook
+
+
+def status() -> dict[str, Any]:
+    shown = drconsole("lab", "status", "--json")
+    assert shown.exit_code == 0, shown.output
+    return dict(json.loads(shown.output))
+
+
+def running(shown: dict[str, Any]) -> list[str]:
+    return [c["name"] for c in shown["components"] if c["pid"]]
+
+
+# Three full lab starts, a whole setup run and three sweeps: minutes on a loaded two-core machine.
+@pytest.mark.timeout(1800)
+def test_a_newcomers_lab_from_built_to_fresh_to_built() -> None:
+    from tests.fixtures.kube import require_kube_binaries
+
+    require_kube_binaries()
+    try:
+        assert drconsole("lab", "up").exit_code == 0
+        assert (status()["phase"], status()["start_state"]) == ("up", "built")
+        assert drconsole("lab", "down").exit_code == 0
+        assert status()["phase"] == "down" and running(status()) == []
+
+        assert drconsole("lab", "up", "--state", "fresh").exit_code == 0
+        assert (status()["phase"], status()["start_state"]) == ("up", "fresh")
+        first = drconsole("run", "zone-dr-hybrid", "--profile", "lab", "--yes")
+        assert first.exit_code == 0, first.output
+        outcomes = [e for e in journal_events("lab", run_id_of(first.output)) if e["kind"] != "planned"]
+        kinds = [e["kind"] for e in outcomes]
+        assert "already-done" not in kinds, "the fresh lab kept records of the built one"
+        assert kinds.count("succeeded") == SETUP_ACTIONS, kinds
+        swept = drconsole("check", "--profile", "lab")
+        assert swept.exit_code == 0, swept.output
+
+        converged = drconsole("lab", "up", "--state", "built")
+        assert converged.exit_code == 0, converged.output
+        assert (status()["phase"], status()["start_state"]) == ("up", "built")
+        swept = drconsole("check", "--profile", "lab")
+        assert swept.exit_code == 0, swept.output
+    finally:
+        drconsole("lab", "down")
+    after = status()
+    assert after["phase"] == "down" and running(after) == []
+    refused = drconsole("lab", "break", "zone-a")
+    assert refused.exit_code != 0
+    assert running(status()) == [] and status()["broken"] == []
