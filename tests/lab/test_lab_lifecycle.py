@@ -124,3 +124,31 @@ def test_an_unknown_fault_names_the_known_ones(tmp_path: Path) -> None:
     with pytest.raises(LabError) as raised:
         Lab(lab_env(tmp_path / "lab", f"{SESSION_ID}n")).break_("zone-z")
     assert "zone-a" in (raised.value.fix or "")
+
+
+def test_up_converges_over_a_dead_daemon_and_leftover_namespaces(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+
+    from drconsole.lab import net
+    from drconsole.lab.net.gateway import ZONE_DAEMONS
+
+    env = lab_env(tmp_path / "lab", f"{SESSION_ID}c")
+    lab = Lab(env, parts=[net.PART])
+    try:
+        lab.up()
+        pid = env.supervisor.pid(ZONE_DAEMONS["b"])
+        assert pid
+        os.kill(pid, signal.SIGKILL)  # a crash: its PID record stays behind, stale
+        assert lab.state().phase == "partly up"
+        lab.up()
+        assert lab.state().phase == "up" and env.supervisor.pid(ZONE_DAEMONS["b"]) not in (None, pid)
+        if env.mode == "netns":  # namespaces of this lab's names that nobody owns any more
+            lab.down()
+            for ns in (env.netns("idc"), env.netns("vpc")):
+                subprocess.run(["ip", "netns", "add", ns], check=True, timeout=10)
+            lab.up()
+            assert lab.state().phase == "up"
+    finally:
+        lab.down()
+    assert running(lab) == [] and namespaces_left(env) == []
