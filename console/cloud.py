@@ -5,6 +5,7 @@ The SDK modules cost about half a second each to import, so each is imported on 
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import random
@@ -150,8 +151,10 @@ def make_client(profile: Profile, credentials: Credentials, product: Product) ->
 
 
 def models(product: Product) -> Any:
-    """The SDK's request/response models module for a product."""
-    return importlib.import_module(f"{SDK_MODULES[product]}.models")
+    """The SDK's request/response models module for a product (loading it is set-up, exempt from a budget)."""
+    budget = deadline.current()
+    with budget.setting_up() if budget is not None else contextlib.nullcontext():
+        return importlib.import_module(f"{SDK_MODULES[product]}.models")
 
 
 def call(product: str, action: str, fn: Callable[[], T], *, attempts: int = 4, base_delay: float = 0.3,
@@ -168,7 +171,7 @@ def call(product: str, action: str, fn: Callable[[], T], *, attempts: int = 4, b
     for attempt in range(1, attempts + 1):
         if attempt == 1:
             LIMITER.acquire()
-        started = time.monotonic()
+        started, setup_before = time.monotonic(), budget.setup_s if budget else 0.0
         try:
             return fn()
         except AlibabaCloudException as exc:
@@ -187,7 +190,8 @@ def call(product: str, action: str, fn: Callable[[], T], *, attempts: int = 4, b
             retryable, pause = True, base_delay * (0.5 + random.random())
         if budget is not None:
             budget.last_error = error
-        if not retryable or attempt == attempts or not _retry_fits(budget, pause, time.monotonic() - started):
+        took = time.monotonic() - started - (budget.setup_s - setup_before if budget else 0.0)
+        if not retryable or attempt == attempts or not _retry_fits(budget, pause, took):
             raise error from None
     raise AssertionError("unreachable")
 
@@ -195,8 +199,8 @@ def call(product: str, action: str, fn: Callable[[], T], *, attempts: int = 4, b
 def _retry_fits(budget: deadline.Budget | None, pause: float, last_attempt_s: float) -> bool:
     """Pause, then take a token and retry — unless that would not end within the budget (if any).
 
-    The last attempt's duration (SDK import and client build included, slower on a loaded machine) is
-    the estimate of the next one's.
+    The last attempt's duration (without the client's set-up, which the budget exempts) is the estimate
+    of the next one's.
     """
     if budget is None:
         time.sleep(pause)

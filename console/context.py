@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import getpass
 import threading
@@ -53,14 +54,19 @@ class Context:
             return f"unresolved ({type(exc).__name__})"
 
     def cloud(self, product: Product) -> Any:
+        """The product's SDK client. Building it (the first one imports the SDK, seconds on a loaded machine)
+        is set-up, not waiting on the cloud: it is exempted from the calling check's deadline budget."""
+        from drconsole import deadline
         from drconsole.cloud import make_client
 
-        credentials = self.credentials()
-        with self._lock:
-            key = f"cloud:{product}"
-            if key not in self._clients:
-                self._clients[key] = make_client(self.profile, credentials, product)
-            return self._clients[key]
+        budget = deadline.current()
+        with budget.setting_up() if budget is not None else contextlib.nullcontext():
+            credentials = self.credentials()
+            with self._lock:
+                key = f"cloud:{product}"
+                if key not in self._clients:
+                    self._clients[key] = make_client(self.profile, credentials, product)
+                return self._clients[key]
 
     def cloud_call(self, product: Product, action: str, fn: Callable[[], T]) -> T:
         """One blocking SDK call with retries and clean errors (run it through `blocking`)."""

@@ -1,18 +1,19 @@
 """How long the work in progress may still take: a check's timeout, carried to the blocking calls it makes.
 
 The engine opens a Budget around each check. `Context.blocking` runs a call in a copy of the caller's
-context variables, so code in a worker thread (the cloud adapter's retries) sees the same Budget, fits
-its retries inside it, and leaves there the last error it got — which the engine reports if the deadline
-strikes while a call is still in flight.
+context variables, so code in a worker thread sees the same Budget: the cloud adapter fits its retries inside
+it and leaves there the last error it got — which the engine reports if the deadline strikes while a call
+is still in flight — and the time spent loading an SDK client is exempted from it.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from drconsole.errors import DrconsoleError
 
@@ -25,15 +26,41 @@ RESERVE_MIN_S = 0.25
 @dataclass
 class Budget:
     seconds: float
-    deadline: float  # time.monotonic()
+    deadline: float  # time.monotonic(); moved on by local set-up time (see `setting_up`)
     last_error: DrconsoleError | None = None
+    setup_s: float = 0.0  # set-up time exempted so far
+    _setups: int = field(default=0, repr=False)
+    _paused_at: float = field(default=0.0, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def remaining(self) -> float:
-        return self.deadline - time.monotonic()
+        now = time.monotonic()
+        with self._lock:
+            paused = now - self._paused_at if self._setups else 0.0
+            return self.deadline + paused - now
 
     def usable(self) -> float:
         """Seconds left before the reserve for reporting begins."""
         return self.remaining() - max(RESERVE_MIN_S, RESERVE_SHARE * self.seconds)
+
+    @contextmanager
+    def setting_up(self) -> Iterator[None]:
+        """Local one-off set-up (loading an SDK, building its client) does not count against the budget:
+        the timeout bounds the wait on the other side, which a loaded machine's imports must not eat.
+        The clock stops while any set-up of this budget runs."""
+        with self._lock:
+            if not self._setups:
+                self._paused_at = time.monotonic()
+            self._setups += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._setups -= 1
+                if not self._setups:
+                    paused = time.monotonic() - self._paused_at
+                    self.deadline += paused
+                    self.setup_s += paused
 
 
 _CURRENT: ContextVar[Budget | None] = ContextVar("drconsole_budget", default=None)

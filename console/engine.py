@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,7 +81,7 @@ async def _outcome(ctx: Context, invocation: Invocation, timeout: float) -> Outc
                                remedy="correct the check's `with:` in the runbook")
     try:
         with deadline.budget(timeout) as budget:
-            outcome = await asyncio.wait_for(spec.fn(ctx, params), timeout)
+            outcome = await _within(budget, spec.fn(ctx, params))
     except TimeoutError:
         if budget.last_error is not None:  # a retry was still in flight: report what the last attempt got
             last = budget.last_error
@@ -99,6 +100,23 @@ async def _outcome(ctx: Context, invocation: Invocation, timeout: float) -> Outc
         return Outcome.errored("the check passed without evidence", cause="nothing was observed",
                                remedy="a check must record what it observed")
     return outcome
+
+
+async def _within(budget: deadline.Budget, work: Coroutine[Any, Any, Outcome]) -> Outcome:
+    """Await `work` until the budget's deadline, which local set-up time may move on; TimeoutError after it."""
+    task = asyncio.ensure_future(work)
+    try:
+        while not task.done():
+            left = budget.remaining()
+            if left <= 0:
+                raise TimeoutError
+            await asyncio.wait({task}, timeout=left)
+        return task.result()
+    finally:
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
 
 
 def _secret_of(ctx: Context) -> str | None:

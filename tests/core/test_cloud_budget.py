@@ -3,6 +3,7 @@ reports the cloud's last error (code, HTTP status, request ID) instead of a bare
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -15,7 +16,7 @@ from drconsole.context import Context
 from drconsole.engine import Invocation, sweep
 from drconsole.profile import parse_profile
 from drconsole.registry import CheckSpec
-from drconsole.results import Outcome, Status
+from drconsole.results import Evidence, Outcome, Status
 
 
 class Failing:
@@ -94,3 +95,43 @@ async def test_a_check_cut_off_while_retrying_names_the_last_api_error(profile_t
     said = f"{result.summary} | {result.cause}"
     assert all(part in said for part in ("503", "ServiceUnavailable", "REQ-9")), said
     assert "no answer within" not in result.summary
+
+
+async def setting_up_slowly(ctx: Context, params: NoParams) -> Outcome:
+    """Loading an SDK takes longer than the whole timeout on a loaded machine; then the answer comes at once."""
+
+    def in_thread() -> None:
+        budget = deadline.current()
+        assert budget is not None
+        with budget.setting_up():
+            time.sleep(budget.seconds * 3)
+
+    await ctx.blocking(in_thread)
+    return Outcome.passed("answered", Evidence(source="test"))
+
+
+async def test_local_set_up_time_is_not_charged_to_the_check(profile_text: str) -> None:
+    ctx = Context(parse_profile(profile_text, source="p.toml"))
+    spec = CheckSpec(name="setup", family="test", title="setup", params=NoParams, timeout=0.2,
+                     fn=setting_up_slowly)  # type: ignore[arg-type]
+    try:
+        [result] = [r async for r in sweep(ctx, [Invocation(key="s", spec=spec)])]
+    finally:
+        ctx.close()
+    assert result.status is Status.PASS, result.summary
+
+
+async def test_the_budget_still_ends_after_the_set_up(profile_text: str) -> None:
+    async def slow_after_set_up(ctx: Context, params: NoParams) -> Outcome:
+        await setting_up_slowly(ctx, params)
+        await asyncio.sleep(60)
+        return Outcome.passed("too late", Evidence(source="test"))
+
+    ctx = Context(parse_profile(profile_text, source="p.toml"))
+    spec = CheckSpec(name="slow", family="test", title="slow", params=NoParams, timeout=0.2,
+                     fn=slow_after_set_up)  # type: ignore[arg-type]
+    try:
+        [result] = [r async for r in sweep(ctx, [Invocation(key="s", spec=spec)])]
+    finally:
+        ctx.close()
+    assert result.status is Status.ERROR and "0.2 s" in result.summary
