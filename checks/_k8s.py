@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from drconsole import deadline
 from drconsole.errors import DrconsoleError
 from drconsole.results import Evidence
 
@@ -90,7 +91,8 @@ def _server(client: Any) -> str:
 def request(ctx: Context, role: ClusterRole, path: str, method: str = "GET", payload: Any = None) -> Reply:
     """One call (blocking; run it through ctx.blocking). 2xx and 404 come back as a Reply; 401/403
     and other statuses raise KubeUnreachable in words."""
-    from kubernetes.client.exceptions import ApiException
+    with deadline.setting_up():  # loading the kubernetes client is set-up, not a wait on the cluster
+        from kubernetes.client.exceptions import ApiException
 
     client = _client(ctx, role)
     server = _server(client)

@@ -5,7 +5,6 @@ The SDK modules cost about half a second each to import, so each is imported on 
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import os
 import random
@@ -152,8 +151,7 @@ def make_client(profile: Profile, credentials: Credentials, product: Product) ->
 
 def models(product: Product) -> Any:
     """The SDK's request/response models module for a product (loading it is set-up, exempt from a budget)."""
-    budget = deadline.current()
-    with budget.setting_up() if budget is not None else contextlib.nullcontext():
+    with deadline.setting_up():
         return importlib.import_module(f"{SDK_MODULES[product]}.models")
 
 
@@ -164,8 +162,9 @@ def call(product: str, action: str, fn: Callable[[], T], *, attempts: int = 4, b
     Inside a deadline budget (a check's timeout) a retry is made only when it is expected to end before
     the deadline, so the check reports the cloud's last error rather than a timeout.
     """
-    from alibabacloud_tea_openapi.exceptions import AlibabaCloudException
-    from Tea.exceptions import UnretryableException
+    with deadline.setting_up():
+        from alibabacloud_tea_openapi.exceptions import AlibabaCloudException
+        from Tea.exceptions import UnretryableException
 
     budget = deadline.current()
     for attempt in range(1, attempts + 1):

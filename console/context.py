@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
 import getpass
 import threading
@@ -59,8 +58,7 @@ class Context:
         from drconsole import deadline
         from drconsole.cloud import make_client
 
-        budget = deadline.current()
-        with budget.setting_up() if budget is not None else contextlib.nullcontext():
+        with deadline.setting_up():
             credentials = self.credentials()
             with self._lock:
                 key = f"cloud:{product}"
@@ -70,19 +68,24 @@ class Context:
 
     def cloud_call(self, product: Product, action: str, fn: Callable[[], T]) -> T:
         """One blocking SDK call with retries and clean errors (run it through `blocking`)."""
+        from drconsole import deadline
         from drconsole.cloud import call
 
-        return call(product, action, fn, secret=self.credentials().access_key_secret)
+        with deadline.setting_up():  # resolving credentials waits for clients other threads are building
+            secret = self.credentials().access_key_secret
+        return call(product, action, fn, secret=secret)
 
     # -- kube -------------------------------------------------------------------------------------
     def kube_context(self, role: ClusterRole) -> str:
         return str(getattr(self.profile.clusters, role).context)
 
     def kube(self, role: ClusterRole) -> Any:
-        """A kubernetes ApiClient for the fleet, the ACK cluster or the registered cluster."""
+        """A kubernetes ApiClient for the fleet, the ACK cluster or the registered cluster (building it is
+        set-up, exempt from the calling check's deadline budget)."""
+        from drconsole import deadline
         from drconsole.kube import api_client
 
-        with self._lock:
+        with deadline.setting_up(), self._lock:
             key = f"kube:{role}"
             if key not in self._clients:
                 self._clients[key] = api_client(self.profile.clusters.kubeconfig, self.kube_context(role))

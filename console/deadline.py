@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -79,3 +79,9 @@ def budget(seconds: float) -> Iterator[Budget]:
 
 def current() -> Budget | None:
     return _CURRENT.get()
+
+
+def setting_up() -> AbstractContextManager[None]:
+    """The current budget's `setting_up`, or nothing outside a budget."""
+    budget = current()
+    return budget.setting_up() if budget is not None else nullcontext()
