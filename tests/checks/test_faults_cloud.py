@@ -26,6 +26,7 @@ Results = dict[str, CheckResult]
 FAIL, ERROR, SKIPPED = Status.FAIL, Status.ERROR, Status.SKIPPED
 CLOUD_SOURCE = re.compile(r"^(cs|adcp|vpc|cbn|mse):")
 SETTLE_S = 30.0
+MIN_SWEEPS = 3
 REFUSED = "refused the connection: nothing listens there"
 REQUEST_ID = re.compile(r"request ID [0-9A-Fa-f-]{8,}")
 
@@ -100,12 +101,13 @@ def non_pass(results: Results) -> dict[str, Status]:
 
 
 async def settle(profile: Profile, done: Callable[[Results], bool]) -> Results:
-    """Sweep until `done` holds (the lab's controllers react within seconds) or SETTLE_S runs out."""
+    """Sweep until `done` holds (the lab's controllers react within seconds): for SETTLE_S, and at least
+    MIN_SWEEPS times however long a sweep takes on a loaded machine."""
     deadline = time.monotonic() + SETTLE_S
-    results = await full_sweep(profile)
-    while not done(results) and time.monotonic() < deadline:
+    results, swept = await full_sweep(profile), 1
+    while not done(results) and (swept < MIN_SWEEPS or time.monotonic() < deadline):
         await asyncio.sleep(1.0)
-        results = await full_sweep(profile)
+        results, swept = await full_sweep(profile), swept + 1
     return results
 
 
@@ -120,11 +122,16 @@ def expected_for(fault: str, baseline: Results) -> dict[str, tuple[Status, str]]
     return EXPECTED[fault]
 
 
+def mine(results: Results) -> list[CheckResult]:
+    return [r for r in results.values() if r.family in MY_FAMILIES or r.check in MY_GATEWAY_CHECKS]
+
+
 @pytest.fixture
 async def baseline(lab: dict[str, Any], lab_profile: Profile) -> Results:
-    results = await full_sweep(lab_profile)
-    mine = [r for r in results.values() if r.family in MY_FAMILIES or r.check in MY_GATEWAY_CHECKS]
-    assert mine and all(r.status is Status.PASS for r in mine), [(r.key, r.summary) for r in mine
+    # The process's first sweep loads the SDKs; on a loaded machine the lab itself may answer late once.
+    results = await settle(lab_profile, lambda r: all(c.status is Status.PASS for c in mine(r)))
+    ours = mine(results)
+    assert ours and all(r.status is Status.PASS for r in ours), [(r.key, r.summary) for r in ours
                                                                 if r.status is not Status.PASS]
     return results
 
