@@ -158,5 +158,7 @@ async def test_fault_turns_exactly_its_checks(fault: str, baseline: Results, lab
                 assert "timed out" not in said and "no answer within" not in said, (key, said)
     finally:
         lab.heal(fault)
-    healed = await settle(lab_profile, lambda r: non_pass(r) == before)
-    assert non_pass(healed) == before
+    # back to where it started: nothing fails that did not before (a check the loaded machine made late in
+    # the baseline may pass now), and every check the fault turned passes again
+    healed = await settle(lab_profile, lambda r: set(non_pass(r)) <= set(before))
+    assert set(non_pass(healed)) <= set(before), non_pass(healed)
