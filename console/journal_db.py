@@ -1,0 +1,223 @@
+"""The journal's SQLite connection: how it is opened, checked, written and how its failures read.
+
+Every SQLite failure reaches the operator as a `JournalError` with a code (damaged, full, read-only,
+locked, unreadable), the file's path and the way out — never as a traceback. Writes take the write lock
+up front (BEGIN IMMEDIATE), wait for other writers up to `BUSY_TIMEOUT_S`, and retry a busy lock until then.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from drconsole.errors import DrconsoleError
+
+BUSY_TIMEOUT_S = 15.0  # how long a write waits for other writers before the journal counts as locked
+JournalProblem = Literal["damaged", "full", "read-only", "locked", "unreadable"]
+T = TypeVar("T")
+
+_CODES: dict[int, JournalProblem] = {
+    11: "damaged", 26: "damaged",  # SQLITE_CORRUPT, SQLITE_NOTADB
+    13: "full",  # SQLITE_FULL
+    8: "read-only",  # SQLITE_READONLY
+    5: "locked", 6: "locked",  # SQLITE_BUSY, SQLITE_LOCKED
+    14: "unreadable", 3: "unreadable", 10: "unreadable",  # SQLITE_CANTOPEN, SQLITE_PERM, SQLITE_IOERR
+}
+
+
+class JournalError(DrconsoleError):
+    """The journal cannot be read or written; `problem` says why, `path` which file."""
+
+    def __init__(self, problem: JournalProblem, path: Path, detail: str) -> None:
+        self.problem = problem
+        self.path = path
+        super().__init__(f"the journal is {_WORDS[problem]} ({detail})", where=str(path), fix=_fix(problem, path))
+
+
+_WORDS: dict[JournalProblem, str] = {
+    "damaged": "damaged", "full": "on a full disk", "read-only": "read-only",
+    "locked": f"locked by another process for more than {BUSY_TIMEOUT_S:.0f} s", "unreadable": "unreadable",
+}
+
+
+def _fix(problem: JournalProblem, path: Path) -> str:
+    profile = path.stem
+    return {
+        "damaged": f"`drconsole journal recover --profile {profile}` saves every readable row into a new journal "
+                   "and keeps the damaged file beside it",
+        "full": f"free space on the disk that holds {path.parent}; nothing already written is lost",
+        "read-only": f"make {path.parent} writable (it is mounted read-only or not yours); reading still works",
+        "locked": "another drconsole (console, check, watcher) holds the journal's write lock; let it finish, "
+                  "or find it with `fuser " + str(path) + "`",
+        "unreadable": f"check that {path} and its directory exist and are readable and writable by you",
+    }[problem]
+
+
+def problem_of(exc: sqlite3.Error) -> JournalProblem:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None and (code & 0xFF) in _CODES:
+        return _CODES[code & 0xFF]
+    if "decode" in str(exc) or not isinstance(exc, sqlite3.OperationalError):
+        return "damaged"  # text that is not UTF-8 any more, or a DatabaseError without a code
+    return "unreadable"
+
+
+def as_journal_error(exc: sqlite3.Error, path: Path) -> JournalError:
+    return JournalError(problem_of(exc), path, str(exc))
+
+
+class GuardedCursor(sqlite3.Cursor):
+    """A cursor whose failures (also while rows are fetched) are `JournalError`s."""
+
+    path: Path
+
+    def __next__(self) -> Any:
+        try:
+            return super().__next__()
+        except sqlite3.Error as exc:
+            raise as_journal_error(exc, self.path) from None
+
+    def fetchone(self) -> Any:
+        try:
+            return super().fetchone()
+        except sqlite3.Error as exc:
+            raise as_journal_error(exc, self.path) from None
+
+    def fetchall(self) -> list[Any]:
+        try:
+            return super().fetchall()
+        except sqlite3.Error as exc:
+            raise as_journal_error(exc, self.path) from None
+
+
+class GuardedConnection(sqlite3.Connection):
+    """A connection whose statements fail as `JournalError`s naming the journal file."""
+
+    path: Path
+
+    def execute(self, sql: str, parameters: Any = (), /) -> GuardedCursor:
+        cursor = self.cursor(GuardedCursor)
+        cursor.path = self.path
+        try:
+            cursor.execute(sql, parameters)
+        except sqlite3.Error as exc:
+            raise as_journal_error(exc, self.path) from None
+        return cursor
+
+
+def connect(path: Path, *, read_only: bool = False) -> GuardedConnection:
+    """Open `path` (WAL) with a busy timeout; read-only when the directory or file cannot be written."""
+    try:
+        if read_only:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                                 check_same_thread=False, factory=GuardedConnection)
+        else:
+            db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False,
+                                 factory=GuardedConnection)
+    except sqlite3.Error as exc:
+        raise as_journal_error(exc, path) from None
+    db.path = path
+    db.row_factory = sqlite3.Row
+    return db
+
+
+def quick_check(db: GuardedConnection) -> str | None:
+    """None when SQLite's quick_check finds the file sound, else its first complaint."""
+    verdict = str(db.execute("PRAGMA quick_check(1)").fetchone()[0])
+    return None if verdict == "ok" else verdict
+
+
+class Writer:
+    """Serialises this process's writes to one connection and retries a busy write lock until the timeout."""
+
+    def __init__(self, db: GuardedConnection, path: Path) -> None:
+        self.db = db
+        self.path = path
+        self._lock = threading.Lock()
+
+    def write(self, fn: Callable[[GuardedConnection], T], *, durable: bool = False) -> T:
+        """Run `fn` in one write transaction; `durable` fsyncs the WAL at commit (synchronous=FULL)."""
+        with self._lock:
+            if durable:
+                self.db.execute("PRAGMA synchronous=FULL")
+            try:
+                self._begin()
+                try:
+                    value = fn(self.db)
+                except BaseException:
+                    self._rollback()
+                    raise
+                self._commit()
+                return value
+            finally:
+                if durable:
+                    self.db.execute("PRAGMA synchronous=NORMAL")
+
+    def _begin(self) -> None:
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+                return
+            except JournalError as exc:
+                if exc.problem != "locked" or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
+
+    def _commit(self) -> None:
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                self.db.execute("COMMIT")
+                return
+            except JournalError as exc:
+                if exc.problem != "locked" or time.monotonic() > deadline:
+                    self._rollback()
+                    raise
+                time.sleep(0.01)
+
+    def _rollback(self) -> None:
+        if self.db.in_transaction:
+            with contextlib.suppress(JournalError):  # SQLite rolled back itself after a failed commit
+                self.db.execute("ROLLBACK")
+
+
+def _writable(path: Path) -> bool:
+    """access(2) also says no on a read-only mount, which root's writes would otherwise only meet later."""
+    return os.access(path.parent, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
+
+
+def open_journal(path: Path) -> tuple[GuardedConnection, JournalError | None]:
+    """Open and quick-check the journal at `path`. Returns the connection and, when the file can only be
+    read (read-only directory or mount), the error every write must raise. Raises `JournalError` when the
+    file is damaged or cannot be opened at all."""
+    refusal: JournalError | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not _writable(path):
+            raise OSError(f"{path} cannot be written")
+        db = connect(path)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+    except (OSError, JournalError) as exc:
+        if isinstance(exc, JournalError) and exc.problem not in ("read-only", "unreadable"):
+            raise
+        if not path.exists():
+            raise JournalError("read-only", path, str(exc)) from None
+        refusal = JournalError("read-only", path, "the file or its directory cannot be written")
+        db = connect(path, read_only=True)
+    try:
+        complaint = quick_check(db)
+    except JournalError:
+        db.close()
+        raise
+    if complaint is not None:
+        db.close()
+        raise JournalError("damaged", path, f"SQLite's quick_check: {complaint}")
+    return db, refusal
