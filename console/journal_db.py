@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sqlite3
 import threading
 import time
@@ -18,6 +19,7 @@ from typing import Any, Literal, TypeVar
 
 from drconsole.errors import DrconsoleError
 
+FULL_BELOW_BYTES = 64 * 1024  # free space under which an I/O error is taken for a full disk
 BUSY_TIMEOUT_S = 15.0  # how long a write waits for other writers before the journal counts as locked
 JournalProblem = Literal["damaged", "full", "read-only", "locked", "unreadable"]
 T = TypeVar("T")
@@ -69,7 +71,10 @@ def problem_of(exc: sqlite3.Error) -> JournalProblem:
 
 
 def as_journal_error(exc: sqlite3.Error, path: Path) -> JournalError:
-    return JournalError(problem_of(exc), path, str(exc))
+    problem = problem_of(exc)
+    if problem == "unreadable" and _disk_full(path):
+        problem = "full"  # SQLite reports some writes that met ENOSPC (its shared memory) as I/O errors
+    return JournalError(problem, path, str(exc))
 
 
 class GuardedCursor(sqlite3.Cursor):
@@ -111,11 +116,12 @@ class GuardedConnection(sqlite3.Connection):
         return cursor
 
 
-def connect(path: Path, *, read_only: bool = False) -> GuardedConnection:
-    """Open `path` (WAL) with a busy timeout; read-only when the directory or file cannot be written."""
+def connect(path: Path, *, read_only: bool = False, immutable: bool = False) -> GuardedConnection:
+    """Open `path` with a busy timeout (`read_only`: mode=ro; `immutable`: SQLite takes no locks at all)."""
     try:
         if read_only:
-            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+            uri = f"file:{path}?mode=ro" + ("&immutable=1" if immutable else "")
+            db = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None,
                                  check_same_thread=False, factory=GuardedConnection)
         else:
             db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False,
@@ -195,29 +201,54 @@ def _writable(path: Path) -> bool:
 
 def open_journal(path: Path) -> tuple[GuardedConnection, JournalError | None]:
     """Open and quick-check the journal at `path`. Returns the connection and, when the file can only be
-    read (read-only directory or mount), the error every write must raise. Raises `JournalError` when the
-    file is damaged or cannot be opened at all."""
-    refusal: JournalError | None = None
+    read (read-only directory or mount, full disk), the error every write must raise. Raises `JournalError`
+    when the file is damaged, locked or cannot be opened at all."""
+    db: GuardedConnection | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if not _writable(path):
-            raise OSError(f"{path} cannot be written")
+            raise JournalError("read-only", path, "the file or its directory cannot be written")
         db = connect(path)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
-    except (OSError, JournalError) as exc:
-        if isinstance(exc, JournalError) and exc.problem not in ("read-only", "unreadable"):
-            raise
-        if not path.exists():
-            raise JournalError("read-only", path, str(exc)) from None
-        refusal = JournalError("read-only", path, "the file or its directory cannot be written")
-        db = connect(path, read_only=True)
+        _checked(db, path)
+        return db, None
+    except OSError as exc:
+        refusal = JournalError("full" if _disk_full(path) else "read-only", path, exc.strerror or str(exc))
+    except JournalError as exc:
+        refusal = exc
+    if db is not None:
+        db.close()
+    if refusal.problem in ("damaged", "locked") or not path.exists():
+        raise refusal
+    return _checked(_read_only(path), path), refusal
+
+
+def _read_only(path: Path) -> GuardedConnection:
+    """A connection that only reads: plain read-only, or — when SQLite cannot even make its shared-memory
+    file (a full disk) and no WAL is left over — the file as it is on disk."""
+    db = connect(path, read_only=True)
     try:
-        complaint = quick_check(db)
+        db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return db
     except JournalError:
         db.close()
-        raise
+        wal = Path(f"{path}-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise  # rows may wait in the WAL: reading the main file alone would hide them
+    return connect(path, read_only=True, immutable=True)
+
+
+def _checked(db: GuardedConnection, path: Path) -> GuardedConnection:
+    complaint = quick_check(db)
     if complaint is not None:
         db.close()
         raise JournalError("damaged", path, f"SQLite's quick_check: {complaint}")
-    return db, refusal
+    return db
+
+
+def _disk_full(path: Path) -> bool:
+    try:
+        return shutil.disk_usage(path.parent).free < FULL_BELOW_BYTES
+    except OSError:
+        return False
