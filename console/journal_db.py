@@ -39,13 +39,9 @@ class JournalError(DrconsoleError):
     def __init__(self, problem: JournalProblem, path: Path, detail: str) -> None:
         self.problem = problem
         self.path = path
-        super().__init__(f"the journal is {_WORDS[problem]} ({detail})", where=str(path), fix=_fix(problem, path))
-
-
-_WORDS: dict[JournalProblem, str] = {
-    "damaged": "damaged", "full": "on a full disk", "read-only": "read-only",
-    "locked": f"locked by another process for more than {BUSY_TIMEOUT_S:.0f} s", "unreadable": "unreadable",
-}
+        words = {"full": "on a full disk",
+                 "locked": f"locked by another process for more than {BUSY_TIMEOUT_S:g} s"}.get(problem, problem)
+        super().__init__(f"the journal is {words} ({detail})", where=str(path), fix=_fix(problem, path))
 
 
 def _fix(problem: JournalProblem, path: Path) -> str:

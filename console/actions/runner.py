@@ -131,8 +131,9 @@ class Runner:
                 self.journal.record_step(self.runbook.id, step.id, state, self.ctx.operator, run_id=self.run_id)
                 if stop:
                     break
-        except JournalError as exc:
-            report.outcomes.append(self._unrecordable(step_id, exc))
+        except JournalError as exc:  # a step's own row; an action already refused for the journal says it once
+            if not any(o.data.get("journal") for o in report.outcomes):
+                report.outcomes.append(self._unrecordable(step_id, exc))
         finally:
             try:
                 self.journal.finish_run(self.run_id, {0: "succeeded", 1: "failed", 4: "refused"}[report.exit_code])
