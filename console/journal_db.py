@@ -149,38 +149,27 @@ class Writer:
             if durable:
                 self.db.execute("PRAGMA synchronous=FULL")
             try:
-                self._begin()
+                self._while_busy("BEGIN IMMEDIATE")
                 try:
                     value = fn(self.db)
+                    self._while_busy("COMMIT")
                 except BaseException:
                     self._rollback()
                     raise
-                self._commit()
                 return value
             finally:
                 if durable:
                     self.db.execute("PRAGMA synchronous=NORMAL")
 
-    def _begin(self) -> None:
+    def _while_busy(self, statement: str) -> None:
+        """`statement`, retried while another writer holds the lock, until BUSY_TIMEOUT_S has passed."""
         deadline = time.monotonic() + BUSY_TIMEOUT_S
         while True:
             try:
-                self.db.execute("BEGIN IMMEDIATE")
+                self.db.execute(statement)
                 return
             except JournalError as exc:
                 if exc.problem != "locked" or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.01)
-
-    def _commit(self) -> None:
-        deadline = time.monotonic() + BUSY_TIMEOUT_S
-        while True:
-            try:
-                self.db.execute("COMMIT")
-                return
-            except JournalError as exc:
-                if exc.problem != "locked" or time.monotonic() > deadline:
-                    self._rollback()
                     raise
                 time.sleep(0.01)
 
