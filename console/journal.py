@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from drconsole import __version__, paths
-from drconsole.journal_db import GuardedConnection, JournalError, Writer, connect, open_journal
+from drconsole.journal_db import (
+    BackgroundCheck,
+    GuardedConnection,
+    JournalError,
+    Writer,
+    checked_inline,
+    connect,
+    open_journal,
+)
 from drconsole.results import CheckResult
 
 MIGRATIONS: list[str] = [
@@ -103,6 +111,7 @@ class Journal:
         self.recording = True  # False for a stand-in that keeps a run in memory only (see `unrecorded`)
         self.problem: JournalError | None = self.cannot_write
         self.writer = Writer(self.db, path)
+        self._pending = None if checked_inline(path) else BackgroundCheck(path)
         if self.cannot_write is None:
             self._migrate()
             self._mark_interrupted_if_writable()
@@ -124,11 +133,24 @@ class Journal:
         journal.recording = False
         journal.problem = problem
         journal.writer = Writer(journal.db, problem.path)
+        journal._pending = None
         journal._migrate()
         return journal
 
     def close(self) -> None:
         self.db.close()
+
+    def verify(self, *, wait: bool = True) -> JournalError | None:
+        """The damage the integrity check found, if any. A large journal is checked in the background: `wait`
+        for that check, or (wait=False) take its verdict only if it is in. Damage makes the journal read-only."""
+        pending = self._pending
+        if pending is not None and (wait or pending.done.is_set()):
+            pending.done.wait()
+            self._pending = None
+            if pending.damage is not None:
+                self.cannot_write = self.problem = pending.damage
+        damaged = self.problem is not None and self.problem.problem == "damaged"
+        return self.problem if damaged else None
 
     def _migrate(self) -> None:
         if self.schema_version() >= len(MIGRATIONS):
@@ -153,6 +175,7 @@ class Journal:
 
     def _insert(self, sql: str, args: tuple[Any, ...], *, durable: bool = True) -> int:
         """One row appended in its own write transaction; `durable` waits for the WAL to reach the disk."""
+        self.verify(wait=False)
         if self.cannot_write is not None:
             raise self.cannot_write
         return self.writer.write(lambda db: int(db.execute(sql, args).lastrowid or 0), durable=durable)

@@ -19,6 +19,7 @@ from typing import Any, Literal, TypeVar
 
 from drconsole.errors import DrconsoleError
 
+INLINE_CHECK_MAX_BYTES = 8 * 1024 * 1024  # larger journals are quick_checked in the background (see performance.md)
 FULL_BELOW_BYTES = 64 * 1024  # free space under which an I/O error is taken for a full disk
 BUSY_TIMEOUT_S = 15.0  # how long a write waits for other writers before the journal counts as locked
 JournalProblem = Literal["damaged", "full", "read-only", "locked", "unreadable"]
@@ -185,7 +186,7 @@ def _writable(path: Path) -> bool:
 
 
 def open_journal(path: Path) -> tuple[GuardedConnection, JournalError | None]:
-    """Open and quick-check the journal at `path`. Returns the connection and, when the file can only be
+    """Open and check the journal at `path` (`_checked`). Returns the connection and, when the file can only be
     read (read-only directory or mount, full disk), the error every write must raise. Raises `JournalError`
     when the file is damaged, locked or cannot be opened at all."""
     db: GuardedConnection | None = None
@@ -224,12 +225,56 @@ def _read_only(path: Path) -> GuardedConnection:
     return connect(path, read_only=True, immutable=True)
 
 
+def checked_inline(path: Path) -> bool:
+    """Whether opening `path` runs the whole quick_check itself (small files) or leaves it to a BackgroundCheck."""
+    try:
+        return path.stat().st_size <= INLINE_CHECK_MAX_BYTES
+    except OSError:
+        return True
+
+
 def _checked(db: GuardedConnection, path: Path) -> GuardedConnection:
-    complaint = quick_check(db)
+    """quick_check a small journal; of a large one read the schema and the newest row of every table (the pages
+    the next writes touch), and leave the rest to a BackgroundCheck."""
+    try:
+        if checked_inline(path):
+            complaint = quick_check(db)
+        else:
+            tables = [str(r[0]) for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            for table in tables:
+                db.execute(f"SELECT * FROM {table} ORDER BY rowid DESC LIMIT 1").fetchall()
+            complaint = None
+    except JournalError:
+        db.close()
+        raise
     if complaint is not None:
         db.close()
         raise JournalError("damaged", path, f"SQLite's quick_check: {complaint}")
     return db
+
+
+class BackgroundCheck:
+    """The quick_check of a large journal, on a connection and thread of its own, while the journal is in use."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.damage: JournalError | None = None
+        self.done = threading.Event()
+        threading.Thread(target=self._run, name="journal-check", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            db = connect(self.path, read_only=True)
+            try:
+                complaint = quick_check(db)
+            finally:
+                db.close()
+            if complaint is not None:
+                self.damage = JournalError("damaged", self.path, f"SQLite's quick_check: {complaint}")
+        except JournalError as exc:
+            self.damage = exc if exc.problem == "damaged" else None
+        finally:
+            self.done.set()
 
 
 def _disk_full(path: Path) -> bool:

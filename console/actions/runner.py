@@ -92,6 +92,9 @@ class Runner:
         profile = self.ctx.profile
         note = "rehearsal" + ("" if self.executes else " (plan only: not a lab profile)") if self.rehearsal else None
         try:
+            damage = self.journal.verify()  # a large journal's integrity check may still be running
+            if damage is not None:
+                raise damage
             if not self.journal.recording and self.journal.problem is not None:
                 raise self.journal.problem
             self.run_id = self.journal.start_run(kind="runbook", profile=profile.name, operator=self.ctx.operator,

@@ -30,6 +30,9 @@ def journal(options: Options, limit: int) -> None:
     chosen = selected_profile(options)
     book = Journal.for_profile(chosen.name)
     try:
+        damage = book.verify()
+        if damage is not None:
+            raise damage
         if book.problem is not None:
             click.secho(f"warning: {book.problem}", fg="yellow", err=True)
         runs = book.runs(limit)
@@ -59,11 +62,14 @@ def recover(options: Options) -> None:
 
     path = journal_path(selected_profile(options).name)
     try:
-        Journal(path).close()
+        book = Journal(path)
+        damage = book.verify()
+        book.close()
     except JournalError as exc:
         if exc.problem != "damaged":
             raise
-    else:
+        damage = exc
+    if damage is None:
         click.echo(f"{path}: the journal passes SQLite's quick_check; nothing to recover")
         return
     found = salvage(path, operator=os_user())

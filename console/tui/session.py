@@ -58,7 +58,10 @@ class Session:
         """Why results are not being recorded (once the journal is open), for the banner."""
         from drconsole.journal import not_recorded
 
-        problem = self._journal.problem if self._journal is not None else None
+        problem = None
+        if self._journal is not None:
+            self._journal.verify(wait=False)  # a large journal's check may have found damage since it opened
+            problem = self._journal.problem
         return not_recorded(problem) if problem is not None else None
 
     def context(self) -> Context:

@@ -267,3 +267,20 @@ def test_a_busy_journal_waits_instead_of_failing(tmp_path: Path) -> None:
     finally:
         holder.close()
         journal.close()
+
+
+def test_a_large_journal_is_checked_in_the_background(damaged: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above the inline limit the open reads only the schema and the newest rows; the whole quick_check runs
+    in a thread, and once it has found the damage the journal takes no more writes."""
+    from drconsole import journal_db
+
+    monkeypatch.setattr(journal_db, "INLINE_CHECK_MAX_BYTES", 64 * 1024)  # this journal counts as large
+    journal = Journal(damaged)
+    try:
+        damage = journal.verify()
+        assert damage is not None and damage.problem == "damaged" and damage.path == damaged
+        with pytest.raises(JournalError) as refused:
+            journal.start_run(kind="sweep", profile=PROFILE, operator="alice")
+        assert refused.value.problem == "damaged"
+    finally:
+        journal.close()
