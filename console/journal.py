@@ -3,6 +3,8 @@
 It records runs, step states, manual confirmations, check results with their evidence, and every
 action event (planned, confirmed, started, finished, refused, overridden). An action that has a
 `started` event but no ending one, and whose process is gone, is shown as interrupted.
+Every row but a check result is fsynced before the write returns; opening checks the file, and any
+failure is a `JournalError` (console/journal_db.py).
 """
 
 from __future__ import annotations
@@ -105,13 +107,17 @@ class ActionState:
 
 
 class Journal:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, stand_in_for: JournalError | None = None) -> None:
+        """Open the journal at `path`; with `stand_in_for`, an in-memory one instead (see `unrecorded`)."""
         self.path = path
-        self.db, self.cannot_write = open_journal(path)
-        self.recording = True  # False for a stand-in that keeps a run in memory only (see `unrecorded`)
-        self.problem: JournalError | None = self.cannot_write
+        if stand_in_for is None:
+            self.db, self.cannot_write = open_journal(path)
+        else:
+            self.db, self.cannot_write = connect(Path(":memory:")), None
+        self.recording = stand_in_for is None
+        self.problem: JournalError | None = stand_in_for or self.cannot_write
         self.writer = Writer(self.db, path)
-        self._pending = None if checked_inline(path) else BackgroundCheck(path)
+        self._pending = None if stand_in_for or checked_inline(path) else BackgroundCheck(path)
         if self.cannot_write is None:
             self._migrate()
             self._mark_interrupted_if_writable()
@@ -126,16 +132,7 @@ class Journal:
     def unrecorded(cls, problem: JournalError) -> Journal:
         """An in-memory journal standing in for one that cannot be written: runs work and can be reported,
         nothing outlives the process, and the actions runner refuses to change anything with it."""
-        journal = cls.__new__(cls)
-        journal.path = problem.path
-        journal.db = connect(Path(":memory:"))
-        journal.cannot_write = None
-        journal.recording = False
-        journal.problem = problem
-        journal.writer = Writer(journal.db, problem.path)
-        journal._pending = None
-        journal._migrate()
-        return journal
+        return cls(problem.path, stand_in_for=problem)
 
     def close(self) -> None:
         self.db.close()
