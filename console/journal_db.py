@@ -2,7 +2,8 @@
 
 Every SQLite failure reaches the operator as a `JournalError` with a code (damaged, full, read-only,
 locked, unreadable), the file's path and the way out — never as a traceback. Writes take the write lock
-up front (BEGIN IMMEDIATE), wait for other writers up to `BUSY_TIMEOUT_S`, and retry a busy lock until then.
+up front (BEGIN IMMEDIATE) and, while another writer holds it, try again every few milliseconds for up to
+`BUSY_TIMEOUT_S`. Opening quick_checks a small file at once and a large one in a `BackgroundCheck`.
 """
 
 from __future__ import annotations
