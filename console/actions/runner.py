@@ -146,9 +146,9 @@ class Runner:
 
     def _unrecordable(self, step: str, exc: JournalError) -> ActionOutcome:
         """The outcome of an action (or step) refused because its journal rows could not be written."""
-        self.out(f"✗ {step}: refused: the journal cannot record it, so nothing was sent: {exc}")
+        self.out(f"✗ {step}: refused: the journal cannot record it, so nothing was applied: {exc}")
         return ActionOutcome(step, "", "", "refused", f"the journal cannot record it ({exc.problem}); nothing was "
-                             "sent", data={"journal": exc.problem})
+                             "applied", data={"journal": exc.problem})
 
     # -- one action -------------------------------------------------------------------------------
     def run_action(self, step: Step, ref: ActionRef) -> ActionOutcome:
