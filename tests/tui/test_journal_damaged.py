@@ -26,12 +26,13 @@ def damaged_journal() -> Path:
         for k in range(40):
             journal.record_result(CheckResult(
                 check="tuidemo.port-open", key=f"plan.port/c{k}", title="t", family="gateway", status="pass",
-                summary=f"{n}/{k}", evidence=[Evidence(source="tcp", answer="connected " * 30)]), run_id=run)
+                summary=f"sweep {n} result {k}", evidence=[Evidence(source="tcp", answer="connected " * 30)]), run_id=run)
         journal.finish_run(run, "pass")
     journal.close()
     path = journal_path("demo")
+    at = path.read_bytes().find(b"sweep 15 result 7")  # a page of results in the middle of the file
     with path.open("r+b") as f:
-        f.seek(path.stat().st_size // 2 // 4096 * 4096)
+        f.seek(at // 4096 * 4096)
         f.write(b"\x5a" * 4096)
     return path
 
