@@ -58,6 +58,8 @@ def recover(path: Path, *, operator: str) -> Recovery:
     if not path.exists():
         raise JournalError("unreadable", path, "there is no journal file to recover")
     kept = dated_name(path, "damaged")
+    while kept.exists():  # never overwrite an earlier damaged copy
+        kept = kept.with_name(f"{kept.stem}+{kept.suffix}")
     fresh = path.with_name(f"{path.stem}.recovering{path.suffix}")
     try:
         for original, copy in zip(_companions(path)[:2], _companions(kept)[:2], strict=True):
