@@ -5,8 +5,8 @@
    newest rows, the quick_check then running in a thread) and the whole quick_check alone (medians of 5, page
    cache warm, as on a second start).
 2. 8 writer processes, started together, each write runs of 47 results plus the planned/confirmed/started/
-   succeeded events of one action per run (those four durable: fsync of the WAL), into one journal; against one
-   process writing the same rows alone. Rows per second for both, and the ratio.
+   succeeded events of one action per run (the run, its end and those four durable: fsync of the WAL), into one
+   journal; against one process writing the same rows alone. Rows per second for both, and the ratio.
 
     cd bench && ../.venv/bin/python journal.py
 """
@@ -49,6 +49,7 @@ WRITER = textwrap.dedent("""
     journal.close()
 """)
 ROWS_PER_RUN = 1 + RESULTS + 4 + 1  # run, results, action events, run end
+DURABLE_PER_RUN = 1 + 4 + 1  # all but the results fsync the WAL at commit
 
 
 def build(path: Path, sweeps: int) -> None:
@@ -131,7 +132,8 @@ def main() -> None:
     rows = WRITERS * RUNS_PER_WRITER * ROWS_PER_RUN
     alone = write_concurrently(home / "alone", 1, WRITERS * RUNS_PER_WRITER)
     together = write_concurrently(home / "together", WRITERS, RUNS_PER_WRITER)
-    print(f"\n{rows:,} rows ({WRITERS * RUNS_PER_WRITER} runs of {ROWS_PER_RUN} rows; 4 of them durable)")
+    print(f"\n{rows:,} rows ({WRITERS * RUNS_PER_WRITER} runs of {ROWS_PER_RUN} rows; {DURABLE_PER_RUN} of them "
+          "durable)")
     print(line("1 writer process", f"{rows / alone:,.0f} rows/s", f"{alone:.2f} s"))
     print(line(f"{WRITERS} writer processes at once", f"{rows / together:,.0f} rows/s",
                f"{together:.2f} s; {alone / together:.2f}x the single writer"))
