@@ -21,7 +21,7 @@ class Context:
                  max_threads: int = 24) -> None:
         self.profile = profile
         self.read_only = profile.read_only if read_only is None else read_only
-        self.operator = operator or _os_user()
+        self.operator = operator or os_user()
         self._executor = ThreadPoolExecutor(max_workers=max_threads, thread_name_prefix="drconsole")
         self._lock = threading.Lock()
         self._credentials: Any = None
@@ -92,7 +92,7 @@ class Context:
             return self._clients[key]
 
 
-def _os_user() -> str:
+def os_user() -> str:
     try:
         return getpass.getuser()
     except (KeyError, OSError):

@@ -3,6 +3,8 @@
 It records runs, step states, manual confirmations, check results with their evidence, and every
 action event (planned, confirmed, started, finished, refused, overridden). An action that has a
 `started` event but no ending one, and whose process is gone, is shown as interrupted.
+Every row but a check result is fsynced before the write returns; opening checks the file, and any
+failure is a `JournalError` (console/journal_db.py).
 """
 
 from __future__ import annotations
@@ -11,13 +13,21 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from drconsole import __version__, paths
+from drconsole.journal_db import (
+    BackgroundCheck,
+    GuardedConnection,
+    JournalError,
+    Writer,
+    checked_inline,
+    connect,
+    open_journal,
+)
 from drconsole.results import CheckResult
 
 MIGRATIONS: list[str] = [
@@ -50,11 +60,38 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
+T = TypeVar("T")
 TERMINAL_ACTION_EVENTS = {"succeeded", "failed", "refused", "already-done", "interrupted", "declined"}
 
 
 def journal_path(profile: str) -> Path:
     return paths.state_dir() / "journal" / f"{profile}.sqlite"
+
+
+def not_recorded(problem: JournalError) -> str:
+    """The loud line shown while checks run on a journal that cannot be written."""
+    return f"RESULTS ARE NOT BEING RECORDED — {problem}"
+
+
+def journal_for_checks(profile: str, warn: Callable[[str], None], first_write: Callable[[Journal], T]) -> \
+        tuple[Journal, T]:
+    """The profile's journal and what `first_write` returned. Checks only read, so when the journal cannot be
+    opened or written they go on with an in-memory stand-in, after `warn` says so."""
+    try:
+        journal = Journal.for_profile(profile)
+    except JournalError as exc:
+        problem = exc
+    else:
+        try:
+            if journal.problem is None:
+                return journal, first_write(journal)
+            problem = journal.problem
+        except JournalError as exc:
+            problem = exc
+        journal.close()
+    warn(not_recorded(problem))
+    stand_in = Journal.unrecorded(problem)
+    return stand_in, first_write(stand_in)
 
 
 @dataclass
@@ -70,40 +107,75 @@ class ActionState:
 
 
 class Journal:
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path, *, stand_in_for: JournalError | None = None) -> None:
+        """Open the journal at `path`; with `stand_in_for`, an in-memory one instead (see `unrecorded`)."""
         self.path = path
-        self.db = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self._migrate()
-        self.mark_interrupted()
+        if stand_in_for is None:
+            self.db, self.cannot_write = open_journal(path)
+        else:
+            self.db, self.cannot_write = connect(Path(":memory:")), None
+        self.recording = stand_in_for is None
+        self.problem: JournalError | None = stand_in_for or self.cannot_write
+        self.writer = Writer(self.db, path)
+        self._pending = None if stand_in_for or checked_inline(path) else BackgroundCheck(path)
+        if self.cannot_write is None:
+            self._migrate()
+            self._mark_interrupted_if_writable()
+        elif self.schema_version() < len(MIGRATIONS):
+            raise self.cannot_write
 
     @classmethod
     def for_profile(cls, profile: str) -> Journal:
         return cls(journal_path(profile))
 
+    @classmethod
+    def unrecorded(cls, problem: JournalError) -> Journal:
+        """An in-memory journal standing in for one that cannot be written: runs work and can be reported,
+        nothing outlives the process, and the actions runner refuses to change anything with it."""
+        return cls(problem.path, stand_in_for=problem)
+
     def close(self) -> None:
         self.db.close()
 
-    def _migrate(self) -> None:
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            with self._tx():
-                for statement in [s for s in script.split(";") if s.strip()]:
-                    self.db.execute(statement)
-                self.db.execute(f"PRAGMA user_version={number}")
+    def verify(self, *, wait: bool = True) -> JournalError | None:
+        """The damage the integrity check found, if any. A large journal is checked in the background: `wait`
+        for that check, or (wait=False) take its verdict only if it is in. Damage makes the journal read-only."""
+        pending = self._pending
+        if pending is not None and (wait or pending.done.is_set()):
+            pending.done.wait()
+            self._pending = None
+            if pending.damage is not None:
+                self.cannot_write = self.problem = pending.damage
+        damaged = self.problem is not None and self.problem.problem == "damaged"
+        return self.problem if damaged else None
 
-    @contextmanager
-    def _tx(self) -> Iterator[None]:
-        self.db.execute("BEGIN IMMEDIATE")
+    def _migrate(self) -> None:
+        if self.schema_version() >= len(MIGRATIONS):
+            return
+
+        def apply(db: GuardedConnection) -> None:
+            version = int(db.execute("PRAGMA user_version").fetchone()[0])  # again, under the write lock
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in [s for s in script.split(";") if s.strip()]:
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version={number}")
+
+        self.writer.write(apply, durable=True)
+
+    def _mark_interrupted_if_writable(self) -> None:
         try:
-            yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+            self.mark_interrupted()
+        except JournalError as exc:
+            if exc.problem == "damaged":
+                raise
+            self.problem = exc  # a reader still reads; the next writer meets the same error
+
+    def _insert(self, sql: str, args: tuple[Any, ...], *, durable: bool = True) -> int:
+        """One row appended in its own write transaction; `durable` waits for the WAL to reach the disk."""
+        self.verify(wait=False)
+        if self.cannot_write is not None:
+            raise self.cannot_write
+        return self.writer.write(lambda db: int(db.execute(sql, args).lastrowid or 0), durable=durable)
 
     def schema_version(self) -> int:
         return int(self.db.execute("PRAGMA user_version").fetchone()[0])
@@ -111,15 +183,14 @@ class Journal:
     # -- runs -------------------------------------------------------------------------------------
     def start_run(self, *, kind: str, profile: str, operator: str, runbook: str | None = None,
                   rehearsal: bool = False, note: str | None = None) -> int:
-        cur = self.db.execute(
+        return self._insert(
             "INSERT INTO runs(kind, runbook, profile, operator, started, tool_version, rehearsal, note) "
             "VALUES (?,?,?,?,?,?,?,?)",
             (kind, runbook, profile, operator, time.time(), __version__, int(rehearsal), note))
-        return int(cur.lastrowid or 0)
 
     def finish_run(self, run_id: int, outcome: str) -> None:
-        self.db.execute("INSERT OR REPLACE INTO run_ends(run_id, finished, outcome) VALUES (?,?,?)",
-                        (run_id, time.time(), outcome))
+        self._insert("INSERT OR REPLACE INTO run_ends(run_id, finished, outcome) VALUES (?,?,?)",
+                     (run_id, time.time(), outcome))
 
     def runs(self, limit: int = 50) -> list[dict[str, Any]]:
         rows = self.db.execute(
@@ -136,8 +207,8 @@ class Journal:
     # -- steps and confirmations -------------------------------------------------------------------
     def record_step(self, runbook: str, step: str, state: str, operator: str, *, run_id: int | None = None,
                     note: str | None = None) -> None:
-        self.db.execute("INSERT INTO step_events(run_id, runbook, step, state, operator, at, note) "
-                        "VALUES (?,?,?,?,?,?,?)", (run_id, runbook, step, state, operator, time.time(), note))
+        self._insert("INSERT INTO step_events(run_id, runbook, step, state, operator, at, note) "
+                     "VALUES (?,?,?,?,?,?,?)", (run_id, runbook, step, state, operator, time.time(), note))
 
     def step_states(self, runbook: str) -> dict[str, str]:
         rows = self.db.execute(
@@ -147,7 +218,7 @@ class Journal:
 
     def confirm(self, runbook: str, step: str, item: str, operator: str, *, confirmed: bool = True,
                 note: str | None = None, run_id: int | None = None) -> None:
-        self.db.execute(
+        self._insert(
             "INSERT INTO confirmations(run_id, runbook, step, item, confirmed, operator, at, note) "
             "VALUES (?,?,?,?,?,?,?,?)", (run_id, runbook, step, item, int(confirmed), operator, time.time(), note))
 
@@ -161,12 +232,12 @@ class Journal:
     # -- check results ----------------------------------------------------------------------------
     def record_result(self, result: CheckResult, *, run_id: int | None = None, runbook: str | None = None) -> None:
         evidence = json.dumps([e.model_dump(mode="json") for e in result.evidence], default=str)
-        self.db.execute(
+        self._insert(
             "INSERT INTO check_results(run_id, runbook, step, check_name, title, key, family, zone, status, summary, "
             "cause, remedy, fix_step, evidence, started, duration_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (run_id, runbook, result.step, result.check, result.title, result.key, result.family, result.zone,
              result.status.value, result.summary, result.cause, result.remedy, result.fix_step, evidence,
-             result.started_at, result.duration_ms))
+             result.started_at, result.duration_ms), durable=False)
 
     def results(self, run_id: int) -> list[CheckResult]:
         rows = self.db.execute("SELECT * FROM check_results WHERE run_id = ? ORDER BY id", (run_id,))
@@ -183,7 +254,7 @@ class Journal:
     def action_event(self, action_uid: str, action: str, kind: str, operator: str, *, identity: str | None = None,
                      run_id: int | None = None, runbook: str | None = None, step: str | None = None,
                      data: dict[str, Any] | None = None) -> None:
-        self.db.execute(
+        self._insert(
             "INSERT INTO action_events(action_uid, run_id, runbook, step, action, kind, operator, identity, pid, at, "
             "data) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (action_uid, run_id, runbook, step, action, kind, operator, identity, os.getpid(), time.time(),

@@ -146,6 +146,12 @@ class Gateway(Section):
                                           "directly (zone a = the ACK cluster's, b = the registered cluster's)")
 
 
+class JournalSettings(Section):
+    keep_sweep_days: int | None = Field(
+        default=None, ge=1, description="`drconsole journal prune` deletes check results of sweeps older than this "
+                                        "(runs with actions or confirmations are kept whole); unset: never")
+
+
 class LabLink(Section):
     dir: Path
     mode: Literal["netns", "loopback"]
@@ -161,6 +167,7 @@ class Profile(Section):
     clusters: Clusters
     services: Services = Field(default_factory=Services)
     gateway: Gateway
+    journal: JournalSettings | None = None
     lab: LabLink | None = None
 
     @model_validator(mode="after")

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
+from typing import Any, TypeVar
 
 from drconsole.context import Context
 from drconsole.engine import Invocation, sweep
 from drconsole.errors import RunbookError
 from drconsole.journal import Journal
+from drconsole.journal_db import JournalError
 from drconsole.registry import load_checks
 from drconsole.results import CheckResult
 from drconsole.runbooks.schema import Runbook
+
+T = TypeVar("T")
 
 
 def invocations(runbook: Runbook, *, steps: Iterable[str] = (), only: Iterable[str] = ()) -> list[Invocation]:
@@ -39,18 +43,31 @@ def invocations(runbook: Runbook, *, steps: Iterable[str] = (), only: Iterable[s
 
 async def journaled_sweep(ctx: Context, journal: Journal, runbook: Runbook, chosen: list[Invocation],
                           run_id: int | None = None) -> AsyncIterator[CheckResult]:
-    """Run `chosen`, record the run and each result in the journal, and yield results as they come."""
+    """Run `chosen`, record the run and each result in the journal, and yield results as they come.
+
+    Checks only read, so a result the journal cannot take does not stop the sweep: the first such failure
+    is kept as `journal.problem` for the caller to show."""
     if run_id is None:
-        run_id = journal.start_run(kind="sweep", profile=ctx.profile.name, operator=ctx.operator,
-                                   runbook=runbook.id)
+        run_id = record_or_note(journal, journal.start_run, kind="sweep", profile=ctx.profile.name,
+                                operator=ctx.operator, runbook=runbook.id) or 0
     worst = "pass"
     try:
         async for result in sweep(ctx, chosen):
-            journal.record_result(result, run_id=run_id, runbook=runbook.id)
+            record_or_note(journal, journal.record_result, result, run_id=run_id, runbook=runbook.id)
             worst = _worse(worst, result.status.value)
             yield result
     finally:
-        journal.finish_run(run_id, worst)
+        record_or_note(journal, journal.finish_run, run_id, worst)
+
+
+def record_or_note(journal: Journal, write: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+    """`write(*args, **kwargs)`, or None when the journal cannot take it (the first such error is kept as
+    `journal.problem`): for the writes of checks, which only read and so go on."""
+    try:
+        return write(*args, **kwargs)
+    except JournalError as exc:
+        journal.problem = journal.problem or exc
+        return None
 
 
 ORDER = ["pass", "skipped", "warn", "error", "fail"]

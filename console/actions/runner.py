@@ -20,8 +20,9 @@ from drconsole.actions.base import Action, Confirmer, Plan, Result, Risk
 from drconsole.actions.context import ActionContext
 from drconsole.actions.registry import load_all
 from drconsole.context import Context
-from drconsole.errors import DrconsoleError, RunbookError
+from drconsole.errors import DrconsoleError, RefusedError, RunbookError
 from drconsole.journal import Journal
+from drconsole.journal_db import JournalError
 from drconsole.profile import Profile, save_profile
 from drconsole.runbooks.schema import ActionRef, Runbook, Step
 
@@ -90,8 +91,17 @@ class Runner:
         chosen = self.steps(steps)
         profile = self.ctx.profile
         note = "rehearsal" + ("" if self.executes else " (plan only: not a lab profile)") if self.rehearsal else None
-        self.run_id = self.journal.start_run(kind="runbook", profile=profile.name, operator=self.ctx.operator,
-                                             runbook=self.runbook.id, rehearsal=self.rehearsal, note=note)
+        try:
+            damage = self.journal.verify()  # a large journal's integrity check may still be running
+            if damage is not None:
+                raise damage
+            if not self.journal.recording and self.journal.problem is not None:
+                raise self.journal.problem
+            self.run_id = self.journal.start_run(kind="runbook", profile=profile.name, operator=self.ctx.operator,
+                                                 runbook=self.runbook.id, rehearsal=self.rehearsal, note=note)
+        except JournalError as exc:
+            raise RefusedError(f"no action was started, because the journal cannot record them: {exc.message}",
+                               where=exc.where, fix=exc.fix) from None
         report = RunReport(self.run_id)
         banner = f"run {self.run_id}: {self.runbook.id} on profile {profile.name}"
         if profile.production:
@@ -101,8 +111,10 @@ class Runner:
         if self.ctx.read_only:
             banner += " — READ-ONLY"
         self.out(banner)
+        step_id = ""
         try:
             for step in chosen:
+                step_id = step.id
                 self.journal.record_step(self.runbook.id, step.id, "in-progress", self.ctx.operator,
                                          run_id=self.run_id)
                 applied = False
@@ -122,9 +134,21 @@ class Runner:
                 self.journal.record_step(self.runbook.id, step.id, state, self.ctx.operator, run_id=self.run_id)
                 if stop:
                     break
+        except JournalError as exc:  # a step's own row; an action already refused for the journal says it once
+            if not any(o.data.get("journal") for o in report.outcomes):
+                report.outcomes.append(self._unrecordable(step_id, exc))
         finally:
-            self.journal.finish_run(self.run_id, {0: "succeeded", 1: "failed", 4: "refused"}[report.exit_code])
+            try:
+                self.journal.finish_run(self.run_id, {0: "succeeded", 1: "failed", 4: "refused"}[report.exit_code])
+            except JournalError as exc:
+                self.out(f"!!! the end of run {self.run_id} could not be journaled: {exc}")
         return report
+
+    def _unrecordable(self, step: str, exc: JournalError) -> ActionOutcome:
+        """The outcome of an action (or step) refused because its journal rows could not be written."""
+        self.out(f"✗ {step}: refused: the journal cannot record it, so nothing was applied: {exc}")
+        return ActionOutcome(step, "", "", "refused", f"the journal cannot record it ({exc.problem}); nothing was "
+                             "applied", data={"journal": exc.problem})
 
     # -- one action -------------------------------------------------------------------------------
     def run_action(self, step: Step, ref: ActionRef) -> ActionOutcome:
@@ -145,6 +169,43 @@ class Runner:
 
         actx = ActionContext(self.ctx, phase="plan", progress=lambda m: self.out(f"    … {m}"),
                              run_state=self.run_state)
+        try:
+            prepared = self._prepare(spec, ref, actx, event, outcome)
+        except JournalError as exc:
+            return self._unrecordable(step.id, exc)
+        if isinstance(prepared, ActionOutcome):
+            return prepared
+        plan = prepared
+
+        def after(kind: str, **data: Any) -> None:
+            """The ending event: the change is made, so a journal that fails now is reported, not fatal."""
+            try:
+                event(kind, **data)
+            except JournalError as exc:
+                self.out(f"!!! {spec.name} {kind}, but the journal could not record it ({exc}); it stays `started` "
+                         "and shows as interrupted once this process ends: re-verify live")
+
+        actx.phase = "apply"
+        try:
+            result: Result = spec.apply(actx, plan)
+        except DrconsoleError as exc:
+            after("failed", error=exc.message, fix=exc.fix, request_ids=actx.request_ids,
+                  duration_ms=round((time.monotonic() - started) * 1000, 1))
+            return outcome("failed", str(exc))
+        except Exception as exc:
+            after("failed", error=f"{type(exc).__name__}: {exc}", request_ids=actx.request_ids,
+                  duration_ms=round((time.monotonic() - started) * 1000, 1))
+            return outcome("failed", f"unexpected {type(exc).__name__}: {exc}")
+        updates = {**plan.profile_updates, **result.profile_updates}
+        saved = self._save_ids(updates)
+        after("succeeded", summary=result.summary, request_ids=actx.request_ids, profile_updates=updates,
+              saved=saved, duration_ms=round((time.monotonic() - started) * 1000, 1), **result.data)
+        return outcome("succeeded", result.summary, **result.data)
+
+    def _prepare(self, spec: Action, ref: ActionRef, actx: ActionContext, event: Callable[..., None],
+                 outcome: Callable[..., ActionOutcome]) -> Plan | ActionOutcome:
+        """Plan, refuse or confirm, and write `started` (durably): the plan to apply, or the outcome that
+        ends the action here. A journal write that fails raises `JournalError` before anything is sent."""
         try:
             params = self._params(spec, ref)
             plan = spec.plan(actx, params)
@@ -171,22 +232,7 @@ class Runner:
         if plan.traffic is not None:
             self.run_state["decision_at"] = time.time()
         event("started", at=time.time())
-        actx.phase = "apply"
-        try:
-            result: Result = spec.apply(actx, plan)
-        except DrconsoleError as exc:
-            event("failed", error=exc.message, fix=exc.fix, request_ids=actx.request_ids,
-                  duration_ms=round((time.monotonic() - started) * 1000, 1))
-            return outcome("failed", str(exc))
-        except Exception as exc:
-            event("failed", error=f"{type(exc).__name__}: {exc}", request_ids=actx.request_ids,
-                  duration_ms=round((time.monotonic() - started) * 1000, 1))
-            return outcome("failed", f"unexpected {type(exc).__name__}: {exc}")
-        updates = {**plan.profile_updates, **result.profile_updates}
-        saved = self._save_ids(updates)
-        event("succeeded", summary=result.summary, request_ids=actx.request_ids, profile_updates=updates,
-              saved=saved, duration_ms=round((time.monotonic() - started) * 1000, 1), **result.data)
-        return outcome("succeeded", result.summary, **result.data)
+        return plan
 
     def _params(self, spec: Action, ref: ActionRef) -> Any:
         resolved = templating.resolve(ref.with_, self.ctx.profile)

@@ -42,7 +42,7 @@ def check(options: Options, runbook_name: str, steps: tuple[str, ...], only: tup
     from drconsole.context import Context
     from drconsole.exporters import renderer
     from drconsole.exporters.record import build_record
-    from drconsole.journal import Journal
+    from drconsole.journal import journal_for_checks, not_recorded
     from drconsole.runbooks.loader import load_runbook
     from drconsole.sweeps import invocations, journaled_sweep
 
@@ -50,11 +50,13 @@ def check(options: Options, runbook_name: str, steps: tuple[str, ...], only: tup
     book = load_runbook(runbook_name)
     chosen = invocations(book, steps=steps, only=only)
     ctx = Context(profile, read_only=options.read_only or None)
-    journal = Journal.for_profile(profile.name)
     streaming = fmt == "text" and output is None
     colour = streaming and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     started = time.monotonic()
-    run_id = journal.start_run(kind="sweep", profile=profile.name, operator=ctx.operator, runbook=book.id)
+    journal, run_id = journal_for_checks(
+        profile.name, _shout, lambda j: j.start_run(kind="sweep", profile=profile.name, operator=ctx.operator,
+                                                   runbook=book.id))
+    recording = journal.problem is None
 
     async def run() -> list[CheckResult]:
         collected: list[CheckResult] = []
@@ -81,6 +83,8 @@ def check(options: Options, runbook_name: str, steps: tuple[str, ...], only: tup
     finally:
         ctx.close()
         journal.close()
+    if recording and journal.problem is not None:
+        _shout(not_recorded(journal.problem) + " (from the first result that could not be written)")
     if output:
         Path(output).write_text(report, encoding="utf-8")
     else:
@@ -95,6 +99,10 @@ def exit_code(results: list[CheckResult], fail_on: str = "fail") -> int:
     if "error" in statuses:
         return EXIT_UNEVALUATED
     return EXIT_PASS
+
+
+def _shout(message: str) -> None:
+    click.secho(f"warning: {message}", fg="yellow", bold=True, err=True)
 
 
 def _secret(ctx: object) -> str | None:

@@ -30,6 +30,9 @@ def export(options: Options, run_id: int | None, last: bool, fmt: str, output: s
     profile = selected_profile(options)
     journal = Journal.for_profile(profile.name)
     try:
+        damage = journal.verify()
+        if damage is not None:
+            raise damage
         runs = journal.runs(limit=1) if run_id is None else [r for r in [journal.run(run_id)] if r]
         if not runs:
             raise DrconsoleError(f"no run {'#' + str(run_id) if run_id else 'yet'} in the journal of {profile.name!r}",

@@ -39,13 +39,17 @@ def run(options: Options, runbook_name: str, profile_name: str | None, steps: tu
     from drconsole.actions.runner import Runner
     from drconsole.context import Context
     from drconsole.journal import Journal
+    from drconsole.journal_db import JournalError
     from drconsole.runbooks.loader import load_runbook
 
     rules = _overrides(overrides)
     profile = selected_profile(options, profile_name)
     book = load_runbook(runbook_name)
     ctx = Context(profile, read_only=(read_only or options.read_only) or None)
-    journal = Journal.for_profile(profile.name)
+    try:
+        journal = Journal.for_profile(profile.name)
+    except JournalError as exc:  # the runner refuses every action on it, saying why
+        journal = Journal.unrecorded(exc)
     confirmer = CliConfirmer(yes=yes, targets=targets, overrides=rules)
     try:
         report = Runner(ctx, journal, book, confirmer, rehearsal=rehearsal, out=click.echo).run(steps)

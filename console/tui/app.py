@@ -133,6 +133,7 @@ class DrconsoleApp(App[None]):
             "production": bool(profile and profile.production),
             "read_only": self.read_only or bool(profile and profile.read_only),
             "lab": bool(profile and profile.lab is not None),
+            "unrecorded": self.session.journal_problem if self.session else None,
         }
 
     def refresh_banners(self) -> None:

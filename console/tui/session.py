@@ -45,9 +45,24 @@ class Session:
         with self._making:
             if self._journal is None:
                 from drconsole.journal import Journal
+                from drconsole.journal_db import JournalError
 
-                self._journal = Journal.for_profile(self.profile.name)
+                try:
+                    self._journal = Journal.for_profile(self.profile.name)
+                except JournalError as exc:  # checks still run; nothing is recorded, and actions are refused
+                    self._journal = Journal.unrecorded(exc)
             return self._journal
+
+    @property
+    def journal_problem(self) -> str | None:
+        """Why results are not being recorded (once the journal is open), for the banner."""
+        from drconsole.journal import not_recorded
+
+        problem = None
+        if self._journal is not None:
+            self._journal.verify(wait=False)  # a large journal's check may have found damage since it opened
+            problem = self._journal.problem
+        return not_recorded(problem) if problem is not None else None
 
     def context(self) -> Context:
         with self._making:
@@ -99,7 +114,7 @@ class Session:
         context, and so threads, of their own: a sweep's calls that hang never hold them up. Like `sweep`, a
         thread worker's body."""
         from drconsole.context import Context
-        from drconsole.sweeps import journaled_sweep
+        from drconsole.sweeps import journaled_sweep, record_or_note
 
         runbook = self.runbook(SETUP_RUNBOOK)
         chosen = [inv for inv in self.invocations(runbook) if inv.zone is not None and inv.spec.family == "gateway"]
@@ -107,8 +122,8 @@ class Session:
             return
         journal = self.journal
         context = Context(self.profile, read_only=self.read_only, operator=self.operator, max_threads=PROBE_THREADS)
-        run_id = journal.start_run(kind="probe", profile=self.profile.name, operator=context.operator,
-                                   runbook=runbook.id)
+        run_id = record_or_note(journal, journal.start_run, kind="probe", profile=self.profile.name,
+                                operator=context.operator, runbook=runbook.id)
 
         async def rounds() -> None:
             while not stopped():

@@ -27,7 +27,10 @@ class Banner(Static):
             parts.append("PRODUCTION")
         if facts["read_only"]:
             parts.append("READ-ONLY")
+        if facts["unrecorded"]:
+            parts.append(facts["unrecorded"].splitlines()[0])
         self.update("  ·  ".join(parts))
+        self.set_class(bool(facts["unrecorded"]), "-unrecorded")
         self.set_class(bool(facts["production"]), "-production")
         self.set_class(bool(facts["read_only"]), "-read-only")
         self.set_class(bool(facts["lab"]), "-lab")

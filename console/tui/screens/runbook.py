@@ -50,6 +50,7 @@ class RunbookScreen(Screen[None]):
         self.states: dict[str, str] = {}
         self.running: set[str] = set()
         self._building = False
+        self._warned: str | None = None  # the journal problem already told in a notice
         self._phase = "composing"  # → "shown" (first frame drawn) → "building" (detail mounting) → "ready"
 
     @property
@@ -153,12 +154,21 @@ class RunbookScreen(Screen[None]):
             title += f"\nfailing zone: {self.zone.upper()}"
         self.query_one("#runbook-title", Static).update(Text(title, style="bold"))
         self.results = session.journal.latest_results(self.runbook.id)
+        self.warn_unrecorded()
         self.refresh_states()
         self.build_tree()
         self.select_step(self.focus_step or self.runbook.steps[0].id)
         if self.sweep_on_open or self.dr_app.first_sweep:
             self.dr_app.first_sweep = False
             self.action_sweep()
+
+    def warn_unrecorded(self) -> None:
+        """Say on the banner, and once in a notice with the way out, that the journal is not recording."""
+        self.dr_app.refresh_banners()
+        problem = self.session.journal_problem
+        if problem and problem != self._warned:
+            self._warned = problem
+            self.notify(problem, title="the journal", severity="error", timeout=30)
 
     def refresh_states(self) -> None:
         assert self.runbook is not None
@@ -255,11 +265,18 @@ class RunbookScreen(Screen[None]):
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         if self._building or self.step is None or self.runbook is None or event.checkbox.name is None:
             return
+        from drconsole.journal_db import JournalError
+
         item = self.step.confirm[int(event.checkbox.name)]
         note_field = self.query_one("#note", Field)
         note = note_field.value.strip() or None
-        self.session.journal.confirm(self.runbook.id, self.step.id, item.id, self.session.who,
-                                     confirmed=event.value, note=note)
+        try:
+            self.session.journal.confirm(self.runbook.id, self.step.id, item.id, self.session.who,
+                                         confirmed=event.value, note=note)
+        except JournalError as exc:
+            self.session.journal.problem = self.session.journal.problem or exc
+            self.warn_unrecorded()
+            return
         note_field.value = ""
         self.refresh_states()
         self.relabel_tree()
@@ -380,6 +397,7 @@ class RunbookScreen(Screen[None]):
 
     def on_sweep_done(self, message: SweepDone) -> None:
         self.running.clear()
+        self.warn_unrecorded()
         self.refresh_states()
         self.relabel_tree()
         if self.step is not None:
