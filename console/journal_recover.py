@@ -9,6 +9,7 @@ the rows on it. Rows keep their ids, so results, events and confirmations still 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import shutil
 import sqlite3
@@ -68,7 +69,7 @@ def recover(path: Path, *, operator: str) -> Recovery:
         for leftover in _companions(fresh):
             leftover.unlink(missing_ok=True)
     except OSError as exc:
-        raise JournalError("full" if exc.errno == 28 else "read-only", path, str(exc)) from None
+        raise JournalError("full" if exc.errno == errno.ENOSPC else "read-only", path, str(exc)) from None
     recovery = Recovery(path, kept)
     try:
         source = sqlite3.connect(path)  # the copy stays byte for byte as found; this one is replaced below

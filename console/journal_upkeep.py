@@ -9,6 +9,7 @@ runbook. Each prune is itself recorded as a run of kind `prune`.
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import time
@@ -67,7 +68,8 @@ def backup(journal: Journal, target: Path) -> Backup:
 def _target_error(exc: OSError | sqlite3.Error, target: Path) -> JournalError:
     if isinstance(exc, sqlite3.Error):
         return as_journal_error(exc, target)
-    problem = "full" if exc.errno == 28 else "read-only" if exc.errno in (13, 30) else "unreadable"
+    problem = "full" if exc.errno == errno.ENOSPC else \
+        "read-only" if exc.errno in (errno.EACCES, errno.EROFS) else "unreadable"
     return JournalError(problem, target, exc.strerror or str(exc))
 
 

@@ -26,7 +26,8 @@ def damaged_journal() -> Path:
         for k in range(40):
             journal.record_result(CheckResult(
                 check="tuidemo.port-open", key=f"plan.port/c{k}", title="t", family="gateway", status="pass",
-                summary=f"sweep {n} result {k}", evidence=[Evidence(source="tcp", answer="connected " * 30)]), run_id=run)
+                summary=f"sweep {n} result {k}", evidence=[Evidence(source="tcp", answer="connected " * 30)]),
+                run_id=run)
         journal.finish_run(run, "pass")
     journal.close()
     path = journal_path("demo")
