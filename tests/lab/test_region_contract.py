@@ -5,6 +5,7 @@ the SDK's own exception types with the cloud's codes."""
 from __future__ import annotations
 
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -335,3 +336,37 @@ def test_request_log_records_reads_without_the_secret(region_lab: RegionLab) -> 
         ("vpc", "DescribeBgpPeers", False, 200)]
     text = Path(region_lab.facts["request_log"]).read_text()
     assert region_lab.secret not in text and "Signature=" not in text
+
+
+def _cens(region_lab: RegionLab) -> list[str]:
+    from alibabacloud_cbn20170912 import models as cbn
+
+    body = region_lab.client("cbn").describe_cens(cbn.DescribeCensRequest(page_size=50)).body.to_map()
+    return [c["CenId"] for c in body["Cens"]["Cen"]]
+
+
+def test_a_repeated_client_token_returns_the_first_resource(region_lab: RegionLab) -> None:
+    from alibabacloud_cbn20170912 import models as cbn
+
+    token = f"t-{uuid.uuid4().hex}"
+    first = region_lab.client("cbn").create_cen(cbn.CreateCenRequest(name="idem", client_token=token)).body
+    again = region_lab.client("cbn").create_cen(cbn.CreateCenRequest(name="idem", client_token=token)).body
+    other = region_lab.client("cbn").create_cen(cbn.CreateCenRequest(name="idem")).body
+    assert first.cen_id == again.cen_id != other.cen_id
+    assert _cens(region_lab).count(first.cen_id) == 1
+
+
+def test_lost_response_commits_the_create_and_a_retry_with_its_token_gets_it(
+        region_lab: RegionLab, region_fault: Any) -> None:
+    from alibabacloud_cbn20170912 import models as cbn
+    from Tea.exceptions import UnretryableException
+
+    before = set(_cens(region_lab))
+    token = f"t-{uuid.uuid4().hex}"
+    region_fault("region-lost-response")
+    with pytest.raises(UnretryableException):  # the connection closed with no answer
+        region_lab.client("cbn").create_cen(cbn.CreateCenRequest(name="lost", client_token=token))
+    created = set(_cens(region_lab)) - before
+    assert len(created) == 1
+    replayed = region_lab.client("cbn").create_cen(cbn.CreateCenRequest(name="lost", client_token=token)).body
+    assert {replayed.cen_id} == created and set(_cens(region_lab)) - before == created
