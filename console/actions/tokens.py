@@ -17,8 +17,13 @@ FINISHED = {"succeeded", "already-done", "declined", "refused", "rehearsed"}
 
 def client_token(seed: str, product: str, action: str, fields: dict[str, Any]) -> str:
     """At most 64 ASCII characters (the documented limit); the same seed and request give the same token."""
-    request = json.dumps(fields, sort_keys=True, default=str)
+    request = json.dumps(fields, sort_keys=True, default=_plain)
     return "drc-" + hashlib.sha256(f"{seed}|{product}|{action}|{request}".encode()).hexdigest()[:40]
+
+
+def _plain(value: Any) -> Any:
+    """SDK structures by their fields (not their address), so the same request gives the same token."""
+    return value.to_map() if hasattr(value, "to_map") else str(value)
 
 
 def accepts_token(request_cls: type) -> bool:

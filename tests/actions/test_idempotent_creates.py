@@ -1,5 +1,6 @@
-"""Creates carry a ClientToken from the journaled action: under `region-lost-response` (every create is
-committed and its answer lost) the network actions still finish, and nothing is created twice."""
+"""The network actions against a region of their own, on both kinds of CEN. Creates carry a
+ClientToken from the journaled action: under `region-lost-response` (every create is committed and its
+answer lost) the actions still finish, and nothing is created twice."""
 
 from __future__ import annotations
 
@@ -45,7 +46,13 @@ def own_region(tmp_path_factory: pytest.TempPathFactory, lab_env: LabEnv) -> Ite
     yield from fresh(tmp_path_factory, lab_env, "ic")
 
 
-def _profile(region: RegionLab) -> Any:
+@pytest.fixture(scope="module")
+def legacy_region(tmp_path_factory: pytest.TempPathFactory, lab_env: LabEnv) -> Iterator[RegionLab]:
+    """A fresh region whose account already has a CEN from before transit routers."""
+    yield from fresh(tmp_path_factory, lab_env, "il", legacy_cen=True)
+
+
+def _profile(region: RegionLab, cen_id: str | None = None) -> Any:
     from drconsole.profile import parse_profile
 
     ids, endpoint = region.ids(), region.facts["endpoint"]
@@ -64,6 +71,10 @@ def _profile(region: RegionLab) -> Any:
         vpc_cidrs = ["192.168.0.0/16"]
         idc_cidrs = ["10.0.0.0/16"]
         physical_connection_id = "{ids["physical_connection_id"]}"
+        {f'cen_id = "{cen_id}"' if cen_id else ""}
+        [network.vswitch_ids]
+        cn-hangzhou-h = "{ids["vswitches"]["cn-hangzhou-h"]}"
+        cn-hangzhou-i = "{ids["vswitches"]["cn-hangzhou-i"]}"
         [network.bgp]
         idc_asn = 65001
         vbr_peer_ip = "10.200.0.1"
@@ -79,8 +90,8 @@ def _profile(region: RegionLab) -> Any:
         '''), source="test")
 
 
-def test_no_create_is_duplicated_when_answers_are_lost(own_region: RegionLab, tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def _run(region: RegionLab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, cen_id: str | None = None,
+         lose_answers: bool = False) -> Any:
     from drconsole.actions.confirm import CliConfirmer
     from drconsole.actions.runner import Runner
     from drconsole.context import Context
@@ -88,24 +99,45 @@ def test_no_create_is_duplicated_when_answers_are_lost(own_region: RegionLab, tm
     from drconsole.lab.region import PART
     from drconsole.runbooks.loader import parse_runbook
 
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", own_region.facts["access_key_id"])
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", own_region.secret)
-    start = len(own_region.requests())
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", region.facts["access_key_id"])
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", region.secret)
     fault = PART.faults()["region-lost-response"]
-    fault.inject(own_region.env)
+    if lose_answers:
+        fault.inject(region.env)
     journal = Journal(tmp_path / "journal.sqlite")
     try:
-        report = Runner(Context(_profile(own_region)), journal, parse_runbook(RUNBOOK, source="test"),
-                        CliConfirmer(yes=True, interactive=False), out=print).run()
+        return Runner(Context(_profile(region, cen_id)), journal, parse_runbook(RUNBOOK, source="test"),
+                      CliConfirmer(yes=True, interactive=False), out=print).run()
     finally:
-        fault.heal(own_region.env)
+        fault.heal(region.env)
         journal.close()
+
+
+def test_no_create_is_duplicated_when_answers_are_lost(own_region: RegionLab, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    start = len(own_region.requests())
+    report = _run(own_region, tmp_path, monkeypatch, lose_answers=True)
     assert report.exit_code == 0, report.outcomes
+    cen = next(o for o in report.outcomes if o.action == "network.cen-attach")
+    assert cen.data["cen_kind"] == "transit-router"
 
     creates = [r for r in own_region.requests()[start:] if r["action"].startswith("Create")]
     made = Counter(r["action"] for r in creates if r["status"] == 0)  # committed, answer lost
-    assert made == {"CreateVirtualBorderRouter": 1, "CreateBgpGroup": 1, "CreateBgpPeer": 1, "CreateCen": 1}
+    assert made == {"CreateVirtualBorderRouter": 1, "CreateBgpGroup": 1, "CreateBgpPeer": 1, "CreateCen": 1,
+                    "CreateTransitRouter": 1, "CreateTransitRouterVbrAttachment": 1,
+                    "CreateTransitRouterVpcAttachment": 1}
     for action in made:  # every retry repeated the first request's token and was answered from it
         tokens = {r["params"].get("ClientToken") for r in creates if r["action"] == action}
         assert len(tokens) == 1 and None not in tokens
         assert [r["status"] for r in creates if r["action"] == action][-1] == 200
+
+
+def test_a_legacy_cen_is_attached_through_child_instances(legacy_region: RegionLab, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    start = len(legacy_region.requests())
+    report = _run(legacy_region, tmp_path, monkeypatch, cen_id=legacy_region.facts["ids"]["cen_id"])
+    assert report.exit_code == 0, report.outcomes
+    cen = next(o for o in report.outcomes if o.action == "network.cen-attach")
+    assert cen.data["cen_kind"] == "legacy"
+    sent = [r["action"] for r in legacy_region.requests()[start:] if r["mutating"]]
+    assert sent.count("AttachCenChildInstance") == 2 and not [a for a in sent if "TransitRouter" in a]

@@ -217,17 +217,27 @@ def test_cbn_cen_with_vpc_and_vbr_attached(region_lab: RegionLab) -> None:
     cens = call(region_lab, "cbn", "describe_cens", cbn.DescribeCensRequest(
         filter=[cbn.DescribeCensRequestFilter(key="CenId", value=[ids["cen_id"]])]))
     assert [(c.cen_id, c.status) for c in cens.cens.cen] == [(ids["cen_id"], "Active")]
-    body = call(region_lab, "cbn", "describe_cen_attached_child_instances",
-                cbn.DescribeCenAttachedChildInstancesRequest(cen_id=ids["cen_id"]))
-    children = {c.child_instance_id: (c.child_instance_type, c.status) for c in body.child_instances.child_instance}
-    assert children == {ids["vpc_id"]: ("VPC", "Attached"), ids["vbr_id"]: ("VBR", "Attached")}
-    assert {s for _, s in children.values()} <= CEN_CHILD_STATUSES
-    routes = call(region_lab, "cbn", "describe_cen_child_instance_route_entries",
-                  cbn.DescribeCenChildInstanceRouteEntriesRequest(
-                      cen_id=ids["cen_id"], child_instance_id=ids["vpc_id"], child_instance_region_id=REGION,
-                      child_instance_type="VPC"))
-    assert {"192.168.1.0/24", "192.168.2.0/24"} <= {
-        r.destination_cidr_block for r in routes.cen_route_entries.cen_route_entry}
+    routers = call(region_lab, "cbn", "list_transit_routers", cbn.ListTransitRoutersRequest(
+        cen_id=ids["cen_id"], region_id=REGION))
+    (router,) = routers.transit_routers
+    assert (router.type, router.status) == ("Enterprise", "Active")
+    vbrs = call(region_lab, "cbn", "list_transit_router_vbr_attachments", cbn.ListTransitRouterVbrAttachmentsRequest(
+        cen_id=ids["cen_id"], transit_router_id=router.transit_router_id))
+    vpcs = call(region_lab, "cbn", "list_transit_router_vpc_attachments", cbn.ListTransitRouterVpcAttachmentsRequest(
+        cen_id=ids["cen_id"], transit_router_id=router.transit_router_id))
+    assert [(a.vbr_id, a.status) for a in vbrs.transit_router_attachments] == [(ids["vbr_id"], "Attached")]
+    (vpc_attachment,) = vpcs.transit_router_attachments
+    assert (vpc_attachment.vpc_id, vpc_attachment.status) == (ids["vpc_id"], "Attached")
+    assert {m.zone_id for m in vpc_attachment.zone_mappings} == {"cn-hangzhou-h", "cn-hangzhou-i"}
+    assert {a.status for a in vbrs.transit_router_attachments + vpcs.transit_router_attachments} <= CEN_CHILD_STATUSES
+    (table,) = call(region_lab, "cbn", "list_transit_router_route_tables", cbn.ListTransitRouterRouteTablesRequest(
+        transit_router_id=router.transit_router_id)).transit_router_route_tables
+    entries = call(region_lab, "cbn", "list_transit_router_route_entries", cbn.ListTransitRouterRouteEntriesRequest(
+        transit_router_route_table_id=table.transit_router_route_table_id)).transit_router_route_entries
+    toward_vpc = {e.transit_router_route_entry_destination_cidr_block for e in entries
+                  if e.transit_router_route_entry_next_hop_id == vpc_attachment.transit_router_attachment_id}
+    assert {"192.168.1.0/24", "192.168.2.0/24"} <= toward_vpc
+    assert {e.transit_router_route_entry_next_hop_type for e in entries} == {"Attachment"}
 
 
 def test_mse_list_gateway_parses(region_lab: RegionLab) -> None:
