@@ -18,7 +18,8 @@ from drconsole.results import Evidence, Outcome
 
 RangeFamily = Literal["vpc", "acr", "oss"]
 LABELS: dict[str, str] = {"vpc": "VPC CIDR", "acr": "ACR VIP range", "oss": "OSS VIP range"}
-FIX_STEPS: dict[str, str] = {"vpc": "network.bgp-idc", "acr": "network.routes-acr", "oss": "network.routes-oss"}
+# The service ranges reach the data center only once the CEN routes them (then the IDC router must accept them).
+FIX_STEPS: dict[str, str] = {"vpc": "network.bgp-idc", "acr": "network.service-routes", "oss": "network.service-routes"}
 PROFILE_KEYS: dict[str, str] = {"vpc": "network.vpc_cidrs", "acr": "services.acr.vip_ranges",
                                 "oss": "services.oss.vip_ranges"}
 
@@ -76,7 +77,8 @@ async def via_vbr(ctx: Context, params: KernelParams) -> Outcome:
     more = f" (and {len(problems) - 1} more of {len(ranges)})" if len(problems) > 1 else ""
     return Outcome.failed(problems[0] + more, *evidence, cause="; ".join(problems),
                           remedy=f"the data-center router must learn (or be given) a route for every {label} with "
-                                 f"next hop {vbr}: check that the VBR announces them and the router accepts them",
+                                 f"next hop {vbr}: check that the VBR announces them (the CEN must route them, "
+                                 f"step {FIX_STEPS[params.ranges]}) and the router accepts them",
                           fix_step=FIX_STEPS[params.ranges])
 
 

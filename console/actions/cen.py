@@ -9,45 +9,23 @@ AttachCenChildInstance. ListTransitRouters tells the two apart (`Type` Enterpris
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import ipaddress
 from typing import Any
 
 from drconsole.actions.base import Action, ApiCall, Plan, Result, Risk, action
 from drconsole.actions.cloud_setup import NoParams, _need
-from drconsole.actions.context import ActionContext
+from drconsole.actions.context import ActionContext, ActionFailed
+from drconsole.cen import (
+    LEGACY,
+    TRANSIT_ROUTER,
+    ServiceRoutes,
+    cen_kind,
+    route_entries,
+    service_routes,
+    transit_attachments,
+)
 
-TRANSIT_ROUTER, LEGACY = "transit-router", "legacy"
 ATTACH_TIMEOUT = 300.0
-
-
-@dataclass(frozen=True)
-class CenKind:
-    kind: str  # TRANSIT_ROUTER or LEGACY
-    router_id: str | None  # the CEN's transit router in the region, if it has one
-    evidence: str
-
-
-def cen_kind(actx: ActionContext, cen_id: str | None) -> CenKind:
-    """Which path the CEN takes in the profile's region, and what said so."""
-    if cen_id is None:
-        return CenKind(TRANSIT_ROUTER, None, "a new CEN is built on Enterprise Edition transit routers")
-    routers = actx.call("cbn", "ListTransitRouters", cen_id=cen_id, region_id=actx.profile.cloud.region,
-                        page_size=50).get("TransitRouters") or []
-    router = routers[0] if routers else None
-    if router is None:
-        return CenKind(TRANSIT_ROUTER, None, "ListTransitRouters: no transit router in the region yet")
-    kind = LEGACY if router.get("Type") == "Basic" else TRANSIT_ROUTER
-    return CenKind(kind, str(router["TransitRouterId"]), f"ListTransitRouters: {router['TransitRouterId']} "
-                   f"Type={router.get('Type')}")
-
-
-def transit_attachments(actx: ActionContext, cen_id: str) -> dict[str, dict[str, Any]]:
-    """{VBR or VPC ID: its transit-router attachment} for the CEN."""
-    vbrs = actx.call("cbn", "ListTransitRouterVbrAttachments", cen_id=cen_id, max_results=50)
-    vpcs = actx.call("cbn", "ListTransitRouterVpcAttachments", cen_id=cen_id, max_results=50)
-    found = {str(a["VbrId"]): a for a in vbrs.get("TransitRouterAttachments") or []}
-    found.update({str(a["VpcId"]): a for a in vpcs.get("TransitRouterAttachments") or []})
-    return found
 
 
 def legacy_children(actx: ActionContext, cen_id: str) -> dict[str, str]:
@@ -58,16 +36,9 @@ def legacy_children(actx: ActionContext, cen_id: str) -> dict[str, str]:
 
 def learnt_routes(actx: ActionContext, router_id: str, attachment_id: str) -> list[str]:
     """The prefixes the transit router's route table sends to one attachment (route learning)."""
-    tables = actx.call("cbn", "ListTransitRouterRouteTables", transit_router_id=router_id, max_results=20)
-    learnt: list[str] = []
-    for table in tables.get("TransitRouterRouteTables") or []:
-        entries = actx.call("cbn", "ListTransitRouterRouteEntries", max_results=100,
-                            transit_router_route_table_id=table["TransitRouterRouteTableId"])
-        learnt += [str(e["TransitRouterRouteEntryDestinationCidrBlock"])
-                   for e in entries.get("TransitRouterRouteEntries") or []
-                   if e.get("TransitRouterRouteEntryNextHopId") == attachment_id
-                   and e.get("TransitRouterRouteEntryStatus") == "Active"]
-    return learnt
+    return [str(e["TransitRouterRouteEntryDestinationCidrBlock"]) for e in route_entries(actx.call, router_id)[1]
+            if e.get("TransitRouterRouteEntryNextHopId") == attachment_id
+            and e.get("TransitRouterRouteEntryStatus") == "Active"]
 
 
 def _cen_of_vbr(actx: ActionContext, vbr: str) -> str | None:
@@ -86,7 +57,7 @@ class AttachCen(Action):
         net, region = actx.profile.network, actx.profile.cloud.region
         vbr = _need(net.vbr_id, "VBR (network.vbr_id)", "network.vbr")
         cen_id = net.cen_id or _cen_of_vbr(actx, vbr)
-        kind = cen_kind(actx, cen_id)
+        kind = cen_kind(actx.call, region, cen_id)
         children = {vbr: "VBR", net.vpc_id: "VPC"}
         calls = [] if cen_id else [ApiCall("cbn", "CreateCen", {"Name": f"{actx.profile.name}-cen"})]
         target = cen_id or "(the new CEN)"
@@ -96,7 +67,7 @@ class AttachCen(Action):
                 "CenId": target, "ChildInstanceId": child, "ChildInstanceType": type_,
                 "ChildInstanceRegionId": region}) for child, type_ in children.items() if child not in states]
         else:
-            states = {k: str(a.get("Status", "")) for k, a in transit_attachments(actx, cen_id).items()} \
+            states = {k: str(a.get("Status", "")) for k, a in transit_attachments(actx.call, cen_id).items()} \
                 if cen_id else {}
             router = kind.router_id or "(the transit router)"
             if kind.router_id is None:
@@ -152,14 +123,14 @@ class AttachCen(Action):
             if kind == LEGACY:
                 states = legacy_children(actx, cen_id)
             else:
-                states = {k: str(a.get("Status", "")) for k, a in transit_attachments(actx, cen_id).items()}
+                states = {k: str(a.get("Status", "")) for k, a in transit_attachments(actx.call, cen_id).items()}
             return states if all(states.get(c) == "Attached" for c in children) else None
 
         states = actx.wait(f"{', '.join(children)} Attached to {cen_id}", attached, timeout=ATTACH_TIMEOUT)
         summary = f"CEN {cen_id} ({kind}): " + ", ".join(f"{c} {states[c]}" for c in children)
         data: dict[str, Any] = {"cen_id": cen_id, "cen_kind": kind}
         if kind == TRANSIT_ROUTER and router_id:
-            vbr_attachment = transit_attachments(actx, cen_id)[children[0]]["TransitRouterAttachmentId"]
+            vbr_attachment = transit_attachments(actx.call, cen_id)[children[0]]["TransitRouterAttachmentId"]
             data["learnt_from_vbr"] = learnt_routes(actx, router_id, vbr_attachment)
             summary += f"; the transit router learnt {len(data['learnt_from_vbr'])} prefix(es) from the VBR"
         return Result(summary, profile_updates={"network.cen_id": cen_id}, data=data)
@@ -171,3 +142,59 @@ def zone_mappings(mappings: list[dict[str, str]]) -> list[Any]:
 
     cls = models("cbn").CreateTransitRouterVpcAttachmentRequestZoneMappings
     return [cls(v_switch_id=m["VSwitchId"], zone_id=m["ZoneId"]) for m in mappings]
+
+
+@action("network.service-routes", risk=Risk.MUTATING, title="Route the OSS and ACR ranges through the CEN to the "
+        "data center", params=NoParams)
+class RouteServices(Action):
+    """One route per service range: a route service on a legacy CEN (ResolveAndRouteServiceInCen), a static
+    route toward the VPC attachment on a transit router (CreateTransitRouterRouteEntry); read back until Active."""
+
+    def plan(self, actx: ActionContext, params: NoParams) -> Plan:
+        profile, net = actx.profile, actx.profile.network
+        cen_id = _need(net.cen_id, "CEN (network.cen_id)", "network.cen-attach")
+        ranges = list(profile.services.oss.vip_ranges) + list(profile.services.acr.vip_ranges)
+        _need(ranges, "OSS or ACR VIP ranges (services.*.vip_ranges)", "design.cidrs")
+        seen = service_routes(actx.call, profile.cloud.region, cen_id, net.vpc_id, ranges)
+        calls = []
+        for cidr in seen.missing:
+            if seen.statuses[cidr] != "missing":
+                continue  # made already, still settling
+            if seen.kind == LEGACY:
+                calls.append(ApiCall("cbn", "ResolveAndRouteServiceInCen", {
+                    "CenId": cen_id, "Host": cidr, "HostRegionId": profile.cloud.region, "HostVpcId": net.vpc_id,
+                    "AccessRegionIds": [profile.cloud.region]}))
+            else:
+                if not (seen.table_id and seen.vpc_attachment):
+                    raise ActionFailed(f"the VPC is not attached to the transit router of CEN {cen_id}",
+                                       fix="complete step network.cen-attach first")
+                calls.append(ApiCall("cbn", "CreateTransitRouterRouteEntry", {
+                    "TransitRouterRouteTableId": seen.table_id, "TransitRouterRouteEntryDestinationCidrBlock": cidr,
+                    "TransitRouterRouteEntryNextHopType": "Attachment",
+                    "TransitRouterRouteEntryNextHopId": seen.vpc_attachment}))
+        return self.new_plan(actx, f"route {len(ranges)} service ranges through CEN {cen_id} ({seen.kind})",
+                             calls=calls, already_done=not seen.missing,
+                             evidence={seen.source: seen.statuses, "kind": seen.kind},
+                             data={"cen_id": cen_id, "ranges": [str(r) for r in ranges]})
+
+    def apply(self, actx: ActionContext, plan: Plan) -> Result:
+        for call in plan.calls:
+            p = call.params
+            if call.action == "ResolveAndRouteServiceInCen":
+                actx.call("cbn", call.action, cen_id=p["CenId"], host=p["Host"], host_region_id=p["HostRegionId"],
+                          host_vpc_id=p["HostVpcId"], access_region_ids=p["AccessRegionIds"])
+            else:
+                actx.call("cbn", call.action, transit_router_route_table_id=p["TransitRouterRouteTableId"],
+                          transit_router_route_entry_destination_cidr_block=p[
+                              "TransitRouterRouteEntryDestinationCidrBlock"],
+                          transit_router_route_entry_next_hop_type=p["TransitRouterRouteEntryNextHopType"],
+                          transit_router_route_entry_next_hop_id=p["TransitRouterRouteEntryNextHopId"])
+        profile, ranges = actx.profile, [ipaddress.IPv4Network(r) for r in plan.data["ranges"]]
+
+        def active() -> ServiceRoutes | None:
+            seen = service_routes(actx.call, profile.cloud.region, plan.data["cen_id"], profile.network.vpc_id, ranges)
+            return None if seen.missing else seen
+
+        seen = actx.wait("every service range Active", active, timeout=ATTACH_TIMEOUT)
+        return Result(f"{len(seen.statuses)} service ranges routed through CEN {plan.data['cen_id']} ({seen.kind})",
+                      data={"service_routes": seen.statuses})

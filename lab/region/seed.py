@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from drconsole.lab.net.bgp import SERVICE_RANGES
 from drconsole.lab.region import ids, netview
 from drconsole.lab.region.config import ZONE_A, ZONE_B
 from drconsole.lab.region.ops import adcp, cbn, cs, transit, vpc
@@ -68,13 +69,19 @@ def _built(region: Region, state: State, created: float) -> None:
         cen = next(iter(state["cens"].values()))
         cbn.attach_child(state, cen, vbr["vbr_id"], "VBR", region.region_id, created)
         cbn.attach_child(state, cen, vpc_id, "VPC", region.region_id, created)
+        cen["route_services"] = {cidr: {"host": cidr, "host_region": region.region_id, "host_vpc": vpc_id,
+                                        "access": [region.region_id], "description": "", "created": created}
+                                 for cidr in SERVICE_RANGES}
         return
     cen = cbn.new_cen(state, name="drlab-cen", protection="REDUCED", created=created, region_id=region.region_id)
     router = transit.new_transit_router(state, cen, region.region_id, transit.ENTERPRISE, created)
     transit.attach(state, cen, router, "VBR", vbr["vbr_id"], created, auto_publish=True)
-    transit.attach(state, cen, router, "VPC", vpc_id, created, auto_publish=True,
-                   zone_mappings=[{"VSwitchId": v["vswitch_id"], "ZoneId": v["zone_id"]}
-                                  for key, v in state["vswitches"].items() if key != "fleet"])
+    to_vpc = transit.attach(state, cen, router, "VPC", vpc_id, created, auto_publish=True,
+                            zone_mappings=[{"VSwitchId": v["vswitch_id"], "ZoneId": v["zone_id"]}
+                                           for key, v in state["vswitches"].items() if key != "fleet"])
+    routes = [{"entry_id": ids.resource_id("rte"), "cidr": cidr, "hop_type": "Attachment",
+               "hop": to_vpc["attachment_id"], "name": "", "created": created} for cidr in SERVICE_RANGES]
+    router["static_routes"] = {route["entry_id"]: route for route in routes}
 
 
 def facts_ids(state: State) -> dict[str, object]:

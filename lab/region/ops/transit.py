@@ -229,6 +229,7 @@ def _route(cidr: str, attachment: dict[str, Any]) -> dict[str, Any]:
 def list_transit_router_route_entries(region: Region, params: Params) -> dict[str, Any]:
     """Propagated routes: the data center's prefixes the VBR learnt over BGP (toward the VBR
     attachment) and the vSwitch CIDRs (toward the VPC attachment), each once its attachment is Attached."""
+    from drconsole.lab.region.ops.cloud_services import static_entries
     from drconsole.lab.region.ops.vpc import vbr_learnt
 
     table_id = params.need("TransitRouterRouteTableId")
@@ -246,6 +247,7 @@ def list_transit_router_route_entries(region: Region, params: Params) -> dict[st
                 entries += [_route(c, attachment) for c in vbr_learnt(region, state, attachment["resource_id"])[0]]
             else:
                 entries += [_route(v["cidr"], attachment) for v in state["vswitches"].values()]
+        entries += static_entries(state, router)
     cidr = params.text("TransitRouterRouteEntryDestinationCidrBlock")
     entries = [e for e in entries if not cidr or e["TransitRouterRouteEntryDestinationCidrBlock"] == cidr]
     return {"TransitRouterRouteEntries": entries, "TotalCount": len(entries), "NextToken": "",

@@ -37,6 +37,10 @@ RUNBOOK = textwrap.dedent('''
         title: cen
         guide: creates the CEN and attaches
         actions: [{use: network.cen-attach}]
+      - id: svc
+        title: svc
+        guide: routes the cloud-service ranges
+        actions: [{use: network.service-routes}]
 ''')
 
 
@@ -90,54 +94,89 @@ def _profile(region: RegionLab, cen_id: str | None = None) -> Any:
         '''), source="test")
 
 
-def _run(region: RegionLab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, cen_id: str | None = None,
-         lose_answers: bool = False) -> Any:
-    from drconsole.actions.confirm import CliConfirmer
-    from drconsole.actions.runner import Runner
-    from drconsole.context import Context
-    from drconsole.journal import Journal
-    from drconsole.lab.region import PART
-    from drconsole.runbooks.loader import parse_runbook
+class Setup:
+    """A runner over RUNBOOK with the region's credentials, one journal, and the live profile."""
 
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", region.facts["access_key_id"])
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", region.secret)
-    fault = PART.faults()["region-lost-response"]
-    if lose_answers:
-        fault.inject(region.env)
-    journal = Journal(tmp_path / "journal.sqlite")
-    try:
-        return Runner(Context(_profile(region, cen_id)), journal, parse_runbook(RUNBOOK, source="test"),
-                      CliConfirmer(yes=True, interactive=False), out=print).run()
-    finally:
-        fault.heal(region.env)
-        journal.close()
+    def __init__(self, region: RegionLab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                 cen_id: str | None = None) -> None:
+        from drconsole.actions.confirm import CliConfirmer
+        from drconsole.actions.runner import Runner
+        from drconsole.context import Context
+        from drconsole.journal import Journal
+        from drconsole.runbooks.loader import parse_runbook
+
+        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", region.facts["access_key_id"])
+        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", region.secret)
+        self.region = region
+        self.journal = Journal(tmp_path / "journal.sqlite")
+        self.runner = Runner(Context(_profile(region, cen_id)), self.journal, parse_runbook(RUNBOOK, source="test"),
+                             CliConfirmer(yes=True, interactive=False), out=print)
+
+    def run(self, *steps: str, lose_answers: bool = False) -> Any:
+        from drconsole.lab.region import PART
+
+        fault = PART.faults()["region-lost-response"]
+        if lose_answers:
+            fault.inject(self.region.env)
+        try:
+            return self.runner.run(steps)
+        finally:
+            fault.heal(self.region.env)
+
+    def check(self, name: str) -> Any:
+        import asyncio
+
+        from drconsole.context import Context
+        from drconsole.registry import load_checks
+
+        spec = load_checks()[name]
+        ctx = Context(self.runner.ctx.profile)
+        try:
+            return asyncio.run(spec.fn(ctx, spec.params()))
+        finally:
+            ctx.close()
 
 
 def test_no_create_is_duplicated_when_answers_are_lost(own_region: RegionLab, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     start = len(own_region.requests())
-    report = _run(own_region, tmp_path, monkeypatch, lose_answers=True)
+    setup = Setup(own_region, tmp_path, monkeypatch)
+    report = setup.run("vbr", "bgp", "cen", lose_answers=True)
     assert report.exit_code == 0, report.outcomes
     cen = next(o for o in report.outcomes if o.action == "network.cen-attach")
     assert cen.data["cen_kind"] == "transit-router"
+    missing = setup.check("routes.service-routes")
+    assert (missing.status.value, missing.fix_step) == ("fail", "network.service-routes")
+    assert setup.run("svc", lose_answers=True).exit_code == 0
+    assert setup.check("routes.service-routes").status.value == "pass"
 
     creates = [r for r in own_region.requests()[start:] if r["action"].startswith("Create")]
     made = Counter(r["action"] for r in creates if r["status"] == 0)  # committed, answer lost
+    ranges = len(missing.evidence[0].answer)
     assert made == {"CreateVirtualBorderRouter": 1, "CreateBgpGroup": 1, "CreateBgpPeer": 1, "CreateCen": 1,
                     "CreateTransitRouter": 1, "CreateTransitRouterVbrAttachment": 1,
-                    "CreateTransitRouterVpcAttachment": 1}
-    for action in made:  # every retry repeated the first request's token and was answered from it
-        tokens = {r["params"].get("ClientToken") for r in creates if r["action"] == action}
-        assert len(tokens) == 1 and None not in tokens
-        assert [r["status"] for r in creates if r["action"] == action][-1] == 200
+                    "CreateTransitRouterVpcAttachment": 1, "CreateTransitRouterRouteEntry": ranges}
+    by_token: dict[str, list[int]] = {}
+    for record in creates:
+        by_token.setdefault(record["params"].get("ClientToken"), []).append(record["status"])
+    assert None not in by_token  # every create carried a token
+    # each create was committed once, then its retry repeated the token and got the first answer
+    assert all(statuses.count(0) == 1 and statuses[-1] == 200 for statuses in by_token.values()), by_token
 
 
 def test_a_legacy_cen_is_attached_through_child_instances(legacy_region: RegionLab, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     start = len(legacy_region.requests())
-    report = _run(legacy_region, tmp_path, monkeypatch, cen_id=legacy_region.facts["ids"]["cen_id"])
+    setup = Setup(legacy_region, tmp_path, monkeypatch, cen_id=legacy_region.facts["ids"]["cen_id"])
+    report = setup.run("vbr", "bgp", "cen")
     assert report.exit_code == 0, report.outcomes
     cen = next(o for o in report.outcomes if o.action == "network.cen-attach")
     assert cen.data["cen_kind"] == "legacy"
     sent = [r["action"] for r in legacy_region.requests()[start:] if r["mutating"]]
     assert sent.count("AttachCenChildInstance") == 2 and not [a for a in sent if "TransitRouter" in a]
+    missing = setup.check("routes.service-routes")
+    assert (missing.status.value, missing.fix_step) == ("fail", "network.service-routes")
+    assert setup.run("svc").exit_code == 0
+    assert setup.check("routes.service-routes").status.value == "pass"
+    sent = [r["action"] for r in legacy_region.requests()[start:] if r["mutating"]]
+    assert sent.count("ResolveAndRouteServiceInCen") == len(missing.evidence[0].answer)
