@@ -82,9 +82,12 @@ def test_cs_external_agent_internal_and_public_differ(region_lab: RegionLab) -> 
         assert deployment["metadata"]["namespace"] == "kube-system"
         env = {e["name"]: e["value"] for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
         assert env["KUBERNETES_CLUSTER_ID"] == cid and env["REGION"] == REGION
-    config = {p: next(o for o in objs if o["kind"] == "ConfigMap")["data"] for p, objs in manifests.items()}
-    assert config["true"]["endpoint-type"] == "internal" and config["false"]["endpoint-type"] == "public"
-    assert "-vpc." in config["true"]["registerAddress"] and "-vpc." not in config["false"]["registerAddress"]
+    env = {p: {e["name"]: e["value"] for o in objs if o["kind"] == "Deployment"
+               for e in o["spec"]["template"]["spec"]["containers"][0]["env"]} for p, objs in manifests.items()}
+    assert (env["true"]["INTERNAL_ENDPOINT"], env["false"]["INTERNAL_ENDPOINT"]) == ("true", "false")
+    assert "-vpc." in env["true"]["ALI_STUB_REGISTER_ADDR"] and "-vpc." not in env["false"]["ALI_STUB_REGISTER_ADDR"]
+    for objects in manifests.values():  # only the key the published agent manifest has; no invented ones
+        assert [set(o["data"]) for o in objects if o["kind"] == "ConfigMap"] == [{"addNodeScriptPath"}]
 
 
 def test_cs_external_agent_restricted_mode_reads_only_its_config(region_lab: RegionLab) -> None:
