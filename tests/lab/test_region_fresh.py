@@ -209,3 +209,17 @@ def test_a_legacy_cen_has_a_basic_transit_router_and_takes_child_instances(legac
     routes = legacy_region.client("vpc").describe_route_entry_list(vpc.DescribeRouteEntryListRequest(
         region_id=REGION, route_table_id=ids["route_table_id"])).body.route_entrys.route_entry
     assert all(h.next_hop_type != "VBR" for r in routes for h in (r.next_hops.next_hop or []))
+
+
+def test_a_vpc_attachment_needs_vswitches_in_two_zones(fresh_region: RegionLab) -> None:
+    from alibabacloud_cbn20170912 import models as cbn
+    from alibabacloud_tea_openapi.exceptions import ClientException
+
+    ids, client = fresh_region.facts["ids"], fresh_region.client("cbn")
+    cen_id = client.create_cen(cbn.CreateCenRequest(name="one-zone")).body.cen_id
+    with pytest.raises(ClientException) as caught:
+        client.create_transit_router_vpc_attachment(cbn.CreateTransitRouterVpcAttachmentRequest(
+            cen_id=cen_id, region_id=REGION, vpc_id=ids["vpc_id"], zone_mappings=[
+                cbn.CreateTransitRouterVpcAttachmentRequestZoneMappings(
+                    v_switch_id=ids["vswitches"]["cn-hangzhou-h"], zone_id="cn-hangzhou-h")]))
+    assert "ZoneMappings" in caught.value.message

@@ -15,6 +15,7 @@ from drconsole.lab.region.store import State
 from drconsole.lab.region.wire import ApiError, Params, invalid
 
 ENTERPRISE, BASIC = "Enterprise", "Basic"
+MIN_ZONES = 2  # "How transit routers work": in a region with several TR zones, vSwitches in two zones
 
 
 def new_transit_router(state: State, cen: dict[str, Any], region_id: str, edition: str, created: float,
@@ -145,6 +146,8 @@ def create_transit_router_vpc_attachment(region: Region, params: Params) -> dict
         for mapping in mappings:
             if zones.get(mapping.get("VSwitchId", "")) != mapping.get("ZoneId"):
                 raise invalid("ZoneMappings", mapping)
+        if len({m["ZoneId"] for m in mappings}) < MIN_ZONES:  # a multi-zone region such as cn-hangzhou
+            raise invalid("ZoneMappings", f"vSwitches in {MIN_ZONES} different zones are required")
         cen = state["cens"][_cen(state, params)["cen_id"]]
         router = _router(region, state, cen, params)
         attachment = attach(state, cen, router, "VPC", vpc_id, time.time(),
