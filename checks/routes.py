@@ -18,7 +18,8 @@ from drconsole.results import Evidence, Outcome
 
 RangeFamily = Literal["vpc", "acr", "oss"]
 LABELS: dict[str, str] = {"vpc": "VPC CIDR", "acr": "ACR VIP range", "oss": "OSS VIP range"}
-FIX_STEPS: dict[str, str] = {"vpc": "network.bgp-idc", "acr": "network.routes-acr", "oss": "network.routes-oss"}
+# The service ranges reach the data center only once the CEN routes them (then the IDC router must accept them).
+FIX_STEPS: dict[str, str] = {"vpc": "network.bgp-idc", "acr": "network.service-routes", "oss": "network.service-routes"}
 PROFILE_KEYS: dict[str, str] = {"vpc": "network.vpc_cidrs", "acr": "services.acr.vip_ranges",
                                 "oss": "services.oss.vip_ranges"}
 
@@ -76,7 +77,8 @@ async def via_vbr(ctx: Context, params: KernelParams) -> Outcome:
     more = f" (and {len(problems) - 1} more of {len(ranges)})" if len(problems) > 1 else ""
     return Outcome.failed(problems[0] + more, *evidence, cause="; ".join(problems),
                           remedy=f"the data-center router must learn (or be given) a route for every {label} with "
-                                 f"next hop {vbr}: check that the VBR announces them and the router accepts them",
+                                 f"next hop {vbr}: check that the VBR announces them (the CEN must route them, "
+                                 f"step {FIX_STEPS[params.ranges]}) and the router accepts them",
                           fix_step=FIX_STEPS[params.ranges])
 
 
@@ -112,20 +114,23 @@ async def vpc_table(ctx: Context, params: TableParams) -> Outcome:
                            for h in (e.next_hops.next_hop or [] if e.next_hops else [])]} for e in entries]
     evidence = Evidence(source="vpc:DescribeRouteEntryList", asked=f"RouteTableId={params.route_table_id}",
                         answer=table, ms=ms)
-    missing = []
+    missing, seen = [], set()
     for cidr in idc:
         covering = [row for row in table if _covers(row["DestinationCidrBlock"], cidr)]
-        if not any(_via_vbr(row, params.vbr_id) for row in covering):
+        shapes = {shape for row in covering if (shape := _through_cen(row))}
+        seen |= shapes
+        if not shapes:
             hops = "; ".join(f"{r['DestinationCidrBlock']} -> {_hops(r)}" for r in covering)
             missing.append(f"{cidr}" + (f" (only {hops})" if hops else ""))
     if missing:
         return Outcome.failed(f"the VPC route table {params.route_table_id} has no route to "
                               f"{', '.join(missing)} via the VBR {params.vbr_id}", evidence,
                               cause="the VPC has not learnt the data center's prefixes through the CEN from the "
-                                    "VBR: the VBR or the VPC is not attached to the CEN, or the BGP session is down",
+                                    "VBR: the VBR or the VPC is not attached to the CEN (on a transit router, the VPC "
+                                    "attachment must advertise routes to the VPC), or the BGP session is down",
                               remedy="attach both the VBR and the VPC to the same CEN and bring the BGP session up")
-    return Outcome.passed(f"the VPC route table sends {', '.join(str(c) for c in idc)} to the VBR "
-                          f"{params.vbr_id}", evidence)
+    return Outcome.passed(f"the VPC route table sends {', '.join(str(c) for c in idc)} through the CEN toward the "
+                          f"VBR {params.vbr_id} ({'; '.join(sorted(seen))})", evidence)
 
 
 def _covers(destination: str | None, cidr: ipaddress.IPv4Network) -> bool:
@@ -135,10 +140,16 @@ def _covers(destination: str | None, cidr: ipaddress.IPv4Network) -> bool:
         return False
 
 
-def _via_vbr(row: dict[str, object], vbr_id: str) -> bool:
-    hops = row["NextHops"]
-    return row["Status"] == "Available" and isinstance(hops, list) and any(
-        h["NextHopId"] == vbr_id or h["NextHopType"] in ("VBR", "VirtualBorderRouter") for h in hops)
+def _through_cen(row: dict[str, object]) -> str | None:
+    """How an available route came through the CEN, in the shapes DescribeRouteEntryList documents: a next
+    hop of type `Attachment` (a transit router), or a `CEN` route (a legacy CEN's next hop is not documented)."""
+    hops = row["NextHops"] if isinstance(row["NextHops"], list) else []
+    if row["Status"] != "Available":
+        return None
+    attachment = next((h for h in hops if h["NextHopType"] == "Attachment"), None)
+    if attachment is not None:
+        return f"next hop: transit-router attachment {attachment['NextHopId']}"
+    return "a CEN route (legacy CEN)" if row["Type"] == "CEN" else None
 
 
 def _hops(row: dict[str, object]) -> str:

@@ -19,6 +19,7 @@ from drconsole import templating
 from drconsole.actions.base import Action, Confirmer, Plan, Result, Risk
 from drconsole.actions.context import ActionContext
 from drconsole.actions.registry import load_all
+from drconsole.actions.tokens import resumable_seed
 from drconsole.context import Context
 from drconsole.errors import DrconsoleError, RefusedError, RunbookError
 from drconsole.journal import Journal
@@ -170,6 +171,7 @@ class Runner:
         actx = ActionContext(self.ctx, phase="plan", progress=lambda m: self.out(f"    … {m}"),
                              run_state=self.run_state)
         try:
+            actx.token_seed = resumable_seed(self.journal, self.runbook.id, step.id, spec.name, uid) or uid
             prepared = self._prepare(spec, ref, actx, event, outcome)
         except JournalError as exc:
             return self._unrecordable(step.id, exc)
@@ -231,7 +233,7 @@ class Runner:
             return outcome("declined", "not confirmed; nothing was sent")
         if plan.traffic is not None:
             self.run_state["decision_at"] = time.time()
-        event("started", at=time.time())
+        event("started", at=time.time(), token_seed=actx.token_seed)
         return plan
 
     def _params(self, spec: Action, ref: ActionRef) -> Any:
