@@ -182,36 +182,46 @@ def test_built_lab_passes_with_what_the_lab_models(lab: dict[str, Any], lab_prof
 @pytest.mark.lab
 @pytest.mark.kube
 def test_add_zones_action_spreads_eci_again(lab: dict[str, Any], lab_profile: Any, lab_env: Any) -> None:
-    """eci-single-zone leaves one zone; the action's plan shows the diff and asks for the ConfigMap
-    typed back; applied, the check (the reader) passes again. Healing restores the lab's own list."""
+    """eci-single-zone leaves one zone. The plan shows the diff; the runner refuses without the
+    ConfigMap typed back and applies with it; the step's check (the reader) then passes and the
+    journal holds who confirmed. Healing restores the lab's own list."""
     from drconsole.actions.base import ACTIONS
     from drconsole.actions.context import ActionContext
     from drconsole.actions.registry import load_all
     from drconsole.context import Context
     from drconsole.lab.lab import Lab
+    from tests.actions.helpers import drconsole, journal_events, run_id_of
 
     load_all()
     spec = ACTIONS["eci.add-zones"]
     params = _params(lab_profile)["capacity.eci-zones"]
+    zone_a = lab_profile.network.vswitch_ids["cn-hangzhou-h"]
+    step = ("run", "zone-dr-hybrid", "--profile", lab_profile.name, "--step", "registered.eci-multi-zone", "--yes")
     lab = Lab(lab_env)
     ctx = Context(lab_profile)
     try:
-        done = spec.plan(ActionContext(ctx, phase="plan"), spec.params())
-        assert done.already_done
+        assert spec.plan(ActionContext(ctx, phase="plan"), spec.params()).already_done
         lab.break_("eci-single-zone")
         assert _run(lab_profile, "capacity.eci-zones", **params).status is Status.FAIL
         plan = spec.plan(ActionContext(ctx, phase="plan"), spec.params())
-        zone_a = lab_profile.network.vswitch_ids["cn-hangzhou-h"]
         assert not plan.already_done and plan.target == "kube-system/eci-profile" and plan.data["added"] == [zone_a]
-        assert any(zone_a in line for change in plan.changes for line in change.diff), plan.render()
-        assert spec.risk.value == "destructive"  # the runner asks for the target typed back
-        result = spec.apply(ActionContext(ctx, phase="apply"), plan)
-        assert zone_a in result.summary
+        assert any(zone_a in line and line.startswith("+") for change in plan.changes for line in change.diff), \
+            plan.render()
+
+        declined = drconsole(*step)
+        assert declined.exit_code != 0
+        assert _run(lab_profile, "capacity.eci-zones", **params).status is Status.FAIL
+
+        applied = drconsole(*step, "--confirm-target", "kube-system/eci-profile")
+        assert applied.exit_code == 0, applied.output
+        kinds = [e["kind"] for e in journal_events(lab_profile.name, run_id_of(applied.output))]
+        assert "confirmed" in kinds and "succeeded" in kinds, kinds
         assert _run(lab_profile, "capacity.eci-zones", **params).status is Status.PASS
     finally:
         ctx.close()
         lab.heal("eci-single-zone")
-    assert _run(lab_profile, "capacity.eci-zones", **params).status is Status.PASS
+    healed = _run(lab_profile, "capacity.eci-zones", **params)
+    assert healed.status is Status.PASS and "2 vSwitches" in healed.summary
 
 
 @pytest.mark.lab
