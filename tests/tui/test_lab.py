@@ -33,6 +33,13 @@ async def until(pilot: Any, condition: Any, what: str, timeout: float = 60.0) ->
     raise AssertionError(f"timed out waiting for {what}")
 
 
+async def sweep_now(pilot: Any, dash: Any) -> None:
+    """Press `s` on the dashboard and wait for that sweep to finish."""
+    before = dash.sweeps_done
+    await pilot.press("s")
+    await until(pilot, lambda: dash.sweeps_done > before, "the sweep to finish", timeout=120)
+
+
 def lab_app(profile: Profile) -> DrconsoleApp:
     return DrconsoleApp(session=Session(profile, journal=Journal.for_profile(profile.name)),
                         config=ConsoleConfig(), steady=True, autorun=False)
@@ -105,17 +112,12 @@ async def test_dashboard_turns_red_when_a_zone_breaks_and_back_when_it_heals(lab
         await ready(app, pilot)
         dash = await open_dashboard(app, pilot)
 
-        async def sweep() -> None:
-            before = dash.sweeps_done
-            await pilot.press("s")
-            await until(pilot, lambda: dash.sweeps_done > before, "the sweep to finish", timeout=120)
-
-        await sweep()
+        await sweep_now(pilot, dash)
         assert dash.board.results, "the sweep returned no results"
         assert dash.board.verdict("gateway", "a") == "pass", dash.board.cell("gateway", "a")
         Lab(lab_env).break_("zone-a")
         try:
-            await sweep()
+            await sweep_now(pilot, dash)
             assert dash.board.verdict("gateway", "a") == "fail"
             assert dash.board.failing_zone() == "a"
             assert dash.query_one("#col-a").has_class("-bad")
@@ -124,7 +126,7 @@ async def test_dashboard_turns_red_when_a_zone_breaks_and_back_when_it_heals(lab
         finally:
             Lab(lab_env).heal("zone-a")
         for _ in range(5):  # the gateway retries a healed backend after its fail_timeout (seconds)
-            await sweep()
+            await sweep_now(pilot, dash)
             if not dash.query_one("#col-a").has_class("-bad"):
                 break
             await pilot.pause(1.0)
@@ -170,15 +172,10 @@ async def test_dashboard_headroom_follows_the_labs_load_and_capacity(lab_profile
         await ready(app, pilot)
         dash = await open_dashboard(app, pilot)
 
-        async def sweep() -> None:
-            before = dash.sweeps_done
-            await pilot.press("s")
-            await until(pilot, lambda: dash.sweeps_done > before, "the sweep to finish", timeout=120)
-
         async def shown_after_sweep(words: str) -> str:
             text = ""
             for _ in range(10):
-                await sweep()
+                await sweep_now(pilot, dash)
                 for _ in range(50):
                     text = str(dash.query_one("#headroom", Static).render())
                     if words in text:
