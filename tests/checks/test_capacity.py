@@ -134,6 +134,16 @@ def test_missing_zones_lists_the_vpcs_other_vswitches() -> None:
     assert missing_zones(EciConfig(("vsw-b1",), None, "t"), ZONE_OF) == {"cn-hangzhou-h": ["vsw-a1", "vsw-a2"]}
 
 
+def test_added_vswitches_prefer_the_profiles_own_then_the_most_free_addresses() -> None:
+    from drconsole.actions.capacity import chosen_additions
+
+    spare = {"cn-hangzhou-h": ["vsw-a1", "vsw-a2"], "cn-hangzhou-j": ["vsw-j1"]}
+    assert chosen_additions(("vsw-b1",), spare, {"cn-hangzhou-h": "vsw-a1"}, {"vsw-a2": 250}) == ["vsw-a1", "vsw-j1"]
+    assert chosen_additions(("vsw-b1",), spare, {}, {"vsw-a1": 10, "vsw-a2": 250}) == ["vsw-a2", "vsw-j1"]
+    full = tuple(f"vsw-{i}" for i in range(9))
+    assert chosen_additions(full, spare, {}, {}) == ["vsw-a2"]  # room for one more: 10 at most
+
+
 def test_headroom_verdicts() -> None:
     def app(cpu: str, memory: str, node_name: str = "", namespace: str = "demo") -> dict[str, Any]:
         return {"metadata": {"namespace": namespace}, "status": {"phase": "Running"},

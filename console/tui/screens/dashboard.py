@@ -92,6 +92,8 @@ class ProbesFailed(Message):
 
 
 class HeadroomMeasured(Message):
+    """The headroom line, measured in a worker after a sweep."""
+
     def __init__(self, text: str) -> None:
         super().__init__()
         self.text = text
