@@ -132,15 +132,16 @@ def zones_of(switches: Mapping[str, Any]) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------- the virtual node
-def probe_pod(node: NodeView) -> dict[str, Any]:
-    """A pod bound to `node` that tolerates its taints, for a server-side dry run (never stored)."""
+def probe_pod(node: NodeView, region: str) -> dict[str, Any]:
+    """A pod bound to `node` that tolerates its taints, for a server-side dry run (never stored, so its
+    image, the one ECI's own samples use, is never pulled)."""
     return {"apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": "drconsole-eci-probe", "namespace": PROBE_NAMESPACE},
             "spec": {"nodeName": node.name, "restartPolicy": "Never",
                      "tolerations": [{"key": k, "operator": "Equal", "value": v, "effect": e}
                                      for k, v, e in node.taints],
-                     "containers": [{"name": "probe", "image": "registry-vpc.cn-hangzhou.aliyuncs.com/eci_open/"
-                                                               "nginx:1.14.2"}]}}
+                     "containers": [{"name": "probe",
+                                     "image": f"registry-vpc.{region}.aliyuncs.com/eci_open/nginx:1.14.2"}]}}
 
 
 def installed_by(controller: Mapping[str, Any] | None, profile: Mapping[str, Any] | None) -> list[str]:
@@ -203,7 +204,8 @@ async def virtual_node(ctx: Context, params: UsedParams) -> Outcome:
     if isinstance(found, Outcome):
         return found
     path = f"/api/v1/namespaces/{PROBE_NAMESPACE}/pods?dryRun=All"
-    reply = await ctx.blocking(_k8s.request, ctx, "registered", path, "POST", probe_pod(found))
+    pod = probe_pod(found, ctx.profile.cloud.region)
+    reply = await ctx.blocking(_k8s.request, ctx, "registered", path, "POST", pod)
     probe_ev = Evidence(source=f"kube:{ctx.kube_context('registered')}", asked=f"POST {path} (nodeName {found.name})",
                         answer={"status": reply.status}, ms=reply.ms)
     return judge_probe(found, reply.status, reply.body, ctl_ev, prof_ev, nodes_ev, probe_ev)

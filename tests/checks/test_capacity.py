@@ -98,9 +98,10 @@ def test_virtual_node_judge_names_what_is_missing() -> None:
 
 
 def test_probe_pod_tolerates_the_nodes_taints_and_is_bound_to_it() -> None:
-    pod = probe_pod(node("vk", taints=[VK_TAINT]))
+    pod = probe_pod(node("vk", taints=[VK_TAINT]), "cn-shanghai")
     assert pod["spec"]["nodeName"] == "vk"
     assert pod["spec"]["tolerations"] == [{**VK_TAINT, "operator": "Equal"}]
+    assert "registry-vpc.cn-shanghai.aliyuncs.com/" in pod["spec"]["containers"][0]["image"]
 
 
 def test_eci_config_prefers_the_profile_then_the_older_environment_variable() -> None:
