@@ -38,7 +38,7 @@ MY_CLOUD_KEYS = {
     "registered.agent-yaml/registered.agent-internal", "gateway.mse-ingress-config/gateway.mse-gateway",
 }
 
-MY_FAMILIES = ("topology", "fleet", "registered", "kube", "gitops")
+MY_FAMILIES = ("topology", "fleet", "registered", "kube", "gitops", "capacity")
 MY_GATEWAY_CHECKS = ("gateway.mse-ingress-config", "gateway.fleet-namespace", "gateway.ingress", "gateway.mse-gateway")
 
 # fault -> {key: (status, words the summary or cause must contain)}
@@ -63,6 +63,18 @@ EXPECTED: dict[str, dict[str, tuple[Status, str]]] = {
         "registered.agent-connected/registered.running": (FAIL, "is disconnected"),
         "design.zones/topology.zones-nodes": (ERROR, REFUSED),
         "gitops.distribute/registered-label": (ERROR, REFUSED),
+        "registered.ecs-nodes/capacity.ecs-pools": (ERROR, REFUSED),
+        "registered.eci-virtual-nodes/capacity.virtual-node": (ERROR, REFUSED),
+        "registered.eci-multi-zone/capacity.eci-zones": (ERROR, REFUSED),
+    },
+    "ecs-pool-empty": {
+        "registered.ecs-nodes/capacity.ecs-pools": (FAIL, "has no node in the cluster"),
+    },
+    "virtual-node-notready": {
+        "registered.eci-virtual-nodes/capacity.virtual-node": (FAIL, "no virtual node is Ready"),
+    },
+    "eci-single-zone": {
+        "registered.eci-multi-zone/capacity.eci-zones": (FAIL, "cover 1 zone(s)"),
     },
     "kube-ack": {
         "design.same-vpc/ack-api": (FAIL, REFUSED),
