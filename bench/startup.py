@@ -87,7 +87,7 @@ def time_to_marker(argv: list[str], marker: bytes, env: dict[str, str], quit_key
 def lab_profile_into(config_home: Path) -> str:
     """Write the `lab` profile into a private config dir; returns where its facts came from."""
     os.environ["XDG_CONFIG_HOME"] = str(config_home)
-    from drconsole.cli.lab_cmd import open_env
+    from drconsole.app.labstart import open_env
     from drconsole.profile import Profile, save_profile
 
     try:

@@ -11,6 +11,7 @@ from drconsole.journal import Journal
 from drconsole.registry import load_checks
 from drconsole.results import CheckResult
 from drconsole.runbooks.schema import Runbook
+from drconsole.runs import begin_run
 
 
 def invocations(runbook: Runbook, *, steps: Iterable[str] = (), only: Iterable[str] = ()) -> list[Invocation]:
@@ -38,11 +39,12 @@ def invocations(runbook: Runbook, *, steps: Iterable[str] = (), only: Iterable[s
 
 
 async def journaled_sweep(ctx: Context, journal: Journal, runbook: Runbook, chosen: list[Invocation],
-                          run_id: int | None = None) -> AsyncIterator[CheckResult]:
-    """Run `chosen`, record the run and each result in the journal, and yield results as they come."""
+                          run_id: int | None = None, *, walk: int | None = None) -> AsyncIterator[CheckResult]:
+    """Run `chosen`, record the run (a new one unless `run_id` is given; linked to the walk of a runbook
+    `walk` if one is going on) and each result in the journal, and yield results as they come."""
     if run_id is None:
-        run_id = journal.start_run(kind="sweep", profile=ctx.profile.name, operator=ctx.operator,
-                                   runbook=runbook.id)
+        run_id = begin_run(journal, kind="sweep", profile=ctx.profile, operator=ctx.operator, runbook=runbook,
+                           walk=walk)
     worst = "pass"
     try:
         async for result in sweep(ctx, chosen):

@@ -73,6 +73,7 @@ def parse_runbook(text: str, *, source: str, check_names: bool = True) -> Runboo
     if problems:
         raise RunbookError("\n".join(p.render(source) for p in problems[:10]))
     assert runbook is not None
+    runbook._text = text
     return runbook
 
 

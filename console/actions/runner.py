@@ -15,15 +15,17 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from drconsole import action_events as events
 from drconsole import templating
 from drconsole.actions.base import Action, Confirmer, Plan, Result, Risk
-from drconsole.actions.context import ActionContext
+from drconsole.actions.context import ActionContext, RunState
 from drconsole.actions.registry import load_all
 from drconsole.context import Context
 from drconsole.errors import DrconsoleError, RunbookError
 from drconsole.journal import Journal
 from drconsole.profile import Profile, save_profile
 from drconsole.runbooks.schema import ActionRef, Runbook, Step
+from drconsole.runs import begin_run
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 4
 VERIFY_TIMEOUT = 45.0
@@ -38,7 +40,7 @@ class ActionOutcome:
     summary: str
     duration_ms: float = 0.0
     request_ids: list[str] = field(default_factory=list)
-    data: dict[str, Any] = field(default_factory=dict)
+    output: events.ActionOutput = field(default_factory=events.ActionOutput)
 
 
 @dataclass
@@ -69,7 +71,7 @@ class Runner:
         self.out = out
         self.verify_timeout = verify_timeout
         self.actions = load_all()
-        self.run_state: dict[str, Any] = {}
+        self.run_state = RunState()
         self.run_id = 0
 
     @property
@@ -90,8 +92,8 @@ class Runner:
         chosen = self.steps(steps)
         profile = self.ctx.profile
         note = "rehearsal" + ("" if self.executes else " (plan only: not a lab profile)") if self.rehearsal else None
-        self.run_id = self.journal.start_run(kind="runbook", profile=profile.name, operator=self.ctx.operator,
-                                             runbook=self.runbook.id, rehearsal=self.rehearsal, note=note)
+        self.run_id = begin_run(self.journal, kind="runbook", profile=profile, operator=self.ctx.operator,
+                                runbook=self.runbook, rehearsal=self.rehearsal, note=note)
         report = RunReport(self.run_id)
         banner = f"run {self.run_id}: {self.runbook.id} on profile {profile.name}"
         if profile.production:
@@ -132,16 +134,20 @@ class Runner:
         uid = uuid.uuid4().hex
         started = time.monotonic()
 
-        def event(kind: str, **data: Any) -> None:
-            self.journal.action_event(uid, spec.name, kind, self.ctx.operator, identity=self.ctx.cloud_identity(),
-                                      run_id=self.run_id, runbook=self.runbook.id, step=step.id,
-                                      data={**data, "rehearsal": self.rehearsal} if self.rehearsal else data)
+        def event(payload: events.Payload) -> None:
+            payload.rehearsal = self.rehearsal
+            self.journal.action_event(uid, spec.name, _kind(payload), self.ctx.operator,
+                                      identity=self.ctx.cloud_identity(), run_id=self.run_id,
+                                      runbook=self.runbook.id, step=step.id, data=payload)
 
-        def outcome(state: str, summary: str, **data: Any) -> ActionOutcome:
-            ms = round((time.monotonic() - started) * 1000, 1)
+        def ms() -> float:
+            return round((time.monotonic() - started) * 1000, 1)
+
+        def outcome(state: str, summary: str, output: events.ActionOutput | None = None) -> ActionOutcome:
             symbol = {"succeeded": "✓", "already-done": "=", "rehearsed": "~"}.get(state, "✗")
-            self.out(f"{symbol} {step.id}/{ref.key}: {state}: {summary} ({ms:.0f} ms)")
-            return ActionOutcome(step.id, spec.name, uid, state, summary, ms, list(actx.request_ids), data)
+            self.out(f"{symbol} {step.id}/{ref.key}: {state}: {summary} ({ms():.0f} ms)")
+            return ActionOutcome(step.id, spec.name, uid, state, summary, ms(), list(actx.request_ids),
+                                 output or events.ActionOutput())
 
         actx = ActionContext(self.ctx, phase="plan", progress=lambda m: self.out(f"    … {m}"),
                              run_state=self.run_state)
@@ -149,19 +155,19 @@ class Runner:
             params = self._params(spec, ref)
             plan = spec.plan(actx, params)
         except DrconsoleError as exc:
-            event("failed", phase="plan", error=exc.message, fix=exc.fix)
+            event(events.Failed(phase="plan", error=exc.message, fix=exc.fix))
             return outcome("failed", f"could not plan: {exc}")
-        event("planned", plan=plan.to_record())
+        event(events.Planned(plan=plan.to_record()))
         self.out(plan.render())
         if plan.already_done:
             saved = self._save_ids(plan.profile_updates)
-            event("already-done", evidence=plan.evidence, profile_updates=plan.profile_updates, saved=saved)
+            event(events.AlreadyDone(evidence=plan.evidence, profile_updates=plan.profile_updates, saved=saved))
             return outcome("already-done", "live state already matches; nothing sent")
         if self.ctx.read_only and spec.risk.changes:
-            event("refused", reason="read-only mode", risk=str(spec.risk))
+            event(events.Refused(reason="read-only mode", risk=str(spec.risk)))
             return outcome("refused", f"read-only mode refuses {spec.risk} actions; nothing was sent")
         if not self.executes:
-            event("rehearsed", note="rehearsal against a real profile: planned and recorded, not applied")
+            event(events.Rehearsed(note="rehearsal against a real profile: planned and recorded, not applied"))
             return outcome("rehearsed", "planned only (rehearsal)")
         blocked = self._safety(plan, event)
         if blocked:
@@ -169,24 +175,23 @@ class Runner:
         if not self._confirm(spec, plan, event):
             return outcome("declined", "not confirmed; nothing was sent")
         if plan.traffic is not None:
-            self.run_state["decision_at"] = time.time()
-        event("started", at=time.time())
+            self.run_state.decision_at = time.time()
+        event(events.Started(at=time.time()))
         actx.phase = "apply"
         try:
             result: Result = spec.apply(actx, plan)
         except DrconsoleError as exc:
-            event("failed", error=exc.message, fix=exc.fix, request_ids=actx.request_ids,
-                  duration_ms=round((time.monotonic() - started) * 1000, 1))
+            event(events.Failed(error=exc.message, fix=exc.fix, request_ids=actx.request_ids, duration_ms=ms()))
             return outcome("failed", str(exc))
         except Exception as exc:
-            event("failed", error=f"{type(exc).__name__}: {exc}", request_ids=actx.request_ids,
-                  duration_ms=round((time.monotonic() - started) * 1000, 1))
+            event(events.Failed(error=f"{type(exc).__name__}: {exc}", request_ids=actx.request_ids,
+                                duration_ms=ms()))
             return outcome("failed", f"unexpected {type(exc).__name__}: {exc}")
         updates = {**plan.profile_updates, **result.profile_updates}
         saved = self._save_ids(updates)
-        event("succeeded", summary=result.summary, request_ids=actx.request_ids, profile_updates=updates,
-              saved=saved, duration_ms=round((time.monotonic() - started) * 1000, 1), **result.data)
-        return outcome("succeeded", result.summary, **result.data)
+        event(events.Succeeded(summary=result.summary, request_ids=actx.request_ids, profile_updates=updates,
+                               saved=saved, duration_ms=ms(), output=result.output))
+        return outcome("succeeded", result.summary, result.output)
 
     def _params(self, spec: Action, ref: ActionRef) -> Any:
         resolved = templating.resolve(ref.with_, self.ctx.profile)
@@ -201,7 +206,7 @@ class Runner:
             raise DrconsoleError(f"bad parameters for {spec.name}: {'.'.join(map(str, first['loc']))}: "
                                  f"{first['msg']}", fix="correct the action's `with:` in the runbook") from None
 
-    def _safety(self, plan: Plan, event: Callable[..., None]) -> str | None:
+    def _safety(self, plan: Plan, event: Callable[[events.Payload], None]) -> str | None:
         """The name of the rule that blocks this plan, or None (overrides are journaled)."""
         if plan.traffic is None:
             return None
@@ -211,35 +216,38 @@ class Runner:
         results = evaluate(actx, plan.traffic)
         for result in results:
             self.out(f"  rule {result.rule}: {'holds' if result.holds else 'BLOCKS'} — {result.reason}")
-        event("safety", rules=[{"rule": r.rule, "holds": r.holds, "reason": r.reason} for r in results])
+        event(events.Safety(rules=[events.RuleVerdict(rule=r.rule, holds=r.holds, reason=r.reason)
+                                   for r in results]))
         for result in results:
             if result.holds:
                 continue
             reason = self.confirmer.ask_override(result)
             if not reason or not reason.strip():
-                event("refused", rule=result.rule, reason=result.reason, evidence=result.evidence)
+                event(events.Refused(rule=result.rule, reason=result.reason, evidence=result.evidence))
                 return result.rule
             self.out(f"  !!! OVERRIDE of rule {result.rule} by {self.ctx.operator}: {reason.strip()}")
-            event("override", rule=result.rule, reason=reason.strip(), blocked_because=result.reason,
-                  who=self.ctx.operator, identity=self.ctx.cloud_identity(), evidence=result.evidence)
+            event(events.Override(rule=result.rule, reason=reason.strip(), blocked_because=result.reason,
+                                  who=self.ctx.operator, identity=self.ctx.cloud_identity(),
+                                  evidence=result.evidence))
         return None
 
-    def _confirm(self, spec: Action, plan: Plan, event: Callable[..., None]) -> bool:
+    def _confirm(self, spec: Action, plan: Plan, event: Callable[[events.Payload], None]) -> bool:
         if not spec.risk.changes:
             return True
-        who = {"who": self.ctx.operator, "identity": self.ctx.cloud_identity()}
+        who, identity = self.ctx.operator, self.ctx.cloud_identity()
         if not self.confirmer.ask_yes(plan):
-            event("declined", question="apply this plan?", **who)
+            event(events.Declined(question="apply this plan?", who=who, identity=identity))
             return False
         typed = None
         if spec.risk is Risk.DESTRUCTIVE:
             target = plan.target or spec.name
             typed = self.confirmer.ask_target(plan, target)
             if typed != target:
-                event("declined", question=f"type the target {target!r}", typed=typed, **who)
+                event(events.Declined(question=f"type the target {target!r}", typed=typed, who=who,
+                                      identity=identity))
                 self.out(f"  the typed target {typed!r} is not {target!r}")
                 return False
-        event("confirmed", typed=typed, **who)
+        event(events.Confirmed(typed=typed, who=who, identity=identity))
         return True
 
     def _save_ids(self, updates: dict[str, Any]) -> bool:
@@ -284,6 +292,10 @@ class Runner:
         from drconsole.sweeps import journaled_sweep
 
         return [r async for r in journaled_sweep(self.ctx, self.journal, self.runbook, chosen)]
+
+
+def _kind(payload: events.Payload) -> str:
+    return next(kind for kind, model in events.PAYLOADS.items() if type(payload) is model)
 
 
 def _get(profile: Profile, dotted: str) -> Any:

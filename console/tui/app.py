@@ -17,8 +17,8 @@ from drconsole.tui.commands import DrconsoleCommands
 from drconsole.tui.config import DARK, LIGHT, ConsoleConfig, load_config
 
 if TYPE_CHECKING:
+    from drconsole.app.session import Session
     from drconsole.profile import Profile
-    from drconsole.tui.session import Session
 
 
 class DrconsoleApp(App[None]):
@@ -92,9 +92,9 @@ class DrconsoleApp(App[None]):
         self.run_worker(self._load_profile, thread=True, exclusive=True, group="profile", name="load profile")
 
     def _load_profile(self) -> None:
+        from drconsole.app.session import Session
         from drconsole.errors import DrconsoleError
         from drconsole.profile import load_profile
-        from drconsole.tui.session import Session
 
         assert self.profile_name
         try:
@@ -117,7 +117,7 @@ class DrconsoleApp(App[None]):
 
     def open_profile(self, profile: Profile, *, first_sweep: bool = False) -> None:
         """Make `profile` the console's profile and show its runbook (from the wizard or the lab)."""
-        from drconsole.tui.session import Session
+        from drconsole.app.session import Session
 
         self.profile_name = profile.name
         self.session = Session(profile, read_only=self.read_only)

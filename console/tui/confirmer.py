@@ -12,8 +12,8 @@ if TYPE_CHECKING:
 
     from drconsole.actions.base import Plan
     from drconsole.actions.safety import RuleResult
+    from drconsole.app.session import Session
     from drconsole.runbooks.schema import Runbook
-    from drconsole.tui.session import Session
 
 
 class TuiConfirmer:

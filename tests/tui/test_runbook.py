@@ -6,10 +6,10 @@ from pathlib import Path
 
 from textual.widgets import Checkbox, DataTable, Static, Tree
 
+from drconsole.app.session import Session
 from drconsole.journal import Journal
 from drconsole.tui.app import DrconsoleApp
 from drconsole.tui.screens.runbook import RunbookScreen
-from drconsole.tui.session import Session
 from tests.tui.conftest import SIZE, demo_profile, demo_runbook, ready
 
 

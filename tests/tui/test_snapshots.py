@@ -8,11 +8,11 @@ import pytest
 from textual.pilot import Pilot
 
 from drconsole.actions.base import ApiCall, KubeChange, Plan, Risk
+from drconsole.app.session import Session
 from drconsole.journal import Journal
 from drconsole.tui.app import DrconsoleApp
 from drconsole.tui.config import ConsoleConfig
 from drconsole.tui.screens.confirm import ActionConfirm
-from drconsole.tui.session import Session
 from tests.tui.conftest import DEMO_RUNBOOK, SIZE, demo_profile, ready, result
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")

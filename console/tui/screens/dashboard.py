@@ -22,16 +22,16 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Select, Sparkline, Static
 from textual.worker import get_current_worker
 
-from drconsole.tui.board import Board, Cell, Where
+from drconsole.app.board import Board, Cell, Where
+from drconsole.app.session import FAILOVER_RUNBOOK, SETUP_RUNBOOK
 from drconsole.tui.messages import ResultArrived, SweepDone
 from drconsole.tui.render import STATUS_STYLE, STATUS_SYMBOL
-from drconsole.tui.session import FAILOVER_RUNBOOK, SETUP_RUNBOOK
 from drconsole.tui.widgets import Banner
 
 if TYPE_CHECKING:
+    from drconsole.app.session import Session
     from drconsole.results import CheckResult
     from drconsole.tui.app import DrconsoleApp
-    from drconsole.tui.session import Session
 
 INTERVALS = [("off", 0), ("5 s", 5), ("10 s", 10), ("30 s", 30), ("60 s", 60)]
 NODE_LABELS = [("idc", "IDC"), ("ec", "Express Connect"), ("vbr", "VBR"), ("cen", "CEN"), ("vpc", "VPC")]

@@ -12,20 +12,20 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static, Tree
 
-from drconsole.tui import stepstate
+from drconsole.app import stepstate
+from drconsole.app.session import SETUP_RUNBOOK
 from drconsole.tui.messages import ActionLine, ActionsDone, ResultArrived, SweepDone
 from drconsole.tui.render import STATE_STYLE, result_detail, status_text
-from drconsole.tui.session import SETUP_RUNBOOK
 from drconsole.tui.widgets import Banner, Field
 
 if TYPE_CHECKING:
     from textual.widget import Widget
     from textual.widgets import Checkbox, DataTable, ProgressBar, RichLog
 
+    from drconsole.app.session import Session
     from drconsole.results import CheckResult
     from drconsole.runbooks.schema import Runbook, Step
     from drconsole.tui.app import DrconsoleApp
-    from drconsole.tui.session import Session
 
 
 class RunbookScreen(Screen[None]):
@@ -163,7 +163,7 @@ class RunbookScreen(Screen[None]):
     def refresh_states(self) -> None:
         assert self.runbook is not None
         journal = self.session.journal
-        self.states = stepstate.step_states(self.runbook, journal.step_states(self.runbook.id),
+        self.states = stepstate.step_states(self.runbook.steps, journal.step_states(self.runbook.id),
                                             journal.confirmations(self.runbook.id), self.results)
         done, total = stepstate.progress(self.states)
         failing = sum(1 for s in self.states.values() if s == stepstate.FAILING)

@@ -99,6 +99,7 @@ class Session:
         context, and so threads, of their own: a sweep's calls that hang never hold them up. Like `sweep`, a
         thread worker's body."""
         from drconsole.context import Context
+        from drconsole.runs import begin_run
         from drconsole.sweeps import journaled_sweep
 
         runbook = self.runbook(SETUP_RUNBOOK)
@@ -107,8 +108,7 @@ class Session:
             return
         journal = self.journal
         context = Context(self.profile, read_only=self.read_only, operator=self.operator, max_threads=PROBE_THREADS)
-        run_id = journal.start_run(kind="probe", profile=self.profile.name, operator=context.operator,
-                                   runbook=runbook.id)
+        run_id = begin_run(journal, kind="probe", profile=self.profile, operator=context.operator, runbook=runbook)
 
         async def rounds() -> None:
             while not stopped():
