@@ -282,6 +282,14 @@ class Journal:
     def walk_sweeps(self, walk: int) -> list[int]:
         return [int(row["id"]) for row in self.db.execute("SELECT id FROM runs WHERE walk = ? ORDER BY id", (walk,))]
 
+    def open_walk(self, runbook: str, kind: str = "runbook") -> int | None:
+        """The newest run of `kind` of `runbook` that has not ended (a walk still in progress), if any."""
+        row = self.db.execute(
+            "SELECT r.id FROM runs r LEFT JOIN run_ends e ON e.run_id = r.id "
+            "WHERE r.kind = ? AND r.runbook = ? AND e.run_id IS NULL ORDER BY r.id DESC LIMIT 1",
+            (kind, runbook)).fetchone()
+        return int(row["id"]) if row else None
+
     def run_step_events(self, run_id: int) -> list[StepEvent]:
         rows = self.db.execute("SELECT * FROM step_events WHERE run_id = ? ORDER BY id", (run_id,))
         return [StepEvent(row["run_id"], row["step"], row["state"], row["operator"], row["at"], row["note"])

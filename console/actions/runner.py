@@ -1,7 +1,9 @@
 """Run a runbook's actions in order: plan → (read-only refusal) → safety rules → confirmation →
 apply → verify, with the journal written before and after every call.
 
-The same runner serves `drconsole run` and the console; only the Confirmer and `out` differ.
+The same runner serves `drconsole run` and the console; only the Confirmer and `out` differ. A run of the
+runner is one walk of the runbook, unless the console hands it the walk already going on (`walk`). IDs
+found or created are written through `save_profile` (the console's session owns its profile).
 """
 
 from __future__ import annotations
@@ -62,7 +64,8 @@ class RunReport:
 class Runner:
     def __init__(self, ctx: Context, journal: Journal, runbook: Runbook, confirmer: Confirmer, *,
                  rehearsal: bool = False, out: Callable[[str], None] = print,
-                 verify_timeout: float = VERIFY_TIMEOUT) -> None:
+                 verify_timeout: float = VERIFY_TIMEOUT, walk: int | None = None,
+                 save_profile: Callable[[Profile], None] = save_profile) -> None:
         self.ctx = ctx
         self.journal = journal
         self.runbook = runbook
@@ -72,7 +75,9 @@ class Runner:
         self.verify_timeout = verify_timeout
         self.actions = load_all()
         self.run_state = RunState()
-        self.run_id = 0
+        self.walk = walk
+        self.save_profile = save_profile
+        self.run_id = walk or 0
 
     @property
     def executes(self) -> bool:
@@ -92,8 +97,9 @@ class Runner:
         chosen = self.steps(steps)
         profile = self.ctx.profile
         note = "rehearsal" + ("" if self.executes else " (plan only: not a lab profile)") if self.rehearsal else None
-        self.run_id = begin_run(self.journal, kind="runbook", profile=profile, operator=self.ctx.operator,
-                                runbook=self.runbook, rehearsal=self.rehearsal, note=note)
+        if self.walk is None:
+            self.run_id = begin_run(self.journal, kind="runbook", profile=profile, operator=self.ctx.operator,
+                                    runbook=self.runbook, rehearsal=self.rehearsal, note=note)
         report = RunReport(self.run_id)
         banner = f"run {self.run_id}: {self.runbook.id} on profile {profile.name}"
         if profile.production:
@@ -125,7 +131,8 @@ class Runner:
                 if stop:
                     break
         finally:
-            self.journal.finish_run(self.run_id, {0: "succeeded", 1: "failed", 4: "refused"}[report.exit_code])
+            if self.walk is None:
+                self.journal.finish_run(self.run_id, {0: "succeeded", 1: "failed", 4: "refused"}[report.exit_code])
         return report
 
     # -- one action -------------------------------------------------------------------------------
@@ -264,7 +271,7 @@ class Runner:
                 node = node[part]
             node[leaf] = value
         profile = Profile.model_validate(data)
-        save_profile(profile)
+        self.save_profile(profile)
         self.ctx.profile = profile
         self.out(f"  profile {profile.name}: saved {', '.join(f'{k}={v}' for k, v in changed.items())}")
         return True
@@ -291,7 +298,7 @@ class Runner:
     async def _sweep(self, chosen: list[Any]) -> list[Any]:
         from drconsole.sweeps import journaled_sweep
 
-        return [r async for r in journaled_sweep(self.ctx, self.journal, self.runbook, chosen)]
+        return [r async for r in journaled_sweep(self.ctx, self.journal, self.runbook, chosen, walk=self.run_id)]
 
 
 def _kind(payload: events.Payload) -> str:

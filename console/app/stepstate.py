@@ -43,6 +43,11 @@ def _own_state(step: Step, journaled: str | None, confirmations: dict[tuple[str,
     return NOT_STARTED
 
 
+def finished(steps: list[Step], states: dict[str, str]) -> bool:
+    """Whether every step that is not optional is done."""
+    return all(states.get(step.id) == DONE for step in steps if not step.optional)
+
+
 def progress(states: dict[str, str]) -> tuple[int, int]:
     """(done, total) over the runbook's steps."""
     return sum(1 for s in states.values() if s == DONE), len(states)

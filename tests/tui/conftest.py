@@ -77,11 +77,13 @@ def result(key: str, status: str, family: str, zone: str | None, *, ms: float = 
 @pytest.fixture
 def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Journal timestamps at a fixed instant, shown in UTC."""
+    import drconsole.app.ages
     import drconsole.journal
 
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     monkeypatch.setattr(drconsole.journal, "time", SimpleNamespace(time=lambda: FIXED))
+    monkeypatch.setattr(drconsole.app.ages, "clock", lambda: FIXED + 90)
     yield
     monkeypatch.undo()
     time.tzset()

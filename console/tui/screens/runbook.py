@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static, Tree
 
-from drconsole.app import stepstate
+from drconsole.app import ages, stepstate
 from drconsole.app.session import SETUP_RUNBOOK
 from drconsole.tui.messages import ActionLine, ActionsDone, ResultArrived, SweepDone
 from drconsole.tui.render import STATE_STYLE, result_detail, status_text
@@ -48,6 +48,7 @@ class RunbookScreen(Screen[None]):
         self.step: Step | None = None
         self.results: dict[str, CheckResult] = {}
         self.states: dict[str, str] = {}
+        self.walk_started: float | None = None  # when the current walk of this runbook began
         self.running: set[str] = set()
         self._building = False
         self._phase = "composing"  # → "shown" (first frame drawn) → "building" (detail mounting) → "ready"
@@ -102,7 +103,7 @@ class RunbookScreen(Screen[None]):
         from textual.widgets import DataTable, Markdown, RichLog
 
         checks: DataTable[Any] = DataTable(id="checks", cursor_type="row")
-        checks.add_columns("status", "check", "zone", "summary", "ms")
+        checks.add_columns("status", "check", "zone", "summary", "ms", "age")
         actions: DataTable[Any] = DataTable(id="actions", cursor_type="row")
         actions.add_columns("action", "uses", "last outcome")
         return [
@@ -153,6 +154,7 @@ class RunbookScreen(Screen[None]):
             title += f"\nfailing zone: {self.zone.upper()}"
         self.query_one("#runbook-title", Static).update(Text(title, style="bold"))
         self.results = session.journal.latest_results(self.runbook.id)
+        self.walk_started = session.walk_started(self.runbook)
         self.refresh_states()
         self.build_tree()
         self.select_step(self.focus_step or self.runbook.steps[0].id)
@@ -165,6 +167,10 @@ class RunbookScreen(Screen[None]):
         journal = self.session.journal
         self.states = stepstate.step_states(self.runbook.steps, journal.step_states(self.runbook.id),
                                             journal.confirmations(self.runbook.id), self.results)
+        if self.walk_started is not None and stepstate.finished(self.runbook.steps, self.states):
+            self.session.end_walk(self.runbook, "finished")
+            self.walk_started = None
+            self.notify("every step is done: this walk of the runbook is finished and recorded", timeout=6)
         done, total = stepstate.progress(self.states)
         failing = sum(1 for s in self.states.values() if s == stepstate.FAILING)
         label = f"{done}/{total} steps done" + (f" · {failing} failing" if failing else "")
@@ -258,9 +264,10 @@ class RunbookScreen(Screen[None]):
         item = self.step.confirm[int(event.checkbox.name)]
         note_field = self.query_one("#note", Field)
         note = note_field.value.strip() or None
-        self.session.journal.confirm(self.runbook.id, self.step.id, item.id, self.session.who,
-                                     confirmed=event.value, note=note)
+        self.session.confirm(self.runbook, self.step.id, item.id, confirmed=event.value, note=note)
         note_field.value = ""
+        self.walk_started = self.session.walk_started(self.runbook)
+        self.show_checks()
         self.refresh_states()
         self.relabel_tree()
         self.notify(f"{'confirmed' if event.value else 'unticked'}: {item.text}", timeout=3)
@@ -277,11 +284,18 @@ class RunbookScreen(Screen[None]):
             else:
                 status = status_text(result.status.value) if result else Text("○ not run", style="dim")
             table.add_row(status, ref.key, ref.zone or "", result.summary if result else "",
-                          f"{result.duration_ms:.0f}" if result else "", key=key)
+                          f"{result.duration_ms:.0f}" if result else "", self._age(result), key=key)
         if not self.step.checks:
             self.query_one("#check-detail", Static).update(Text("this step has no automated checks", style="dim"))
         else:
             self.show_check_detail(0)
+
+    def _age(self, result: CheckResult | None) -> Text:
+        """How old a result is; one taken before the current walk of this runbook began is marked."""
+        if result is None or self.runbook is None:
+            return Text("")
+        earlier = ages.predates(result.started_at, self.walk_started)
+        return Text(ages.label(result.started_at, self.walk_started), style="yellow" if earlier else "dim")
 
     def show_check_detail(self, row: int) -> None:
         assert self.step is not None
@@ -290,6 +304,8 @@ class RunbookScreen(Screen[None]):
         key = f"{self.step.id}/{self.step.checks[row].key}"
         result = self.results.get(key)
         detail = result_detail(result) if result else Text(f"{key}: not run yet (press c)", style="dim")
+        if result is not None:
+            detail.append_text(Text.assemble("taken ", self._age(result)))
         self.query_one("#check-detail", Static).update(detail)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -343,10 +359,10 @@ class RunbookScreen(Screen[None]):
         self.relabel_tree()
         self.show_checks()
         self.notify(f"running {len(chosen)} check(s) …", timeout=3)
-        self.sweep_worker(chosen)
+        self.sweep_worker(chosen, walk=bool(steps))  # a step's checks are part of the walk
 
     @work(thread=True, group="runbook-sweep", name="runbook checks")
-    def sweep_worker(self, chosen: list[Any]) -> None:
+    def sweep_worker(self, chosen: list[Any], walk: bool) -> None:
         assert self.runbook is not None
         count = 0
         error = None
@@ -357,7 +373,7 @@ class RunbookScreen(Screen[None]):
             self.post_message(ResultArrived(result, "runbook"))
 
         try:
-            self.session.sweep(self.runbook, chosen, emit)
+            self.session.sweep(self.runbook, chosen, emit, walk=walk)
         except Exception as exc:  # shown to the operator; the sweep itself never raises for a failing check
             error = f"{type(exc).__name__}: {exc}"
         self.post_message(SweepDone("runbook", count, error))
@@ -374,12 +390,15 @@ class RunbookScreen(Screen[None]):
             table.update_cell(result.key, table.ordered_columns[0].key, status_text(result.status.value))
             table.update_cell(result.key, table.ordered_columns[3].key, result.summary)
             table.update_cell(result.key, table.ordered_columns[4].key, f"{result.duration_ms:.0f}")
+            table.update_cell(result.key, table.ordered_columns[5].key, self._age(result))
         except Exception:  # the row is gone (another step is shown)
             return
         self.show_check_detail(table.cursor_row)
 
     def on_sweep_done(self, message: SweepDone) -> None:
         self.running.clear()
+        assert self.runbook is not None
+        self.walk_started = self.session.walk_started(self.runbook)
         self.refresh_states()
         self.relabel_tree()
         if self.step is not None:
@@ -414,6 +433,7 @@ class RunbookScreen(Screen[None]):
         self._action_log().write(message.summary)
         assert self.runbook is not None
         self.results = self.session.journal.latest_results(self.runbook.id)
+        self.walk_started = self.session.walk_started(self.runbook)
         self.refresh_states()
         self.relabel_tree()
         if self.step is not None:
