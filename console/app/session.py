@@ -151,15 +151,9 @@ class Session:
         begun by it when `walk`) on a private event loop; call `emit` for each result as it arrives.
 
         Meant for a thread worker: the console's own loop never waits on a check."""
-        from drconsole.sweeps import journaled_sweep
+        from drconsole.app import checking
 
-        walk_id = self.walk(runbook, start=walk)
-
-        async def run() -> None:
-            async for result in journaled_sweep(self.context(), self.journal, runbook, chosen, walk=walk_id):
-                emit(result)
-
-        asyncio.run(run())
+        checking.sweep(self.context(), self.journal, runbook, chosen, emit, walk=self.walk(runbook, start=walk))
 
     def probe_zones(self, emit: Callable[[CheckResult], None], stopped: Callable[[], bool]) -> None:
         """Run the setup runbook's per-zone gateway checks every PROBE_S until `stopped()`, all journaled in one

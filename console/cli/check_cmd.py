@@ -37,14 +37,12 @@ COLOURS = {"pass": "green", "fail": "red", "warn": "yellow", "error": "magenta",
 def check(options: Options, runbook_name: str, steps: tuple[str, ...], only: tuple[str, ...], fmt: str,
           output: str | None, fail_on: str, bundle: str | None, since_last_pass: bool) -> None:
     """Run checks headless. Exit 0 all pass, 1 any fail, 2 usage/profile error, 3 could not evaluate."""
-    import asyncio
-
+    from drconsole.app import checking
     from drconsole.app.records import render_run
     from drconsole.context import Context
     from drconsole.journal import Journal
     from drconsole.runbooks.loader import load_runbook
-    from drconsole.runs import begin_run
-    from drconsole.sweeps import invocations, journaled_sweep
+    from drconsole.sweeps import invocations
 
     profile = selected_profile(options)
     book = load_runbook(runbook_name)
@@ -54,18 +52,15 @@ def check(options: Options, runbook_name: str, steps: tuple[str, ...], only: tup
     streaming = fmt == "text" and output is None
     colour = streaming and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     started = time.monotonic()
-    run_id = begin_run(journal, kind="sweep", profile=profile, operator=ctx.operator, runbook=book)
+    results: list[CheckResult] = []
 
-    async def run() -> list[CheckResult]:
-        collected: list[CheckResult] = []
-        async for result in journaled_sweep(ctx, journal, book, chosen, run_id=run_id):
-            collected.append(result)
-            if streaming:
-                click.echo(_line(result, colour))
-        return collected
+    def collect(result: CheckResult) -> None:
+        results.append(result)
+        if streaming:
+            click.echo(_line(result, colour))
 
     try:
-        results = asyncio.run(run())
+        run_id = checking.sweep(ctx, journal, book, chosen, collect)
         secret = _secret(ctx)
         if fmt == "text":
             report = ("" if streaming else "\n".join(_line(r, False) for r in results) + "\n")
