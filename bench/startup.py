@@ -133,7 +133,8 @@ def main() -> None:
     print(f"bare Textual app, first screen:        {bare_s * 1000:7.0f} ms  (runs: {_ms(base)})")
     print(f"drconsole -p lab, first screen:        {ours_s * 1000:7.0f} ms  (runs: {_ms(ours)})")
     print(f"drconsole -p lab, runbook loaded:      {loaded_s * 1000:7.0f} ms  (runs: {_ms(loaded)})")
-    print(f"ratio first screen / bare: {ours_s / bare_s:.2f}x (target <= 1.5x)")
+    print(f"ratio first screen / bare: {ours_s / bare_s:.2f}x")
+    print(f"ratio usable runbook screen (step states drawn) / bare: {loaded_s / bare_s:.2f}x (target <= 1.5x)")
 
 
 def _ms(values: list[float]) -> str:

@@ -100,6 +100,7 @@ class DrconsoleApp(App[None]):
         try:
             session = Session(load_profile(self.profile_name), read_only=self.read_only)
             runbook = session.runbook(self.runbook_name or "zone-dr-hybrid")
+            session.walk_started(runbook)  # opens the journal here, off the UI thread
         except DrconsoleError as exc:
             self.call_from_thread(self.notify, str(exc), title="cannot open the profile", severity="error",
                                   timeout=30)

@@ -114,9 +114,10 @@ def demo_runbook(tmp_path: Path, port: int) -> str:
 
 
 async def ready(app: Any, pilot: Any) -> None:
-    """Wait until the runbook screen has its runbook (it is filled after the first paint)."""
-    for _ in range(100):
-        if getattr(app.screen, "runbook", None) is not None or not hasattr(app.screen, "runbook"):
+    """Wait until the runbook screen has its runbook and the step's detail (they are filled after the first
+    paint: the steps with their states first, then the detail)."""
+    for _ in range(1500):
+        if not hasattr(app.screen, "runbook") or (app.screen.runbook is not None and app.screen.filled):
             return
         await pilot.pause(0.02)
     raise AssertionError("the runbook screen never showed its runbook")

@@ -51,7 +51,14 @@ class RunbookScreen(Screen[None]):
         self.walk_started: float | None = None  # when the current walk of this runbook began
         self.running: set[str] = set()
         self._building = False
-        self._phase = "composing"  # → "shown" (first frame drawn) → "building" (detail mounting) → "ready"
+        # "composing" → "shown" (first frame drawn) → "building" (step tree mounting) → "steps" (the steps and their
+        # states drawn: the screen is usable) → "detail" (the step's guide, tables and log mounting) → "ready"
+        self._phase = "composing"
+
+    @property
+    def filled(self) -> bool:
+        """Whether the runbook, its step states and the selected step's detail are all on the screen."""
+        return self._phase == "ready"
 
     @property
     def dr_app(self) -> DrconsoleApp:
@@ -83,21 +90,20 @@ class RunbookScreen(Screen[None]):
         if self.dr_app.session is not None:
             self.session_ready()
 
-    def build_detail(self) -> None:
-        """What the runbook fills — progress bar, step tree, the step's detail (Markdown, tables, log) — mounted
-        once the session is loaded, so the first frame pays for none of it; session_ready fills them once they
-        are on the screen."""
+    def build_steps(self) -> None:
+        """The progress bar and the step tree, mounted once the session is loaded, so the first frame pays for
+        neither; session_ready fills them once they are on the screen. The step's detail (Markdown, tables, log)
+        comes after the steps and their states are drawn."""
         from textual.widgets import ProgressBar
 
         tree: Tree[str] = Tree("steps", id="steps")
         tree.show_root = False
         self.query_one("#steps-pane", Vertical).mount_all(
             [ProgressBar(id="progress", show_eta=False, show_percentage=True), tree])
-        self.query_one("#step-pane", VerticalScroll).mount_all(self._detail_widgets())
         if self.focused is None:
             tree.focus()
         self._phase = "building"
-        self.call_after_refresh(self._detail_on_screen)
+        self.call_after_refresh(self._steps_on_screen)
 
     def _detail_widgets(self) -> list[Widget]:
         from textual.widgets import DataTable, Markdown, RichLog
@@ -119,6 +125,14 @@ class RunbookScreen(Screen[None]):
             actions,
             RichLog(id="action-log", wrap=True, markup=False, max_lines=400),
         ]
+
+    def _steps_on_screen(self) -> None:
+        self._phase = "steps"
+        self.session_ready()
+
+    def _mount_detail(self) -> None:
+        self.query_one("#step-pane", VerticalScroll).mount_all(self._detail_widgets())
+        self.call_after_refresh(self._detail_on_screen)
 
     def _detail_on_screen(self) -> None:
         self._phase = "ready"
@@ -143,8 +157,8 @@ class RunbookScreen(Screen[None]):
     def session_ready(self) -> None:
         """The profile is loaded: show the runbook and what the journal knows about it."""
         if self._phase == "shown":
-            self.build_detail()
-        if self._phase != "ready":
+            self.build_steps()
+        if self._phase not in ("steps", "detail", "ready"):
             return
         session = self.session
         self.runbook_name = self.runbook_name or self.dr_app.runbook_name or SETUP_RUNBOOK
@@ -157,6 +171,11 @@ class RunbookScreen(Screen[None]):
         self.walk_started = session.walk_started(self.runbook)
         self.refresh_states()
         self.build_tree()
+        if self._phase == "steps":
+            self._phase = "detail"
+            self.call_after_refresh(self._mount_detail)  # once the steps and their states are drawn
+        if self._phase != "ready":
+            return
         self.select_step(self.focus_step or self.runbook.steps[0].id)
         if self.sweep_on_open or self.dr_app.first_sweep:
             self.dr_app.first_sweep = False
@@ -221,6 +240,9 @@ class RunbookScreen(Screen[None]):
 
     def show_step(self, step_id: str) -> None:
         assert self.runbook is not None
+        if self._phase != "ready":  # the detail is not mounted yet: it shows this step when it is
+            self.focus_step = step_id
+            return
         step = self.runbook.step(step_id)
         self.step = step
         state = self.states.get(step.id, stepstate.NOT_STARTED)
