@@ -106,9 +106,9 @@ class DrconsoleApp(App[None]):
                                   timeout=30)
             return
         if not get_current_worker().is_cancelled:
-            self.call_from_thread(self._session_ready, session, runbook.id)
+            self.call_from_thread(self._session_ready, session)
 
-    def _session_ready(self, session: Session, _runbook: str) -> None:
+    def _session_ready(self, session: Session) -> None:
         self.session = session
         self.refresh_banners()
         for screen in self.screen_stack:

@@ -22,6 +22,7 @@ FORMATS = ("md", "html", "json", "junit")
 def exports(profile: str, run_id: int, folder: Path) -> dict[str, str]:
     """Every format of run `run_id`, as `drconsole export` writes it, the export time left out."""
     texts = {}
+    folder.mkdir(exist_ok=True)
     for fmt in FORMATS:
         target = folder / f"run-{run_id}.{fmt}"
         done = drconsole("export", "--profile", profile, "--run", str(run_id), "--format", fmt, "-o", str(target))

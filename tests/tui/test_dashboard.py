@@ -127,7 +127,7 @@ async def test_results_streamed_in_show_what_a_dashboard_drawn_from_scratch_show
         streamed = await open_dashboard(app, pilot)
         for batch in BATCHES:
             for arrived in batch:
-                streamed.post_message(ResultArrived(arrived, "dashboard"))
+                streamed.post_message(ResultArrived(arrived))
             await settled(pilot, streamed)
             fresh = Board()
             for arrived in streamed.board.results.values():

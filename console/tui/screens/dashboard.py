@@ -304,13 +304,13 @@ class DashboardScreen(Screen[None]):
         def emit(result: CheckResult) -> None:
             nonlocal count
             count += 1
-            self.post_message(ResultArrived(result, "dashboard"))
+            self.post_message(ResultArrived(result))
 
         try:
             self.dr_app.session.sweep(runbook, chosen, emit)
         except Exception as exc:  # shown, never raised into the UI
             error = f"{type(exc).__name__}: {exc}"
-        self.post_message(SweepDone("dashboard", count, error))
+        self.post_message(SweepDone(count, error))
 
     @work(thread=True, group="dashboard-probe", name="zone probes")
     def probe_worker(self, session: Session, stop: threading.Event) -> None:

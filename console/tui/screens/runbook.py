@@ -392,13 +392,13 @@ class RunbookScreen(Screen[None]):
         def emit(result: CheckResult) -> None:
             nonlocal count
             count += 1
-            self.post_message(ResultArrived(result, "runbook"))
+            self.post_message(ResultArrived(result))
 
         try:
             self.session.sweep(self.runbook, chosen, emit, walk=walk)
         except Exception as exc:  # shown to the operator; the sweep itself never raises for a failing check
             error = f"{type(exc).__name__}: {exc}"
-        self.post_message(SweepDone("runbook", count, error))
+        self.post_message(SweepDone(count, error))
 
     def on_result_arrived(self, message: ResultArrived) -> None:
         self.results[message.result.key] = message.result
