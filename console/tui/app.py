@@ -184,7 +184,14 @@ class DrconsoleApp(App[None]):
         self.theme = LIGHT if self.theme == DARK else DARK
 
     def on_unmount(self) -> None:
-        if self.session is not None:
+        if self.session is None:
+            return
+        from drconsole.app import stepcache
+        from drconsole.app.session import SETUP_RUNBOOK
+
+        try:
+            stepcache.save(self.session, self.runbook_name or SETUP_RUNBOOK)  # closes the session
+        except Exception:  # the cache only saves time at the next start; the session must close regardless
             self.session.close()
 
 

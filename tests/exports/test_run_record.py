@@ -91,7 +91,10 @@ def test_a_sweep_and_a_failover_export_from_the_journal_alone(lab_profile: Profi
     edited = lab_profile.model_copy(update={"description": "edited after the drill"}, deep=True)
     edited.gateway.namespace = "moved"
     save_profile(edited, profile_path(name))
-    for path in books.values():
-        path.write_text(path.read_text().replace("title: ", "title: EDITED ", 3))
-    after = {run: exports(name, run, tmp_path / "after") for run in (sweep_id, failover_id)}
+    try:
+        for path in books.values():
+            path.write_text(path.read_text().replace("title: ", "title: EDITED ", 3))
+        after = {run: exports(name, run, tmp_path / "after") for run in (sweep_id, failover_id)}
+    finally:
+        save_profile(lab_profile, profile_path(name))  # the clean-up pins traffic back with it
     assert after == before

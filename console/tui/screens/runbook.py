@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from textual.widgets import Checkbox, DataTable, ProgressBar, RichLog
 
     from drconsole.app.session import Session
+    from drconsole.app.stepcache import CachedView
     from drconsole.results import CheckResult
     from drconsole.runbooks.schema import Runbook, Step
     from drconsole.tui.app import DrconsoleApp
@@ -49,6 +50,7 @@ class RunbookScreen(Screen[None]):
         self.results: dict[str, CheckResult] = {}
         self.states: dict[str, str] = {}
         self.walk_started: float | None = None  # when the current walk of this runbook began
+        self._startup_view: CachedView | None = None  # what the last console showed, until the session is loaded
         self.running: set[str] = set()
         self._building = False
         # "composing" → "shown" (first frame drawn) → "building" (step tree mounting) → "steps" (the steps and their
@@ -89,6 +91,10 @@ class RunbookScreen(Screen[None]):
         self._phase = "shown"
         if self.dr_app.session is not None:
             self.session_ready()
+        else:
+            self._startup_view = self._cached()
+            if self._startup_view is not None:
+                self.build_steps()  # drawn from the start-up cache until the session is loaded
 
     def build_steps(self) -> None:
         """The progress bar and the step tree, mounted once the session is loaded, so the first frame pays for
@@ -128,7 +134,25 @@ class RunbookScreen(Screen[None]):
 
     def _steps_on_screen(self) -> None:
         self._phase = "steps"
-        self.session_ready()
+        if self.dr_app.session is not None:
+            self.session_ready()
+            return
+        cached = self._startup_view
+        if cached is not None:
+            self.query_one("#runbook-title", Static).update(Text(cached.title, style="bold"))
+            states = {step.id: step.state for step in cached.steps}
+            self._show_progress(states)
+            self._fill_tree([(step.section, step.id, self._label(step.title, step.state)) for step in cached.steps])
+
+    def _cached(self) -> CachedView | None:
+        """The steps and states the console showed when it last closed on this profile and runbook, if nothing
+        they were made from has changed since (app.stepcache)."""
+        from drconsole.app import stepcache
+
+        profile = self.dr_app.profile_name
+        if profile is None:
+            return None
+        return stepcache.load(profile, self.runbook_name or self.dr_app.runbook_name or SETUP_RUNBOOK)
 
     def _mount_detail(self) -> None:
         self.query_one("#step-pane", VerticalScroll).mount_all(self._detail_widgets())
@@ -190,27 +214,36 @@ class RunbookScreen(Screen[None]):
             self.session.end_walk(self.runbook, "finished")
             self.walk_started = None
             self.notify("every step is done: this walk of the runbook is finished and recorded", timeout=6)
-        done, total = stepstate.progress(self.states)
-        failing = sum(1 for s in self.states.values() if s == stepstate.FAILING)
+        self._show_progress(self.states)
+
+    def _show_progress(self, states: dict[str, str]) -> None:
+        done, total = stepstate.progress(states)
+        failing = sum(1 for s in states.values() if s == stepstate.FAILING)
         label = f"{done}/{total} steps done" + (f" · {failing} failing" if failing else "")
         self.query_one("#progress-label", Static).update(label)
         self._progress().update(total=total, progress=done)
 
     def _step_label(self, step: Step) -> Text:
-        state = self.states.get(step.id, stepstate.NOT_STARTED)
         running = " …" if step.id in self.running else ""
-        return Text.assemble((stepstate.SYMBOLS[state] + " ", STATE_STYLE[state]), step.title + running)
+        return self._label(step.title + running, self.states.get(step.id, stepstate.NOT_STARTED))
+
+    @staticmethod
+    def _label(title: str, state: str) -> Text:
+        return Text.assemble((stepstate.SYMBOLS[state] + " ", STATE_STYLE[state]), title)
 
     def build_tree(self) -> None:
         assert self.runbook is not None
+        self._fill_tree([(step.section, step.id, self._step_label(step)) for step in self.runbook.steps])
+
+    def _fill_tree(self, rows: list[tuple[str | None, str, Text]]) -> None:
         tree: Tree[str] = self.query_one("#steps", Tree)
         tree.clear()
         sections: dict[str, Any] = {}
-        for step in self.runbook.steps:
-            section = step.section or "Steps"
-            if section not in sections:
-                sections[section] = tree.root.add(section, expand=True)
-            sections[section].add_leaf(self._step_label(step), data=step.id)
+        for section, step_id, label in rows:
+            name = section or "Steps"
+            if name not in sections:
+                sections[name] = tree.root.add(name, expand=True)
+            sections[name].add_leaf(label, data=step_id)
 
     def relabel_tree(self) -> None:
         assert self.runbook is not None
