@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 INTERVALS = [("off", 0), ("5 s", 5), ("10 s", 10), ("30 s", 30), ("60 s", 60)]
 NODE_LABELS = [("idc", "IDC"), ("ec", "Express Connect"), ("vbr", "VBR"), ("cen", "CEN"), ("vpc", "VPC")]
-ProblemRow = tuple[str, str, str, str, str]
+ProblemRow = tuple[str, str, str, str, str, str]
 REDRAW_S = 1 / 30  # results arriving within this are drawn together
 
 
@@ -62,8 +62,11 @@ def topology_text(board: Board) -> Text:
 
 
 def problem_row(result: CheckResult) -> ProblemRow:
-    """A problems-table row: status, check key, zone, summary, remedy."""
-    return result.status.value, result.key, result.zone or "", result.summary, result.remedy or ""
+    """A problems-table row: status, check key, zone, summary, remedy, age."""
+    from drconsole.app.ages import age
+
+    return (result.status.value, result.key, result.zone or "", result.summary, result.remedy or "",
+            age(result.started_at))
 
 
 def problem_cell(row: ProblemRow, position: int) -> Text:
@@ -160,7 +163,7 @@ class DashboardScreen(Screen[None]):
                     yield Static(title, classes="zone-title", id=f"title-{zone or 'shared'}")
                     yield from self._new_rows(zone, self.board.families(zone))
         problems: DataTable[Any] = DataTable(id="problems", cursor_type="row")
-        problems.add_columns("", "check", "zone", "summary", "remedy")
+        problems.add_columns("", "check", "zone", "summary", "remedy", "age")
         yield problems
         with Horizontal(id="dash-controls"):
             yield Static("auto-refresh", classes="control-label")
