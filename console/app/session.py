@@ -49,6 +49,7 @@ class Session:
         self._walks: dict[str, int] = {}  # runbook id -> the run recording its current walk
         self._probe_context: Context | None = None
         self._making = threading.RLock()  # workers (a sweep, the zone probes) may ask for both at once
+        self.closed = False  # the console is closing: its journal and context are gone
 
     @property
     def journal(self) -> Journal:
@@ -188,6 +189,7 @@ class Session:
             context.close()
 
     def close(self) -> None:
+        self.closed = True
         if self._context is not None:
             self._context.close()
         if self._journal is not None:

@@ -1,7 +1,8 @@
-"""The runbook's steps and their states as the console last showed them, kept between starts so the next start
-draws them before the profile, the runbook and the journal are loaded. The entry is used only while the runbook
-file, the profile file and the journal are exactly as they were when it was written (size and mtime); the console
-replaces what it drew from it as soon as the real session is there."""
+"""The runbook's steps and their states as the console last showed them, kept between starts (in the state
+dir, next to the journal) so the next start draws them before the profile, the runbook and the journal are
+loaded. The entry is used only while the runbook file, the profile file and the journal are exactly as they
+were when it was written (size and mtime); the console replaces what it drew from it as soon as the real
+session is there."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ class CachedView:
 
 def _entry(profile: str, runbook: str) -> Path:
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in runbook)
-    return paths.cache_dir() / "startup" / f"{profile}--{safe}.json"
+    return paths.state_dir() / "startup" / f"{profile}--{safe}.json"
 
 
 def _stamps(files: list[str]) -> dict[str, list[int] | None]:

@@ -182,7 +182,7 @@ class RunbookScreen(Screen[None]):
         """The profile is loaded: show the runbook and what the journal knows about it."""
         if self._phase == "shown":
             self.build_steps()
-        if self._phase not in ("steps", "detail", "ready"):
+        if self._phase not in ("steps", "detail", "ready") or self.session.closed:
             return
         session = self.session
         self.runbook_name = self.runbook_name or self.dr_app.runbook_name or SETUP_RUNBOOK
