@@ -119,6 +119,7 @@ def test_action_confirm(snap_compare: Any) -> None:
     app = demo_app()
 
     async def before(pilot: Pilot[Any]) -> None:
+        await ready(app, pilot)  # the runbook underneath, filled in
         app.push_screen(ActionConfirm(destructive_plan()))
         await pilot.pause()
 

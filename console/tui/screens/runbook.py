@@ -83,18 +83,24 @@ class RunbookScreen(Screen[None]):
         self.call_after_refresh(self._after_first_frame)
 
     def _after_first_frame(self) -> None:
-        """The key bar (its keys cost more to compose than the rest of the screen), then the runbook if the
-        session is already there; a session loaded later arrives through session_ready."""
-        from textual.widgets import Footer
-
-        self.mount(Footer())
+        """The runbook if the session is already there (a session loaded later arrives through session_ready), or
+        the steps as the start-up cache has them; the key bar (its keys cost more to compose than the rest of the
+        screen) once the steps are drawn, or now if they wait for the session."""
         self._phase = "shown"
         if self.dr_app.session is not None:
             self.session_ready()
+            return
+        self._startup_view = self._cached()
+        if self._startup_view is not None:
+            self.build_steps()  # drawn from the start-up cache until the session is loaded
         else:
-            self._startup_view = self._cached()
-            if self._startup_view is not None:
-                self.build_steps()  # drawn from the start-up cache until the session is loaded
+            self._mount_footer()
+
+    def _mount_footer(self) -> None:
+        from textual.widgets import Footer
+
+        if not self.query(Footer):
+            self.mount(Footer())
 
     def build_steps(self) -> None:
         """The progress bar and the step tree, mounted once the session is loaded, so the first frame pays for
@@ -143,6 +149,7 @@ class RunbookScreen(Screen[None]):
             states = {step.id: step.state for step in cached.steps}
             self._show_progress(states)
             self._fill_tree([(step.section, step.id, self._label(step.title, step.state)) for step in cached.steps])
+            self.call_after_refresh(self._mount_footer)
 
     def _cached(self) -> CachedView | None:
         """The steps and states the console showed when it last closed on this profile and runbook, if nothing
@@ -155,6 +162,7 @@ class RunbookScreen(Screen[None]):
         return stepcache.load(profile, self.runbook_name or self.dr_app.runbook_name or SETUP_RUNBOOK)
 
     def _mount_detail(self) -> None:
+        self._mount_footer()
         self.query_one("#step-pane", VerticalScroll).mount_all(self._detail_widgets())
         self.call_after_refresh(self._detail_on_screen)
 
