@@ -41,11 +41,11 @@ async def detect(env: Any, profile: Any) -> tuple[list[float], list[float]]:
     """Seconds from `lab break zone-a` to zone A shown failing, and seconds the break itself took, once per
     trial; zone A is healed between trials and left broken after the last (the failover needs it so). Each
     break lands at a random moment of the dashboard's cadence."""
+    from drconsole.app.session import Session
     from drconsole.journal import Journal
     from drconsole.lab.lab import Lab
     from drconsole.tui.app import DrconsoleApp
     from drconsole.tui.screens.dashboard import DashboardScreen
-    from drconsole.tui.session import Session
 
     lab = Lab(env)
     app = DrconsoleApp(session=Session(profile, journal=Journal.for_profile(profile.name)), autorun=False)
@@ -130,7 +130,7 @@ def heal_and_fail_back(env: Any, profile: Any) -> str:
 
 def main() -> None:
     home = private_home()
-    from drconsole.tui.session import PROBE_S
+    from drconsole.app.session import PROBE_S
 
     with bench_lab(home, lab_id="bd") as (env, profile):
         try:

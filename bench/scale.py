@@ -57,11 +57,11 @@ def synthetic_results(sweep: int) -> list[Any]:
 
 
 async def measure() -> dict[str, float]:
+    from drconsole.app.session import Session
     from drconsole.journal import Journal
     from drconsole.tui.app import DrconsoleApp
     from drconsole.tui.messages import ResultArrived
     from drconsole.tui.screens.dashboard import DashboardScreen
-    from drconsole.tui.session import Session
 
     profile = synthetic_profile()
     app = DrconsoleApp(session=Session(profile, journal=Journal.for_profile(profile.name)), autorun=False,

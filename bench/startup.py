@@ -87,7 +87,7 @@ def time_to_marker(argv: list[str], marker: bytes, env: dict[str, str], quit_key
 def lab_profile_into(config_home: Path) -> str:
     """Write the `lab` profile into a private config dir; returns where its facts came from."""
     os.environ["XDG_CONFIG_HOME"] = str(config_home)
-    from drconsole.cli.lab_cmd import open_env
+    from drconsole.app.labstart import open_env
     from drconsole.profile import Profile, save_profile
 
     try:
@@ -133,7 +133,8 @@ def main() -> None:
     print(f"bare Textual app, first screen:        {bare_s * 1000:7.0f} ms  (runs: {_ms(base)})")
     print(f"drconsole -p lab, first screen:        {ours_s * 1000:7.0f} ms  (runs: {_ms(ours)})")
     print(f"drconsole -p lab, runbook loaded:      {loaded_s * 1000:7.0f} ms  (runs: {_ms(loaded)})")
-    print(f"ratio first screen / bare: {ours_s / bare_s:.2f}x (target <= 1.5x)")
+    print(f"ratio first screen / bare: {ours_s / bare_s:.2f}x")
+    print(f"ratio usable runbook screen (step states drawn) / bare: {loaded_s / bare_s:.2f}x (target <= 1.5x)")
 
 
 def _ms(values: list[float]) -> str:

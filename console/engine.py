@@ -55,19 +55,20 @@ async def run_check(ctx: Context, invocation: Invocation) -> CheckResult:
     spec = invocation.spec
     timeout = invocation.timeout or spec.timeout
     started_wall, started = time.time(), time.monotonic()
-    outcome = await _outcome(ctx, invocation, timeout)
+    resolved = templating.resolve(invocation.raw_params, ctx.profile)
+    outcome = await _outcome(ctx, invocation, resolved, timeout)
     if outcome.status is not Status.PASS and outcome.fix_step is None:
         outcome.fix_step = spec.fix_step
     return CheckResult(
         **outcome.model_dump(), check=spec.name, key=invocation.key, title=spec.title, family=spec.family,
         step=invocation.step, zone=invocation.zone, started_at=started_wall,
+        params=resolved if templating.first_missing(resolved) is None else None,
         duration_ms=round((time.monotonic() - started) * 1000, 1),
     )
 
 
-async def _outcome(ctx: Context, invocation: Invocation, timeout: float) -> Outcome:
+async def _outcome(ctx: Context, invocation: Invocation, resolved: dict[str, Any], timeout: float) -> Outcome:
     spec = invocation.spec
-    resolved = templating.resolve(invocation.raw_params, ctx.profile)
     missing = templating.first_missing(resolved)
     if missing is not None:
         return Outcome.skipped(f"the profile has no value for {missing.path[len('profile.'):]} yet",

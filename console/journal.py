@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from drconsole import __version__, paths
+from drconsole.action_events import Interrupted, Payload
 from drconsole.journal_db import (
     BackgroundCheck,
     GuardedConnection,
@@ -58,6 +59,17 @@ MIGRATIONS: list[str] = [
         pid INTEGER NOT NULL, at REAL NOT NULL, data TEXT NOT NULL);
     CREATE INDEX action_events_uid ON action_events(action_uid);
     """,
+    # 2: a run records what it ran against (the profile, the runbook's text), each check its resolved
+    # parameters, and a sweep made during a walk of a runbook names that walk
+    """
+    CREATE TABLE run_inputs (
+        run_id INTEGER PRIMARY KEY REFERENCES runs(id), profile TEXT NOT NULL, runbook_id TEXT,
+        runbook_sha256 TEXT, runbook_text TEXT);
+    ALTER TABLE check_results ADD COLUMN params TEXT;
+    ALTER TABLE runs ADD COLUMN walk INTEGER REFERENCES runs(id);
+    CREATE INDEX step_events_run ON step_events(run_id);
+    CREATE INDEX confirmations_run ON confirmations(run_id);
+    """,
 ]
 
 T = TypeVar("T")
@@ -92,6 +104,26 @@ def journal_for_checks(profile: str, warn: Callable[[str], None], first_write: C
     warn(not_recorded(problem))
     stand_in = Journal.unrecorded(problem)
     return stand_in, first_write(stand_in)
+
+
+@dataclass
+class RunInputs:
+    """What a run ran against, as it was when the run started."""
+
+    profile: dict[str, Any]  # the profile's fields (a profile never holds a secret)
+    runbook_id: str | None = None
+    runbook_sha256: str | None = None
+    runbook_text: str | None = None
+
+
+@dataclass
+class StepEvent:
+    run_id: int | None
+    step: str
+    state: str
+    operator: str
+    at: float
+    note: str | None
 
 
 @dataclass
@@ -234,10 +266,12 @@ class Journal:
         evidence = json.dumps([e.model_dump(mode="json") for e in result.evidence], default=str)
         self._insert(
             "INSERT INTO check_results(run_id, runbook, step, check_name, title, key, family, zone, status, summary, "
-            "cause, remedy, fix_step, evidence, started, duration_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "cause, remedy, fix_step, evidence, started, duration_ms, params) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (run_id, runbook, result.step, result.check, result.title, result.key, result.family, result.zone,
              result.status.value, result.summary, result.cause, result.remedy, result.fix_step, evidence,
-             result.started_at, result.duration_ms), durable=False)
+             result.started_at, result.duration_ms,
+             None if result.params is None else json.dumps(result.params, default=str)), durable=False)
 
     def results(self, run_id: int) -> list[CheckResult]:
         rows = self.db.execute("SELECT * FROM check_results WHERE run_id = ? ORDER BY id", (run_id,))
@@ -253,12 +287,12 @@ class Journal:
     # -- actions ----------------------------------------------------------------------------------
     def action_event(self, action_uid: str, action: str, kind: str, operator: str, *, identity: str | None = None,
                      run_id: int | None = None, runbook: str | None = None, step: str | None = None,
-                     data: dict[str, Any] | None = None) -> None:
+                     data: Payload | None = None) -> None:
         self._insert(
             "INSERT INTO action_events(action_uid, run_id, runbook, step, action, kind, operator, identity, pid, at, "
             "data) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (action_uid, run_id, runbook, step, action, kind, operator, identity, os.getpid(), time.time(),
-             json.dumps(data or {}, default=str)))
+             data.model_dump_json(exclude_none=True) if data else "{}"))
 
     def action_events(self, action_uid: str | None = None, run_id: int | None = None) -> list[dict[str, Any]]:
         clauses: list[str] = []
@@ -295,9 +329,54 @@ class Journal:
                     continue
                 self.action_event(state.action_uid, state.action, "interrupted", state.operator,
                                   runbook=state.runbook, step=state.step,
-                                  data={"reason": "the process stopped during the action; re-verify live"})
+                                  data=Interrupted(reason="the process stopped during the action; re-verify live"))
                 interrupted.append(state.action_uid)
         return interrupted
+
+    # -- what a run ran against, and what belongs to it (schema 2) ----------------------------------
+    def record_inputs(self, run_id: int, inputs: RunInputs) -> None:
+        self._insert("INSERT INTO run_inputs(run_id, profile, runbook_id, runbook_sha256, runbook_text) "
+                     "VALUES (?,?,?,?,?)", (run_id, json.dumps(inputs.profile, sort_keys=True),
+                                            inputs.runbook_id, inputs.runbook_sha256, inputs.runbook_text))
+
+    def run_inputs(self, run_id: int) -> RunInputs | None:
+        """What the run recorded when it started; None for a run made before drconsole recorded it."""
+        row = self.db.execute("SELECT * FROM run_inputs WHERE run_id = ?", (run_id,)).fetchone()
+        if row is None:
+            return None
+        return RunInputs(json.loads(row["profile"]), row["runbook_id"], row["runbook_sha256"], row["runbook_text"])
+
+    def link_to_walk(self, run_id: int, walk: int) -> None:
+        """Mark run `run_id` (a sweep) as made during the walk of a runbook that is run `walk`."""
+        self._insert("UPDATE runs SET walk = ? WHERE id = ?", (walk, run_id))
+
+    def walk_sweeps(self, walk: int) -> list[int]:
+        return [int(row["id"]) for row in self.db.execute("SELECT id FROM runs WHERE walk = ? ORDER BY id", (walk,))]
+
+    def open_walk(self, runbook: str, kind: str = "runbook") -> int | None:
+        """The newest run of `kind` of `runbook` that has not ended (a walk still in progress), if any."""
+        row = self.db.execute(
+            "SELECT r.id FROM runs r LEFT JOIN run_ends e ON e.run_id = r.id "
+            "WHERE r.kind = ? AND r.runbook = ? AND e.run_id IS NULL ORDER BY r.id DESC LIMIT 1",
+            (kind, runbook)).fetchone()
+        return int(row["id"]) if row else None
+
+    def run_step_events(self, run_id: int) -> list[StepEvent]:
+        rows = self.db.execute("SELECT * FROM step_events WHERE run_id = ? ORDER BY id", (run_id,))
+        return [StepEvent(row["run_id"], row["step"], row["state"], row["operator"], row["at"], row["note"])
+                for row in rows]
+
+    def run_confirmations(self, run_id: int) -> dict[tuple[str, str], dict[str, Any]]:
+        """The latest confirmation of each (step, item) made during run `run_id`."""
+        rows = self.db.execute(
+            "SELECT * FROM confirmations WHERE id IN "
+            "(SELECT MAX(id) FROM confirmations WHERE run_id = ? GROUP BY step, item)", (run_id,))
+        return {(row["step"], row["item"]): dict(row) for row in rows}
+
+    def recent_confirmations(self, limit: int = 200) -> list[dict[str, Any]]:
+        """Every confirmation, newest first."""
+        return [dict(row) for row in self.db.execute("SELECT * FROM confirmations ORDER BY id DESC LIMIT ?",
+                                                     (limit,))]
 
     def integrity_ok(self) -> bool:
         return bool(self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
@@ -320,4 +399,4 @@ def _result_of(row: sqlite3.Row) -> CheckResult:
         check=row["check_name"], key=row["key"], title=row["title"], family=row["family"], step=row["step"],
         zone=row["zone"], status=row["status"], summary=row["summary"], cause=row["cause"], remedy=row["remedy"],
         fix_step=row["fix_step"], evidence=json.loads(row["evidence"]), started_at=row["started"],
-        duration_ms=row["duration_ms"])
+        duration_ms=row["duration_ms"], params=json.loads(row["params"]) if row["params"] else None)

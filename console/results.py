@@ -77,3 +77,4 @@ class CheckResult(Outcome):
     zone: str | None = None  # "a", "b" or None for shared parts
     started_at: float = Field(default_factory=time.time)
     duration_ms: float = 0.0
+    params: dict[str, Any] | None = None  # the parameters it ran with, resolved from the profile

@@ -13,6 +13,7 @@ from drconsole.journal_db import JournalError
 from drconsole.registry import load_checks
 from drconsole.results import CheckResult
 from drconsole.runbooks.schema import Runbook
+from drconsole.runs import begin_run
 
 T = TypeVar("T")
 
@@ -42,14 +43,15 @@ def invocations(runbook: Runbook, *, steps: Iterable[str] = (), only: Iterable[s
 
 
 async def journaled_sweep(ctx: Context, journal: Journal, runbook: Runbook, chosen: list[Invocation],
-                          run_id: int | None = None) -> AsyncIterator[CheckResult]:
-    """Run `chosen`, record the run and each result in the journal, and yield results as they come.
+                          run_id: int | None = None, *, walk: int | None = None) -> AsyncIterator[CheckResult]:
+    """Run `chosen`, record the run (a new one unless `run_id` is given; linked to the walk of a runbook
+    `walk` if one is going on) and each result in the journal, and yield results as they come.
 
     Checks only read, so a result the journal cannot take does not stop the sweep: the first such failure
     is kept as `journal.problem` for the caller to show."""
     if run_id is None:
-        run_id = record_or_note(journal, journal.start_run, kind="sweep", profile=ctx.profile.name,
-                                operator=ctx.operator, runbook=runbook.id) or 0
+        run_id = record_or_note(journal, begin_run, journal, kind="sweep", profile=ctx.profile,
+                                operator=ctx.operator, runbook=runbook, walk=walk) or 0
     worst = "pass"
     try:
         async for result in sweep(ctx, chosen):

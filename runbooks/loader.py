@@ -15,6 +15,7 @@ from drconsole.errors import RunbookError
 from drconsole.runbooks.schema import Runbook
 
 SHIPPED_PACKAGE = "drconsole.runbooks"
+FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML was built with it
 
 
 @dataclass
@@ -53,10 +54,21 @@ def load_runbook(name_or_path: str | Path, *, check_names: bool = True) -> Runbo
 
 def parse_runbook(text: str, *, source: str, check_names: bool = True) -> Runbook:
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise RunbookError(_yaml_problem(exc, text).render(source)) from None
+        root, data = _parsed(text, FAST_LOADER)
+    except yaml.YAMLError:
+        try:  # the pure-Python loader names the place of the problem precisely
+            root, data = _parsed(text, yaml.SafeLoader)
+        except yaml.YAMLError as exc:
+            raise RunbookError(_yaml_problem(exc, text).render(source)) from None
+    return _validated(root, data, text, source, check_names)
+
+
+def _parsed(text: str, loader: Any) -> tuple[yaml.Node | None, Any]:
+    """The node tree (for locating problems) and the data."""
+    return yaml.compose(text, Loader=loader), yaml.load(text, Loader=loader)
+
+
+def _validated(root: yaml.Node | None, data: Any, text: str, source: str, check_names: bool) -> Runbook:
     if not isinstance(data, dict) or root is None:
         raise RunbookError(Problem(1, 1, "a runbook is a mapping with id, title, summary and steps",
                                    "start from a shipped runbook (`drconsole runbook show zone-dr-hybrid`)")
@@ -73,6 +85,7 @@ def parse_runbook(text: str, *, source: str, check_names: bool = True) -> Runboo
     if problems:
         raise RunbookError("\n".join(p.render(source) for p in problems[:10]))
     assert runbook is not None
+    runbook._text = text
     return runbook
 
 

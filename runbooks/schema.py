@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 ID = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 
@@ -67,6 +67,11 @@ class Runbook(Item):
     kind: Literal["setup", "incident"] = "setup"
     summary: str
     steps: list[Step] = Field(min_length=1)
+    _text: str = PrivateAttr(default="")  # the YAML it was parsed from, as a run records it
+
+    @property
+    def text(self) -> str:
+        return self._text
 
     @model_validator(mode="after")
     def _links(self) -> Runbook:

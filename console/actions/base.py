@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from pydantic import BaseModel
 
+from drconsole.action_events import ActionOutput, CallRecord, ChangeRecord, PlanRecord
+
 if TYPE_CHECKING:
     from drconsole.actions.context import ActionContext
     from drconsole.actions.safety import RuleResult, TrafficChange
@@ -102,16 +104,15 @@ class Plan:
             lines.append(f"  profile: {self.profile_updates}")
         return "\n".join(lines)
 
-    def to_record(self) -> dict[str, Any]:
+    def to_record(self) -> PlanRecord:
         """The plan as the journal keeps it."""
-        return {
-            "title": self.title, "risk": str(self.risk), "summary": self.summary, "already_done": self.already_done,
-            "evidence": self.evidence, "target": self.target, "production": self.production,
-            "calls": [{"product": c.product, "action": c.action, "params": c.params} for c in self.calls],
-            "changes": [{"ref": c.ref, "exists": c.exists, "diff": c.diff} for c in self.changes],
-            "traffic": self.traffic.to_record() if self.traffic else None,
-            "profile_updates": self.profile_updates,
-        }
+        return PlanRecord(
+            title=self.title, risk=str(self.risk), summary=self.summary, already_done=self.already_done,
+            evidence=self.evidence, target=self.target, production=self.production,
+            calls=[CallRecord(product=c.product, action=c.action, params=c.params) for c in self.calls],
+            changes=[ChangeRecord(ref=c.ref, exists=c.exists, diff=c.diff) for c in self.changes],
+            traffic=self.traffic.to_record() if self.traffic else None,
+            profile_updates=self.profile_updates)
 
 
 @dataclass
@@ -120,7 +121,7 @@ class Result:
 
     summary: str
     profile_updates: dict[str, Any] = field(default_factory=dict)  # e.g. {"clusters.fleet.id": "c..."}
-    data: dict[str, Any] = field(default_factory=dict)
+    output: ActionOutput = field(default_factory=ActionOutput)
 
 
 class Action:

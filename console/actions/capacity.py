@@ -82,4 +82,4 @@ class AddEciZones(KubeAction):
 
     def apply(self, actx: ActionContext, plan: Plan) -> Result:
         result = super().apply(actx, plan)
-        return Result(f"{result.summary}; added {', '.join(plan.data['added'])}", data=result.data)
+        return Result(f"{result.summary}; added {', '.join(plan.data['added'])}", output=result.output)

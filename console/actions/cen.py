@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+from drconsole.action_events import ActionOutput
 from drconsole.actions.base import Action, ApiCall, Plan, Result, Risk, action
 from drconsole.actions.cloud_setup import NoParams, _need
 from drconsole.actions.context import ActionContext, ActionFailed
@@ -128,12 +129,12 @@ class AttachCen(Action):
 
         states = actx.wait(f"{', '.join(children)} Attached to {cen_id}", attached, timeout=ATTACH_TIMEOUT)
         summary = f"CEN {cen_id} ({kind}): " + ", ".join(f"{c} {states[c]}" for c in children)
-        data: dict[str, Any] = {"cen_id": cen_id, "cen_kind": kind}
+        output = ActionOutput(cen_id=cen_id, cen_kind=kind)
         if kind == TRANSIT_ROUTER and router_id:
             vbr_attachment = transit_attachments(actx.call, cen_id)[children[0]]["TransitRouterAttachmentId"]
-            data["learnt_from_vbr"] = learnt_routes(actx, router_id, vbr_attachment)
-            summary += f"; the transit router learnt {len(data['learnt_from_vbr'])} prefix(es) from the VBR"
-        return Result(summary, profile_updates={"network.cen_id": cen_id}, data=data)
+            output.learnt_from_vbr = learnt_routes(actx, router_id, vbr_attachment)
+            summary += f"; the transit router learnt {len(output.learnt_from_vbr)} prefix(es) from the VBR"
+        return Result(summary, profile_updates={"network.cen_id": cen_id}, output=output)
 
 
 def zone_mappings(mappings: list[dict[str, str]]) -> list[Any]:
@@ -197,4 +198,4 @@ class RouteServices(Action):
 
         seen = actx.wait("every service range Active", active, timeout=ATTACH_TIMEOUT)
         return Result(f"{len(seen.statuses)} service ranges routed through CEN {plan.data['cen_id']} ({seen.kind})",
-                      data={"service_routes": seen.statuses})
+                      output=ActionOutput(service_routes=dict(seen.statuses)))

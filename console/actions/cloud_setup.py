@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from drconsole.action_events import ActionOutput
 from drconsole.actions.base import Action, ApiCall, Plan, Result, Risk, action
 from drconsole.actions.context import ActionContext, ActionFailed
 
@@ -86,7 +87,7 @@ class CreateFleet(Action):
 
         actx.wait(f"Fleet {fleet_id} ClusterInfo.State running", running, timeout=600)
         return Result(f"Fleet {fleet_id} is running", profile_updates={"clusters.fleet.id": fleet_id},
-                      data={"fleet_id": fleet_id})
+                      output=ActionOutput(fleet_id=fleet_id))
 
 
 @action("registered.create", risk=Risk.MUTATING, title="Create the registered cluster (ExternalKubernetes)",
@@ -127,7 +128,8 @@ class CreateRegistered(Action):
         if task_id:
             actx.wait(f"task {task_id} success", done, timeout=600)
         return Result(f"registered cluster {cluster_id} created (waiting for its agent)",
-                      profile_updates={"clusters.registered.id": cluster_id}, data={"cluster_id": cluster_id})
+                      profile_updates={"clusters.registered.id": cluster_id},
+                      output=ActionOutput(cluster_id=cluster_id))
 
 
 class VbrParams(BaseModel):

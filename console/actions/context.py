@@ -37,11 +37,21 @@ def is_mutating_operation(action: str) -> bool:
 
 
 @dataclass
+class RunState:
+    """What the actions of one run tell each other."""
+
+    pinned_zone: str | None = None  # the zone the Ingress was pinned to in this run
+    decision_at: float | None = None  # when traffic was decided to move (the recovery clock starts)
+    recovery_s: float | None = None
+    healthy_zones: list[str] | None = None
+
+
+@dataclass
 class ActionContext:
     ctx: Context
     phase: str = "plan"  # "plan" or "apply"
     progress: Callable[[str], None] = lambda message: None
-    run_state: dict[str, Any] = field(default_factory=dict)  # shared by the actions of one run
+    run_state: RunState = field(default_factory=RunState)  # shared by the actions of one run
     request_ids: list[str] = field(default_factory=list)
     token_seed: str = field(default_factory=lambda: uuid.uuid4().hex)  # the runner sets the journaled one
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from drconsole.action_events import ActionOutput
 from drconsole.actions.base import Action, ApiCall, Plan, Result, Risk, action
 from drconsole.actions.cloud_setup import NoParams, _hub, _need
 from drconsole.actions.context import ActionContext, ActionFailed
@@ -39,7 +40,7 @@ class KubeAction(Action):
     def apply(self, actx: ActionContext, plan: Plan) -> Result:
         versions = apply_changes(actx, plan.changes)
         self.settle(actx, plan)
-        return Result(f"applied {len(versions)} object(s) on {self.role}", data={"applied": versions})
+        return Result(f"applied {len(versions)} object(s) on {self.role}", output=ActionOutput(applied=versions))
 
     def settle(self, actx: ActionContext, plan: Plan) -> None:
         """Wait for what the change starts (optional)."""

@@ -1,7 +1,9 @@
 """Run a runbook's actions in order: plan → (read-only refusal) → safety rules → confirmation →
 apply → verify, with the journal written before and after every call.
 
-The same runner serves `drconsole run` and the console; only the Confirmer and `out` differ.
+The same runner serves `drconsole run` and the console; only the Confirmer and `out` differ. A run of the
+runner is one walk of the runbook, unless the console hands it the walk already going on (`walk`). IDs
+found or created are written through `save_profile` (the console's session owns its profile).
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from drconsole import action_events as events
 from drconsole import templating
 from drconsole.actions.base import Action, Confirmer, Plan, Result, Risk
-from drconsole.actions.context import ActionContext
+from drconsole.actions.context import ActionContext, RunState
 from drconsole.actions.registry import load_all
 from drconsole.actions.tokens import resumable_seed
 from drconsole.context import Context
@@ -26,6 +29,7 @@ from drconsole.journal import Journal
 from drconsole.journal_db import JournalError
 from drconsole.profile import Profile, save_profile
 from drconsole.runbooks.schema import ActionRef, Runbook, Step
+from drconsole.runs import begin_run
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 4
 VERIFY_TIMEOUT = 45.0
@@ -40,7 +44,8 @@ class ActionOutcome:
     summary: str
     duration_ms: float = 0.0
     request_ids: list[str] = field(default_factory=list)
-    data: dict[str, Any] = field(default_factory=dict)
+    output: events.ActionOutput = field(default_factory=events.ActionOutput)
+    journal_problem: str | None = None  # set when the action was refused because the journal cannot write
 
 
 @dataclass
@@ -62,7 +67,8 @@ class RunReport:
 class Runner:
     def __init__(self, ctx: Context, journal: Journal, runbook: Runbook, confirmer: Confirmer, *,
                  rehearsal: bool = False, out: Callable[[str], None] = print,
-                 verify_timeout: float = VERIFY_TIMEOUT) -> None:
+                 verify_timeout: float = VERIFY_TIMEOUT, walk: int | None = None,
+                 save_profile: Callable[[Profile], None] = save_profile) -> None:
         self.ctx = ctx
         self.journal = journal
         self.runbook = runbook
@@ -71,8 +77,10 @@ class Runner:
         self.out = out
         self.verify_timeout = verify_timeout
         self.actions = load_all()
-        self.run_state: dict[str, Any] = {}
-        self.run_id = 0
+        self.run_state = RunState()
+        self.walk = walk
+        self.save_profile = save_profile
+        self.run_id = walk or 0
 
     @property
     def executes(self) -> bool:
@@ -98,8 +106,9 @@ class Runner:
                 raise damage
             if not self.journal.recording and self.journal.problem is not None:
                 raise self.journal.problem
-            self.run_id = self.journal.start_run(kind="runbook", profile=profile.name, operator=self.ctx.operator,
-                                                 runbook=self.runbook.id, rehearsal=self.rehearsal, note=note)
+            if self.walk is None:
+                self.run_id = begin_run(self.journal, kind="runbook", profile=profile, operator=self.ctx.operator,
+                                        runbook=self.runbook, rehearsal=self.rehearsal, note=note)
         except JournalError as exc:
             raise RefusedError(f"no action was started, because the journal cannot record them: {exc.message}",
                                where=exc.where, fix=exc.fix) from None
@@ -136,20 +145,22 @@ class Runner:
                 if stop:
                     break
         except JournalError as exc:  # a step's own row; an action already refused for the journal says it once
-            if not any(o.data.get("journal") for o in report.outcomes):
+            if not any(o.journal_problem for o in report.outcomes):
                 report.outcomes.append(self._unrecordable(step_id, exc))
         finally:
-            try:
-                self.journal.finish_run(self.run_id, {0: "succeeded", 1: "failed", 4: "refused"}[report.exit_code])
-            except JournalError as exc:
-                self.out(f"!!! the end of run {self.run_id} could not be journaled: {exc}")
+            if self.walk is None:
+                try:
+                    self.journal.finish_run(self.run_id,
+                                            {0: "succeeded", 1: "failed", 4: "refused"}[report.exit_code])
+                except JournalError as exc:
+                    self.out(f"!!! the end of run {self.run_id} could not be journaled: {exc}")
         return report
 
     def _unrecordable(self, step: str, exc: JournalError) -> ActionOutcome:
         """The outcome of an action (or step) refused because its journal rows could not be written."""
         self.out(f"✗ {step}: refused: the journal cannot record it, so nothing was applied: {exc}")
         return ActionOutcome(step, "", "", "refused", f"the journal cannot record it ({exc.problem}); nothing was "
-                             "applied", data={"journal": exc.problem})
+                             "applied", journal_problem=exc.problem)
 
     # -- one action -------------------------------------------------------------------------------
     def run_action(self, step: Step, ref: ActionRef) -> ActionOutcome:
@@ -157,16 +168,20 @@ class Runner:
         uid = uuid.uuid4().hex
         started = time.monotonic()
 
-        def event(kind: str, **data: Any) -> None:
-            self.journal.action_event(uid, spec.name, kind, self.ctx.operator, identity=self.ctx.cloud_identity(),
-                                      run_id=self.run_id, runbook=self.runbook.id, step=step.id,
-                                      data={**data, "rehearsal": self.rehearsal} if self.rehearsal else data)
+        def event(payload: events.Payload) -> None:
+            payload.rehearsal = self.rehearsal
+            self.journal.action_event(uid, spec.name, _kind(payload), self.ctx.operator,
+                                      identity=self.ctx.cloud_identity(), run_id=self.run_id,
+                                      runbook=self.runbook.id, step=step.id, data=payload)
 
-        def outcome(state: str, summary: str, **data: Any) -> ActionOutcome:
-            ms = round((time.monotonic() - started) * 1000, 1)
+        def ms() -> float:
+            return round((time.monotonic() - started) * 1000, 1)
+
+        def outcome(state: str, summary: str, output: events.ActionOutput | None = None) -> ActionOutcome:
             symbol = {"succeeded": "✓", "already-done": "=", "rehearsed": "~"}.get(state, "✗")
-            self.out(f"{symbol} {step.id}/{ref.key}: {state}: {summary} ({ms:.0f} ms)")
-            return ActionOutcome(step.id, spec.name, uid, state, summary, ms, list(actx.request_ids), data)
+            self.out(f"{symbol} {step.id}/{ref.key}: {state}: {summary} ({ms():.0f} ms)")
+            return ActionOutcome(step.id, spec.name, uid, state, summary, ms(), list(actx.request_ids),
+                                 output or events.ActionOutput())
 
         actx = ActionContext(self.ctx, phase="plan", progress=lambda m: self.out(f"    … {m}"),
                              run_state=self.run_state)
@@ -179,32 +194,31 @@ class Runner:
             return prepared
         plan = prepared
 
-        def after(kind: str, **data: Any) -> None:
+        def after(payload: events.Payload) -> None:
             """The ending event: the change is made, so a journal that fails now is reported, not fatal."""
             try:
-                event(kind, **data)
+                event(payload)
             except JournalError as exc:
-                self.out(f"!!! {spec.name} {kind}, but the journal could not record it ({exc}); it stays `started` "
-                         "and shows as interrupted once this process ends: re-verify live")
+                self.out(f"!!! {spec.name} {_kind(payload)}, but the journal could not record it ({exc}); it stays "
+                         "`started` and shows as interrupted once this process ends: re-verify live")
 
         actx.phase = "apply"
         try:
             result: Result = spec.apply(actx, plan)
         except DrconsoleError as exc:
-            after("failed", error=exc.message, fix=exc.fix, request_ids=actx.request_ids,
-                  duration_ms=round((time.monotonic() - started) * 1000, 1))
+            after(events.Failed(error=exc.message, fix=exc.fix, request_ids=actx.request_ids, duration_ms=ms()))
             return outcome("failed", str(exc))
         except Exception as exc:
-            after("failed", error=f"{type(exc).__name__}: {exc}", request_ids=actx.request_ids,
-                  duration_ms=round((time.monotonic() - started) * 1000, 1))
+            after(events.Failed(error=f"{type(exc).__name__}: {exc}", request_ids=actx.request_ids,
+                                duration_ms=ms()))
             return outcome("failed", f"unexpected {type(exc).__name__}: {exc}")
         updates = {**plan.profile_updates, **result.profile_updates}
         saved = self._save_ids(updates)
-        after("succeeded", summary=result.summary, request_ids=actx.request_ids, profile_updates=updates,
-              saved=saved, duration_ms=round((time.monotonic() - started) * 1000, 1), **result.data)
-        return outcome("succeeded", result.summary, **result.data)
+        after(events.Succeeded(summary=result.summary, request_ids=actx.request_ids, profile_updates=updates,
+                               saved=saved, duration_ms=ms(), output=result.output))
+        return outcome("succeeded", result.summary, result.output)
 
-    def _prepare(self, spec: Action, ref: ActionRef, actx: ActionContext, event: Callable[..., None],
+    def _prepare(self, spec: Action, ref: ActionRef, actx: ActionContext, event: Callable[[events.Payload], None],
                  outcome: Callable[..., ActionOutcome]) -> Plan | ActionOutcome:
         """Plan, refuse or confirm, and write `started` (durably): the plan to apply, or the outcome that
         ends the action here. A journal write that fails raises `JournalError` before anything is sent."""
@@ -212,19 +226,19 @@ class Runner:
             params = self._params(spec, ref)
             plan = spec.plan(actx, params)
         except DrconsoleError as exc:
-            event("failed", phase="plan", error=exc.message, fix=exc.fix)
+            event(events.Failed(phase="plan", error=exc.message, fix=exc.fix))
             return outcome("failed", f"could not plan: {exc}")
-        event("planned", plan=plan.to_record())
+        event(events.Planned(plan=plan.to_record()))
         self.out(plan.render())
         if plan.already_done:
             saved = self._save_ids(plan.profile_updates)
-            event("already-done", evidence=plan.evidence, profile_updates=plan.profile_updates, saved=saved)
+            event(events.AlreadyDone(evidence=plan.evidence, profile_updates=plan.profile_updates, saved=saved))
             return outcome("already-done", "live state already matches; nothing sent")
         if self.ctx.read_only and spec.risk.changes:
-            event("refused", reason="read-only mode", risk=str(spec.risk))
+            event(events.Refused(reason="read-only mode", risk=str(spec.risk)))
             return outcome("refused", f"read-only mode refuses {spec.risk} actions; nothing was sent")
         if not self.executes:
-            event("rehearsed", note="rehearsal against a real profile: planned and recorded, not applied")
+            event(events.Rehearsed(note="rehearsal against a real profile: planned and recorded, not applied"))
             return outcome("rehearsed", "planned only (rehearsal)")
         blocked = self._safety(plan, event)
         if blocked:
@@ -232,8 +246,8 @@ class Runner:
         if not self._confirm(spec, plan, event):
             return outcome("declined", "not confirmed; nothing was sent")
         if plan.traffic is not None:
-            self.run_state["decision_at"] = time.time()
-        event("started", at=time.time(), token_seed=actx.token_seed)
+            self.run_state.decision_at = time.time()
+        event(events.Started(at=time.time(), token_seed=actx.token_seed))
         return plan
 
     def _params(self, spec: Action, ref: ActionRef) -> Any:
@@ -249,7 +263,7 @@ class Runner:
             raise DrconsoleError(f"bad parameters for {spec.name}: {'.'.join(map(str, first['loc']))}: "
                                  f"{first['msg']}", fix="correct the action's `with:` in the runbook") from None
 
-    def _safety(self, plan: Plan, event: Callable[..., None]) -> str | None:
+    def _safety(self, plan: Plan, event: Callable[[events.Payload], None]) -> str | None:
         """The name of the rule that blocks this plan, or None (overrides are journaled)."""
         if plan.traffic is None:
             return None
@@ -259,35 +273,38 @@ class Runner:
         results = evaluate(actx, plan.traffic)
         for result in results:
             self.out(f"  rule {result.rule}: {'holds' if result.holds else 'BLOCKS'} — {result.reason}")
-        event("safety", rules=[{"rule": r.rule, "holds": r.holds, "reason": r.reason} for r in results])
+        event(events.Safety(rules=[events.RuleVerdict(rule=r.rule, holds=r.holds, reason=r.reason)
+                                   for r in results]))
         for result in results:
             if result.holds:
                 continue
             reason = self.confirmer.ask_override(result)
             if not reason or not reason.strip():
-                event("refused", rule=result.rule, reason=result.reason, evidence=result.evidence)
+                event(events.Refused(rule=result.rule, reason=result.reason, evidence=result.evidence))
                 return result.rule
             self.out(f"  !!! OVERRIDE of rule {result.rule} by {self.ctx.operator}: {reason.strip()}")
-            event("override", rule=result.rule, reason=reason.strip(), blocked_because=result.reason,
-                  who=self.ctx.operator, identity=self.ctx.cloud_identity(), evidence=result.evidence)
+            event(events.Override(rule=result.rule, reason=reason.strip(), blocked_because=result.reason,
+                                  who=self.ctx.operator, identity=self.ctx.cloud_identity(),
+                                  evidence=result.evidence))
         return None
 
-    def _confirm(self, spec: Action, plan: Plan, event: Callable[..., None]) -> bool:
+    def _confirm(self, spec: Action, plan: Plan, event: Callable[[events.Payload], None]) -> bool:
         if not spec.risk.changes:
             return True
-        who = {"who": self.ctx.operator, "identity": self.ctx.cloud_identity()}
+        who, identity = self.ctx.operator, self.ctx.cloud_identity()
         if not self.confirmer.ask_yes(plan):
-            event("declined", question="apply this plan?", **who)
+            event(events.Declined(question="apply this plan?", who=who, identity=identity))
             return False
         typed = None
         if spec.risk is Risk.DESTRUCTIVE:
             target = plan.target or spec.name
             typed = self.confirmer.ask_target(plan, target)
             if typed != target:
-                event("declined", question=f"type the target {target!r}", typed=typed, **who)
+                event(events.Declined(question=f"type the target {target!r}", typed=typed, who=who,
+                                      identity=identity))
                 self.out(f"  the typed target {typed!r} is not {target!r}")
                 return False
-        event("confirmed", typed=typed, **who)
+        event(events.Confirmed(typed=typed, who=who, identity=identity))
         return True
 
     def _save_ids(self, updates: dict[str, Any]) -> bool:
@@ -304,7 +321,7 @@ class Runner:
                 node = node[part]
             node[leaf] = value
         profile = Profile.model_validate(data)
-        save_profile(profile)
+        self.save_profile(profile)
         self.ctx.profile = profile
         self.out(f"  profile {profile.name}: saved {', '.join(f'{k}={v}' for k, v in changed.items())}")
         return True
@@ -331,7 +348,11 @@ class Runner:
     async def _sweep(self, chosen: list[Any]) -> list[Any]:
         from drconsole.sweeps import journaled_sweep
 
-        return [r async for r in journaled_sweep(self.ctx, self.journal, self.runbook, chosen)]
+        return [r async for r in journaled_sweep(self.ctx, self.journal, self.runbook, chosen, walk=self.run_id)]
+
+
+def _kind(payload: events.Payload) -> str:
+    return next(kind for kind, model in events.PAYLOADS.items() if type(payload) is model)
 
 
 def _get(profile: Profile, dotted: str) -> Any:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from drconsole.action_events import TrafficRecord
 from drconsole.actions.context import ActionContext
 from drconsole.actions.probes import ZONE_ROLES, ZoneHealth, zone_health
 
@@ -23,8 +24,8 @@ class TrafficChange:
     fallback: list[str] = field(default_factory=list)
     away_from: list[str] = field(default_factory=list)
 
-    def to_record(self) -> dict[str, Any]:
-        return {"to_zones": self.to_zones, "fallback": self.fallback, "away_from": self.away_from}
+    def to_record(self) -> TrafficRecord:
+        return TrafficRecord(to_zones=self.to_zones, fallback=self.fallback, away_from=self.away_from)
 
 
 @dataclass

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from drconsole.action_events import ActionOutput
 from drconsole.actions.base import Action, Plan, Result, Risk, action
 from drconsole.actions.context import ActionContext, ActionFailed
 from drconsole.actions.kube_setup import CLUSTER_LABEL, MSE, dr_ingress
@@ -51,13 +52,13 @@ class Assess(Action):
         for zone_health_ in health.values():
             actx.progress(zone_health_.describe())
         healthy = [z for z, h in health.items() if h.healthy]
-        actx.run_state["healthy_zones"] = healthy
+        actx.run_state.healthy_zones = healthy
         pinned, _ = pinned_zone(actx)
         verdict = (f"healthy: {', '.join(zone_label(actx, z) for z in healthy)}" if healthy
                    else "no zone is healthy")
         return Result(f"{verdict}; traffic pinned to {zone_label(actx, pinned) if pinned else 'no single zone'}",
-                      data={"healthy_zones": healthy, "pinned_zone": pinned,
-                            "zones": {z: h.describe() for z, h in health.items()}})
+                      output=ActionOutput(healthy_zones=healthy, pinned_zone=pinned,
+                                          zones={z: h.describe() for z, h in health.items()}))
 
 
 class PinParams(BaseModel):
@@ -102,9 +103,9 @@ def pin_plan(spec: Action, actx: ActionContext, zone: str) -> Plan:
 def pin_apply(actx: ActionContext, plan: Plan) -> Result:
     versions = apply_changes(actx, plan.changes)
     zone = plan.data["zone"]
-    actx.run_state["pinned_zone"] = zone
-    return Result(f"Ingress pinned to zone {zone} ({zone_label(actx, zone)})", data={"applied": versions,
-                                                                                   "zone": zone})
+    actx.run_state.pinned_zone = zone
+    return Result(f"Ingress pinned to zone {zone} ({zone_label(actx, zone)})",
+                  output=ActionOutput(applied=versions, zone=zone))
 
 
 class VerifyParams(BaseModel):
@@ -121,7 +122,7 @@ class Verify(Action):
     def plan(self, actx: ActionContext, params: VerifyParams) -> Plan:
         zone: str = params.zone
         if zone == "pinned":
-            zone = actx.run_state.get("pinned_zone") or pinned_zone(actx)[0] or ""
+            zone = actx.run_state.pinned_zone or pinned_zone(actx)[0] or ""
         if not zone:
             raise ActionFailed("traffic is not pinned to a zone, so there is no zone to verify",
                                fix="name the zone in the step's `with: {zone: a|b}`")
@@ -131,7 +132,7 @@ class Verify(Action):
 
     def apply(self, actx: ActionContext, plan: Plan) -> Result:
         zone, wanted = plan.data["zone"], plan.data["requests"]
-        decided = float(actx.run_state.get("decision_at") or time.time())
+        decided = actx.run_state.decision_at or time.time()
         streak: list[dict[str, Any]] = []
         last: dict[str, Any] = {}
 
@@ -147,9 +148,9 @@ class Verify(Action):
         actx.wait(f"{wanted} requests in a row served by zone {zone}", served, timeout=plan.data["timeout_s"],
                   interval=0.2)
         recovery = round(time.time() - decided, 2)
-        actx.run_state["recovery_s"] = recovery
+        actx.run_state.recovery_s = recovery
         return Result(f"zone {zone} ({zone_label(actx, zone)}) serves; recovery {recovery} s from decision",
-                      data={"recovery_s": recovery, "served_zone": zone, "last_reply": last})
+                      output=ActionOutput(recovery_s=recovery, served_zone=zone, last_reply=last))
 
 
 class FailbackParams(BaseModel):
@@ -194,13 +195,14 @@ class Failback(Action):
                 break
             actx.progress(f"zone {primary} healthy for {time.monotonic() - started:.0f}/{window:g} s")
             time.sleep(float(plan.data["interval_s"]))
-        actx.run_state["decision_at"] = time.time()
+        actx.run_state.decision_at = time.time()
         if plan.data.get("zone") is None:
             versions = apply_changes(actx, plan.changes)
             _drop_pin(actx)
-            return Result("traffic spread over both zones", data={"applied": versions, "stable_samples": samples})
+            return Result("traffic spread over both zones",
+                          output=ActionOutput(applied=versions, stable_samples=samples))
         result = pin_apply(actx, plan)
-        result.data["stable_samples"] = samples
+        result.output.stable_samples = samples
         return result
 
 

@@ -25,7 +25,7 @@ COLOURS = {"pass": "green", "fail": "red", "warn": "yellow", "error": "magenta",
 @click.option("--step", "-s", "steps", multiple=True, help="Only this step's checks (repeatable).")
 @click.option("--only", "only", multiple=True, help="Only these checks: key, id or name (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "md"]), default="text",
-              show_default=True, help="json follows the schema drconsole.run/1; junit suits CI test reports.")
+              show_default=True, help="json follows the schema drconsole.run/2; junit suits CI test reports.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
 @click.option("--fail-on", type=click.Choice(["warn", "fail"]), default="fail", show_default=True,
               help="Lowest status that makes the exit code non-zero.")
@@ -37,14 +37,13 @@ COLOURS = {"pass": "green", "fail": "red", "warn": "yellow", "error": "magenta",
 def check(options: Options, runbook_name: str, steps: tuple[str, ...], only: tuple[str, ...], fmt: str,
           output: str | None, fail_on: str, bundle: str | None, since_last_pass: bool) -> None:
     """Run checks headless. Exit 0 all pass, 1 any fail, 2 usage/profile error, 3 could not evaluate."""
-    import asyncio
-
+    from drconsole.app import checking
+    from drconsole.app.records import render_run
     from drconsole.context import Context
-    from drconsole.exporters import renderer
-    from drconsole.exporters.record import build_record
     from drconsole.journal import journal_for_checks, not_recorded
     from drconsole.runbooks.loader import load_runbook
-    from drconsole.sweeps import invocations, journaled_sweep
+    from drconsole.runs import begin_run
+    from drconsole.sweeps import invocations
 
     profile = selected_profile(options)
     book = load_runbook(runbook_name)
@@ -54,20 +53,18 @@ def check(options: Options, runbook_name: str, steps: tuple[str, ...], only: tup
     colour = streaming and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     started = time.monotonic()
     journal, run_id = journal_for_checks(
-        profile.name, _shout, lambda j: j.start_run(kind="sweep", profile=profile.name, operator=ctx.operator,
-                                                   runbook=book.id))
+        profile.name, _shout, lambda j: begin_run(j, kind="sweep", profile=profile, operator=ctx.operator,
+                                                  runbook=book))
     recording = journal.problem is None
+    results: list[CheckResult] = []
 
-    async def run() -> list[CheckResult]:
-        collected: list[CheckResult] = []
-        async for result in journaled_sweep(ctx, journal, book, chosen, run_id=run_id):
-            collected.append(result)
-            if streaming:
-                click.echo(_line(result, colour))
-        return collected
+    def collect(result: CheckResult) -> None:
+        results.append(result)
+        if streaming:
+            click.echo(_line(result, colour))
 
     try:
-        results = asyncio.run(run())
+        checking.sweep(ctx, journal, book, chosen, collect, run_id=run_id)
         secret = _secret(ctx)
         if fmt == "text":
             report = ("" if streaming else "\n".join(_line(r, False) for r in results) + "\n")
@@ -75,7 +72,7 @@ def check(options: Options, runbook_name: str, steps: tuple[str, ...], only: tup
             if since_last_pass:
                 report += _changes(journal, book.id, run_id, results)
         else:
-            report = renderer(fmt)(build_record(journal, run_id, book, profile))
+            report = render_run(journal, run_id, fmt)
         if bundle:
             folder = write_bundle(Path(bundle), results, secret)
             report += f"evidence bundle: {folder}\n" if fmt == "text" else ""

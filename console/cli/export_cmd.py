@@ -19,11 +19,8 @@ from drconsole.cli.common import Options, pass_options, profile_option, selected
 @pass_options
 def export(options: Options, run_id: int | None, last: bool, fmt: str, output: str | None) -> None:
     """Export a run: steps, confirmations, checks with evidence, actions with who/when/request IDs."""
-    from drconsole.errors import DrconsoleError
-    from drconsole.exporters import renderer
-    from drconsole.exporters.record import build_record
+    from drconsole.app import records
     from drconsole.journal import Journal
-    from drconsole.runbooks.loader import load_runbook
 
     if run_id is not None and last:
         raise click.UsageError("give either --run or --last")
@@ -33,17 +30,12 @@ def export(options: Options, run_id: int | None, last: bool, fmt: str, output: s
         damage = journal.verify()
         if damage is not None:
             raise damage
-        runs = journal.runs(limit=1) if run_id is None else [r for r in [journal.run(run_id)] if r]
-        if not runs:
-            raise DrconsoleError(f"no run {'#' + str(run_id) if run_id else 'yet'} in the journal of {profile.name!r}",
-                                 fix="`drconsole journal` lists the runs; `drconsole check` records one")
-        run = runs[0]
-        book = load_runbook(run["runbook"] or "zone-dr-hybrid", check_names=False)
-        text = renderer(fmt)(build_record(journal, run["id"], book, profile))
+        chosen = records.chosen_run(journal, run_id)
+        text = records.render_run(journal, chosen, fmt)
     finally:
         journal.close()
     if output:
         Path(output).write_text(text, encoding="utf-8")
-        click.echo(f"wrote {fmt} export of run #{run['id']} to {output}", err=True)
+        click.echo(f"wrote {fmt} export of run #{chosen} to {output}", err=True)
     else:
         click.echo(text, nl=False)

@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
 from typing import TYPE_CHECKING
 
 import click
 
+from drconsole.app.labstart import open_env
+
 if TYPE_CHECKING:
-    from drconsole.lab.env import LabEnv
     from drconsole.profile import Profile
-
-
-def open_env(start_state: str | None = None, mode: str | None = None) -> LabEnv:
-    """The lab in the state dir; its mode, start state and ID (derived from the dir) are remembered in lab.json."""
-    from drconsole import paths
-    from drconsole.lab.env import LabEnv
-
-    root = paths.lab_dir()
-    saved: dict[str, str] = {}
-    with contextlib.suppress(OSError, ValueError):
-        saved = json.loads((root / "lab.json").read_text())
-    env = LabEnv(root=root, mode=(mode or saved.get("mode") or LabEnv.default_mode()),
-                 start_state=(start_state or saved.get("start_state") or "built"),
-                 lab_id=saved.get("lab_id") or LabEnv.id_for(root))
-    (root / "lab.json").write_text(json.dumps({"mode": env.mode, "start_state": env.start_state,
-                                               "lab_id": env.lab_id}))
-    return env
 
 
 def ensure_lab() -> Profile:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
-from drconsole.exporters.record import RunRecord, StepRecord
-from drconsole.exporters.text import evidence_text, when
+from drconsole.exporters.record import NOT_RECORDED, RunRecord, StepRecord
+from drconsole.exporters.text import evidence_text, runbook_line, when
 from drconsole.topology import topology_svg
 
 CSS = """
@@ -49,6 +49,8 @@ def render(record: RunRecord) -> str:
         f"<strong>{escape(run.outcome or 'unfinished')}</strong></li>",
         f"<li>Checks: {record.totals.checks} ({escape(counts)}); actions: {record.totals.actions}; "
         f"overrides: {record.totals.overrides}</li>", recovery,
+        f"<li>Runbook: {escape(runbook_line(record))}</li>",
+        f"<li>Profile as it was at the start: {'recorded' if record.profile else NOT_RECORDED}</li>",
         f"<li>drconsole {escape(record.tool_version)}, exported {when(record.generated_at)}</li></ul>",
         "<h2>Topology</h2>", topology_svg(checks),
     ]
@@ -78,8 +80,11 @@ def _step(step: StepRecord) -> str:
                      f"<code>{escape(r.check)}</code>{zone}: {escape(r.summary)} ({r.duration_ms:.0f} ms)"
                      f"</summary>{why}{fix}{evidence}</details></li>")
     for a in step.actions:
-        override = (f'<p class="override">OVERRIDE of rule <code>{escape(str(a.override.get("rule")))}</code>: '
-                    f"{escape(str(a.override.get('reason')))}</p>" if a.override else "")
+        override = (f'<p class="override">OVERRIDE of rule <code>{escape(a.override.rule)}</code>: '
+                    f"{escape(a.override.reason)}</p>" if a.override else "")
+        if a.recovery_s is not None:
+            override += (f"<p>measured recovery time <strong>{a.recovery_s:.1f} s</strong> "
+                         f"(zone {escape(a.served_zone or '?')} serves)</p>")
         events = "".join(f"<li>{when(e.at)} {escape(e.kind)} by {escape(e.operator)}"
                          f"{' as ' + escape(e.identity) if e.identity else ''}</li>" for e in a.events)
         ids = f" — request IDs {escape(', '.join(a.request_ids))}" if a.request_ids else ""

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from drconsole.exporters.record import RunRecord
-from drconsole.exporters.text import when
+from drconsole.exporters.record import NOT_RECORDED, RunRecord
+from drconsole.exporters.text import runbook_line, when
 
-MARK = {"done": "x", "failing": " ", "in progress": " ", "not started": " "}
+MARK = {"done": "x"}  # every other state is an open box
 
 
 def render(record: RunRecord) -> str:
@@ -20,6 +20,8 @@ def render(record: RunRecord) -> str:
         f"- Started {when(run.started)}, finished {when(run.finished)}, outcome **{run.outcome or 'unfinished'}**",
         f"- Checks: {record.totals.checks} ("
         + ", ".join(f"{n} {s}" for s, n in record.totals.by_status.items() if n) + ")",
+        f"- Runbook: {runbook_line(record)}",
+        f"- Profile as it was at the start: {'recorded (in the JSON export)' if record.profile else NOT_RECORDED}",
         f"- drconsole {record.tool_version}",
     ]
     if record.recovery_seconds is not None:
@@ -30,7 +32,7 @@ def render(record: RunRecord) -> str:
             section = step.section
             lines += ["", f"## {section or 'Steps'}", ""]
         optional = " _(optional)_" if step.optional else ""
-        lines.append(f"- [{MARK[step.state]}] **{step.title}** (`{step.id}`) — {step.state}{optional}")
+        lines.append(f"- [{MARK.get(step.state, ' ')}] **{step.title}** (`{step.id}`) — {step.state}{optional}")
         for c in step.confirmations:
             who = f" — {c.operator}, {when(c.at)}" + (f": {c.note}" if c.note else "") if c.confirmed else ""
             lines.append(f"  - [{'x' if c.confirmed else ' '}] {c.text}{who}")
@@ -43,6 +45,8 @@ def render(record: RunRecord) -> str:
             ids = f" — request IDs {', '.join(a.request_ids)}" if a.request_ids else ""
             lines.append(f"  - [{'x' if a.state in ('succeeded', 'already-done') else ' '}] action `{a.action}`: "
                          f"{a.state}{ids}")
+            if a.recovery_s is not None:
+                lines.append(f"    - measured recovery time {a.recovery_s:.1f} s (zone {a.served_zone} serves)")
             if a.override:
-                lines.append(f"    - **OVERRIDE** of rule `{a.override.get('rule')}`: {a.override.get('reason')}")
+                lines.append(f"    - **OVERRIDE** of rule `{a.override.rule}`: {a.override.reason}")
     return "\n".join(lines) + "\n"

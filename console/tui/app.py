@@ -17,8 +17,8 @@ from drconsole.tui.commands import DrconsoleCommands
 from drconsole.tui.config import DARK, LIGHT, ConsoleConfig, load_config
 
 if TYPE_CHECKING:
+    from drconsole.app.session import Session
     from drconsole.profile import Profile
-    from drconsole.tui.session import Session
 
 
 class DrconsoleApp(App[None]):
@@ -92,22 +92,23 @@ class DrconsoleApp(App[None]):
         self.run_worker(self._load_profile, thread=True, exclusive=True, group="profile", name="load profile")
 
     def _load_profile(self) -> None:
+        from drconsole.app.session import Session
         from drconsole.errors import DrconsoleError
         from drconsole.profile import load_profile
-        from drconsole.tui.session import Session
 
         assert self.profile_name
         try:
             session = Session(load_profile(self.profile_name), read_only=self.read_only)
             runbook = session.runbook(self.runbook_name or "zone-dr-hybrid")
+            session.walk_started(runbook)  # opens the journal here, off the UI thread
         except DrconsoleError as exc:
             self.call_from_thread(self.notify, str(exc), title="cannot open the profile", severity="error",
                                   timeout=30)
             return
         if not get_current_worker().is_cancelled:
-            self.call_from_thread(self._session_ready, session, runbook.id)
+            self.call_from_thread(self._session_ready, session)
 
-    def _session_ready(self, session: Session, _runbook: str) -> None:
+    def _session_ready(self, session: Session) -> None:
         self.session = session
         self.refresh_banners()
         for screen in self.screen_stack:
@@ -117,7 +118,7 @@ class DrconsoleApp(App[None]):
 
     def open_profile(self, profile: Profile, *, first_sweep: bool = False) -> None:
         """Make `profile` the console's profile and show its runbook (from the wizard or the lab)."""
-        from drconsole.tui.session import Session
+        from drconsole.app.session import Session
 
         self.profile_name = profile.name
         self.session = Session(profile, read_only=self.read_only)
@@ -184,7 +185,14 @@ class DrconsoleApp(App[None]):
         self.theme = LIGHT if self.theme == DARK else DARK
 
     def on_unmount(self) -> None:
-        if self.session is not None:
+        if self.session is None:
+            return
+        from drconsole.app import stepcache
+        from drconsole.app.session import SETUP_RUNBOOK
+
+        try:
+            stepcache.save(self.session, self.runbook_name or SETUP_RUNBOOK)  # closes the session
+        except Exception:  # the cache only saves time at the next start; the session must close regardless
             self.session.close()
 
 

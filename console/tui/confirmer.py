@@ -12,8 +12,8 @@ if TYPE_CHECKING:
 
     from drconsole.actions.base import Plan
     from drconsole.actions.safety import RuleResult
+    from drconsole.app.session import Session
     from drconsole.runbooks.schema import Runbook
-    from drconsole.tui.session import Session
 
 
 class TuiConfirmer:
@@ -67,13 +67,7 @@ def run_step_actions(app: App[Any], session: Session, runbook: Runbook, step_id:
     from drconsole.errors import DrconsoleError
 
     try:
-        from drconsole.actions.runner import Runner
-
-        runner = Runner(session.context(), session.journal, runbook, TuiConfirmer(app, read_only=session.read_only),
-                        out=out)
-        report = runner.run([step_id])
-    except ModuleNotFoundError as exc:
-        return f"actions are not available in this build ({exc.name} is missing)"
+        report = session.run_actions(runbook, step_id, TuiConfirmer(app, read_only=session.read_only), out)
     except DrconsoleError as exc:
         return f"error: {exc}"
     outcomes = "; ".join(f"{o.action}: {o.state}" for o in report.outcomes) or "no actions ran"

@@ -13,19 +13,17 @@ if TYPE_CHECKING:
 class ResultArrived(Message):
     """One check result; a newer result for the same key replaces a queued older one (floods coalesce)."""
 
-    def __init__(self, result: CheckResult, scope: str) -> None:
+    def __init__(self, result: CheckResult) -> None:
         super().__init__()
         self.result = result
-        self.scope = scope
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, ResultArrived) and message.result.key == self.result.key
 
 
 class SweepDone(Message):
-    def __init__(self, scope: str, count: int, error: str | None = None) -> None:
+    def __init__(self, count: int, error: str | None = None) -> None:
         super().__init__()
-        self.scope = scope
         self.count = count
         self.error = error
 

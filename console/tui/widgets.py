@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.widgets import Input, Static
 
@@ -38,9 +38,6 @@ class Banner(Static):
 
 class Field(Input):
     """An Input whose cursor does not blink when the app asks for a steady picture (snapshots)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
 
     def on_mount(self) -> None:
         if getattr(self.app, "steady", False):

@@ -13,7 +13,6 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from drconsole.actions.manifests import is_subset
 from drconsole.lab.controllers.gitrepo import RepoError, render_chart, resolve_revision
 from drconsole.lab.controllers.gotemplate import TemplateError, render
 from drconsole.lab.controllers.kubeapi import Kube, KubeError, Obj, api_path
@@ -34,6 +33,23 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "Namespace": ("v1", "namespaces", False),
 }
 _HEALTH_ORDER = ["Healthy", "Progressing", "Missing", "Degraded"]
+
+
+def synced(desired: Any, live: Any) -> bool:
+    """Argo CD's sync verdict for one field: every field the desired manifest sets is live with that value;
+    fields only the live object has (server defaults, status, other managers' fields) are left out of the
+    comparison (the default "legacy" diff strategy compares desired, live and last-applied state:
+    https://argo-cd.readthedocs.io/en/stable/user-guide/diff-strategies/). The API server returns a resource
+    quantity or an int-or-string as a string, so a number in git equals its string form live."""
+    if isinstance(desired, Mapping):
+        return isinstance(live, Mapping) and all(key in live and synced(value, live[key])
+                                                 for key, value in desired.items())
+    if isinstance(desired, list):
+        return (isinstance(live, list) and len(desired) == len(live)
+                and all(synced(d, lv) for d, lv in zip(desired, live, strict=True)))
+    if isinstance(desired, int | float) and not isinstance(desired, bool) and isinstance(live, str):
+        return str(desired) == live
+    return bool(desired == live)
 
 
 def cluster_params(secret: Mapping[str, Any]) -> dict[str, Any]:
@@ -119,7 +135,7 @@ class ArgoCD:
             apps, error = [], f"failed to generate Applications: {exc}"
         for app in apps:
             live = existing.get(app["metadata"]["name"])
-            if live is None or not is_subset(app["spec"], live.get("spec")):
+            if live is None or not synced(app["spec"], live.get("spec")):
                 self.fleet.apply(app, "applications", MANAGER)
         if not error:
             for name in set(existing) - {a["metadata"]["name"] for a in apps}:
@@ -150,14 +166,14 @@ class ArgoCD:
             self._write_status(app, "applications", status, ignore=("reconciledAt", "lastTransitionTime"))
             return
         live = [kube.get(_path(m)) for m in manifests]
-        in_sync = all(lv is not None and is_subset(_comparable(m), lv) for m, lv in zip(manifests, live, strict=True))
+        in_sync = all(lv is not None and synced(_comparable(m), lv) for m, lv in zip(manifests, live, strict=True))
         previous = (app.get("status") or {}).get("operationState")
         operation = previous
         automated = (spec.get("syncPolicy") or {}).get("automated") is not None
         if not in_sync and automated:
             operation = self._sync(kube, app, manifests, revision)
             live = [kube.get(_path(m)) for m in manifests]
-            in_sync = all(lv is not None and is_subset(_comparable(m), lv)
+            in_sync = all(lv is not None and synced(_comparable(m), lv)
                           for m, lv in zip(manifests, live, strict=True))
         resources = []
         healths = []
@@ -168,7 +184,7 @@ class ArgoCD:
             resources.append({"group": api_version.split("/")[0] if "/" in api_version else "",
                               "version": api_version.split("/")[-1], "kind": m["kind"],
                               "namespace": m["metadata"].get("namespace", ""), "name": m["metadata"]["name"],
-                              "status": "Synced" if lv is not None and is_subset(_comparable(m), lv) else "OutOfSync",
+                              "status": "Synced" if lv is not None and synced(_comparable(m), lv) else "OutOfSync",
                               "health": {"status": health}})
         overall = max(healths, key=_HEALTH_ORDER.index) if healths else "Healthy"
         source = spec.get("source") or {}

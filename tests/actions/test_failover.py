@@ -108,12 +108,12 @@ def test_failover_moves_traffic_to_zone_b_and_records_recovery(lab_profile: Prof
     assert reply["status"] == 200 and reply["served_zone"] == "b", reply
     events = journal_events(lab_profile.name, run_id_of(result.output))
     verified = [e for e in events if e["action"] == "traffic.verify" and e["kind"] == "succeeded"]
-    assert len(verified) == 1 and 0 < verified[0]["data"]["recovery_s"] < 60
+    assert len(verified) == 1 and 0 < verified[0]["data"]["output"]["recovery_s"] < 60
     confirmed = [e for e in events if e["action"] == "traffic.pin" and e["kind"] == "confirmed"]
     assert confirmed and confirmed[0]["data"]["typed"] == zone_b and confirmed[0]["data"]["who"]
     assert confirmed[0]["identity"] and "LTAI" in confirmed[0]["identity"]
     assessed = [e for e in events if e["action"] == "traffic.assess" and e["kind"] == "succeeded"]
-    assert assessed[0]["data"]["healthy_zones"] == ["b"]
+    assert assessed[0]["data"]["output"]["healthy_zones"] == ["b"]
 
     # Back to the broken zone: the safety rule blocks it and nothing is sent ...
     book = pin_runbook(tmp_path, "a")

@@ -102,7 +102,7 @@ def test_a_journal_locked_past_the_timeout_refuses_before_any_change(fresh_regio
         if confirmer.holder is not None:
             confirmer.holder.close()
     [outcome] = report.outcomes
-    assert (outcome.state, outcome.data) == ("refused", {"journal": "locked"})
+    assert (outcome.state, outcome.journal_problem) == ("refused", "locked")
     sent = fresh_region.requests()[before:]
     assert [r for r in sent if r.get("mutating")] == []
     assert sent, "planning read the region (so it was reachable and a change would have been sent)"

@@ -31,3 +31,47 @@ def test_cli_start_up_loads_no_heavy_library() -> None:
 def test_loading_every_check_and_action_stays_light() -> None:
     loaded = _loaded_after("from drconsole.registry import load_checks, load_actions\nload_checks(); load_actions()")
     assert not [name for name in HEAVY if name in loaded]
+
+
+def _imports(folder: str) -> dict[str, set[str]]:
+    """Every drconsole module each source file of `folder` imports, at the top or inside a function."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / folder
+    found: dict[str, set[str]] = {}
+    for path in root.rglob("*.py"):
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names.add(node.module)
+                names.update(f"{node.module}.{alias.name}" for alias in node.names)
+            elif isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+        found[str(path.relative_to(root.parent))] = {n for n in names if n.startswith("drconsole")}
+    return found
+
+
+def _reaching(folder: str, forbidden: tuple[str, ...]) -> dict[str, set[str]]:
+    return {path: {n for n in names if n.startswith(forbidden)}
+            for path, names in _imports(folder).items() if any(n.startswith(forbidden) for n in names)}
+
+
+def test_the_application_layer_loads_no_textual() -> None:
+    loaded = _loaded_after(
+        "import pkgutil, importlib, drconsole.app\n"
+        "for m in pkgutil.iter_modules(drconsole.app.__path__): importlib.import_module('drconsole.app.' + m.name)")
+    assert "drconsole.app.session" in loaded and "drconsole.app.stepstate" in loaded
+    assert "textual" not in loaded and "drconsole.tui" not in loaded
+    assert _reaching("console/app", ("drconsole.tui", "drconsole.cli")) == {}
+
+
+def test_the_console_reaches_the_cli_through_nothing() -> None:
+    assert _reaching("console/tui", ("drconsole.cli",)) == {}
+
+
+def test_the_lab_uses_no_product_logic() -> None:
+    """The lab plays the cloud; sharing the product's checks, actions or screens would hide their bugs."""
+    forbidden = ("drconsole.actions", "drconsole.checks", "drconsole.tui", "drconsole.app", "drconsole.cli",
+                 "drconsole.exporters", "drconsole.engine", "drconsole.sweeps")
+    assert _reaching("lab", forbidden) == {}

@@ -1,17 +1,28 @@
-"""A journal with one recorded run, for the renderers (the lab-backed tests use real sweeps)."""
+"""A run record for the renderers, built from the record's own models: the renderers are pure, so their
+tests need no journal. The journal → record → export seam is tested end to end on the lab
+(tests/exports/test_run_record.py), with rows written only by the real runner and sweep."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from drconsole.exporters.record import RunRecord, build_record
-from drconsole.journal import Journal
+from drconsole.action_events import Override
+from drconsole.exporters.record import (
+    ActionEvent,
+    ActionRecord,
+    Confirmation,
+    RunbookInfo,
+    RunInfo,
+    RunRecord,
+    StepRecord,
+    Totals,
+)
 from drconsole.profile import parse_profile
-from drconsole.results import CheckResult, Evidence
+from drconsole.results import CheckResult, Evidence, Status
 from drconsole.runbooks.loader import load_runbook
 from tests.core.conftest import VALID_PROFILE
+
+STARTED = 1_790_000_000.0
 
 
 def result(step: str, check: str, status: str, summary: str, **extra: object) -> CheckResult:
@@ -22,25 +33,36 @@ def result(step: str, check: str, status: str, summary: str, **extra: object) ->
 
 
 @pytest.fixture
-def record(tmp_path: Path) -> RunRecord:
+def record() -> RunRecord:
     profile = parse_profile(VALID_PROFILE, source="p.toml")
     book = load_runbook("zone-dr-hybrid", check_names=False)
-    journal = Journal(tmp_path / "j.sqlite")
-    run = journal.start_run(kind="sweep", profile=profile.name, operator="alice", runbook=book.id)
     first, second = book.steps[0], book.steps[12]
-    journal.confirm(book.id, first.id, first.confirm[0].id, "alice", note="CAB-1234")
-    journal.record_result(result(second.id, "bgp.peer", "fail", "BGP session with 10.20.255.2 is Idle",
-                                 cause="the session is Idle", remedy="start BGP on the data-center router",
-                                 zone="a"), run_id=run, runbook=book.id)
-    journal.record_result(result(second.id, "dns.private", "pass", "all names resolve privately"),
-                          run_id=run, runbook=book.id)
-    journal.action_event("u1", "traffic.pin", "started", "alice", identity="LTAI5tExampleKeyId00 (keyring)",
-                         run_id=run, runbook=book.id, step=second.id)
-    journal.action_event("u1", "traffic.pin", "override", "alice", run_id=run, runbook=book.id, step=second.id,
-                         data={"rule": "target-zone-healthy", "reason": "zone B verified by hand"})
-    journal.action_event("u1", "traffic.pin", "succeeded", "alice", run_id=run, runbook=book.id, step=second.id,
-                         data={"request_ids": ["4E1F-REQ"], "recovery_seconds": 4.2})
-    journal.finish_run(run, "fail")
-    built = build_record(journal, run, book, profile)
-    journal.close()
-    return built
+    checks = [result(second.id, "bgp.peer", "fail", "BGP session with 10.20.255.2 is Idle",
+                     cause="the session is Idle", remedy="start BGP on the data-center router", zone="a"),
+              result(second.id, "dns.private", "pass", "all names resolve privately")]
+    override = Override(rule="target-zone-healthy", reason="zone B verified by hand", blocked_because="zone B down",
+                        who="alice")
+    pin = ActionRecord(uid="u1", action="traffic.pin", step=second.id, state="succeeded",
+                       events=[ActionEvent(kind=kind, at=STARTED + n, operator="alice",
+                                           identity="LTAI5tExampleKeyId00 (keyring)")
+                               for n, kind in enumerate(("started", "override", "succeeded"))],
+                       request_ids=["4E1F-REQ"], override=override, recovery_s=4.2, served_zone="b")
+    steps = []
+    for step in book.steps:
+        confirms = [Confirmation(item=item.id, text=item.text, confirmed=step is first and n == 0,
+                                 operator="alice" if step is first and n == 0 else None,
+                                 at=STARTED if step is first and n == 0 else None,
+                                 note="CAB-1234" if step is first and n == 0 else None)
+                    for n, item in enumerate(step.confirm)]
+        mine = checks if step is second else []
+        state = "failing" if step is second else "in progress" if step is first else "not started"
+        steps.append(StepRecord(id=step.id, title=step.title, section=step.section, optional=step.optional, state=state,
+                                confirmations=confirms, checks=mine, actions=[pin] if step is second else []))
+    return RunRecord(
+        run=RunInfo(id=7, kind="sweep", runbook=book.id, profile=profile.name, operator="alice", started=STARTED,
+                    finished=STARTED + 30, outcome="fail", rehearsal=False, tool_version="0.1.0"),
+        runbook_title=book.title, runbook=RunbookInfo(id=book.id, recorded=True, sha256="ab" * 32),
+        profile=profile.model_dump(mode="json", exclude_none=True), production=profile.production, steps=steps,
+        totals=Totals(checks=2, by_status={s.value: sum(1 for c in checks if c.status is s) for s in Status},
+                      actions=1, overrides=1),
+        recovery_seconds=4.2)

@@ -19,7 +19,7 @@ from drconsole.exporters.record import RunRecord
 def test_the_shipped_schema_is_the_models_schema() -> None:
     generated = RunRecord.model_json_schema(by_alias=True)
     shipped = schema()
-    assert shipped["properties"]["schema"]["const"] == "drconsole.run/1"
+    assert shipped["properties"]["schema"]["const"] == "drconsole.run/2"
     assert set(shipped["$defs"]) == set(generated["$defs"])
     assert shipped["required"] == generated["required"]
 
@@ -27,9 +27,9 @@ def test_the_shipped_schema_is_the_models_schema() -> None:
 def test_json_validates_against_the_shipped_schema(record: RunRecord) -> None:
     document = json.loads(renderer("json")(record))
     jsonschema.validate(document, schema())
-    assert document["schema"] == "drconsole.run/1"
+    assert document["schema"] == "drconsole.run/2"
     assert document["recovery_seconds"] == 4.2
-    broken = dict(document, schema="drconsole.run/2")
+    broken = dict(document, schema="drconsole.run/3")
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(broken, schema())
 

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from textual.widgets import Static
 
+from drconsole.app.session import Session
 from drconsole.journal import Journal
 from drconsole.lab.lab import Lab
 from drconsole.tui.app import DrconsoleApp
 from drconsole.tui.screens.dashboard import DashboardScreen, FamilyRow
-from drconsole.tui.session import Session
 
 if TYPE_CHECKING:
     from textual.pilot import Pilot

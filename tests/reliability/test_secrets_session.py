@@ -116,10 +116,10 @@ async def wait_for(pilot: Any, predicate: Any, what: str, timeout: float = 30) -
 
 
 async def screenshot_every_screen(profile: Profile, shots: Path) -> None:
+    from drconsole.app.session import Session
     from drconsole.journal import Journal
     from drconsole.tui.app import DrconsoleApp
     from drconsole.tui.screens.dashboard import DashboardScreen
-    from drconsole.tui.session import Session
 
     app = DrconsoleApp(session=Session(profile, journal=Journal.for_profile(profile.name)), autorun=False,
                        steady=True)

@@ -77,11 +77,13 @@ def result(key: str, status: str, family: str, zone: str | None, *, ms: float = 
 @pytest.fixture
 def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Journal timestamps at a fixed instant, shown in UTC."""
+    import drconsole.app.ages
     import drconsole.journal
 
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     monkeypatch.setattr(drconsole.journal, "time", SimpleNamespace(time=lambda: FIXED))
+    monkeypatch.setattr(drconsole.app.ages, "clock", lambda: FIXED + 90)
     yield
     monkeypatch.undo()
     time.tzset()
@@ -112,9 +114,10 @@ def demo_runbook(tmp_path: Path, port: int) -> str:
 
 
 async def ready(app: Any, pilot: Any) -> None:
-    """Wait until the runbook screen has its runbook (it is filled after the first paint)."""
-    for _ in range(100):
-        if getattr(app.screen, "runbook", None) is not None or not hasattr(app.screen, "runbook"):
+    """Wait until the runbook screen has its runbook and the step's detail (they are filled after the first
+    paint: the steps with their states first, then the detail)."""
+    for _ in range(1500):
+        if not hasattr(app.screen, "runbook") or (app.screen.runbook is not None and app.screen.filled):
             return
         await pilot.pause(0.02)
     raise AssertionError("the runbook screen never showed its runbook")

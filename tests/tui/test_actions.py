@@ -10,11 +10,11 @@ from textual.widgets import Button, Input, RichLog, Static
 
 from drconsole.actions.base import Action, Plan, Result, Risk, action
 from drconsole.actions.context import ActionContext
+from drconsole.app.session import Session
 from drconsole.journal import Journal
 from drconsole.tui.app import DrconsoleApp
 from drconsole.tui.screens.confirm import ActionConfirm
 from drconsole.tui.screens.runbook import RunbookScreen
-from drconsole.tui.session import Session
 from tests.tui.conftest import DEMO_RUNBOOK, SIZE, demo_profile, ready
 
 APPLIED: list[str] = []

@@ -11,15 +11,15 @@ from hypothesis import strategies as st
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
+from drconsole.app.board import Board, worst
+from drconsole.app.session import Session
 from drconsole.journal import Journal
 from drconsole.results import CheckResult
 from drconsole.topology import health
 from drconsole.tui.app import DrconsoleApp
-from drconsole.tui.board import Board, worst
 from drconsole.tui.config import ConsoleConfig
 from drconsole.tui.messages import ResultArrived
 from drconsole.tui.screens.dashboard import DashboardScreen, FamilyRow
-from drconsole.tui.session import Session
 from tests.tui.conftest import DEMO_RUNBOOK, SIZE, demo_profile, open_dashboard, result
 
 FAMILIES = ("kube", "gateway", "dns", "registered")
@@ -127,7 +127,7 @@ async def test_results_streamed_in_show_what_a_dashboard_drawn_from_scratch_show
         streamed = await open_dashboard(app, pilot)
         for batch in BATCHES:
             for arrived in batch:
-                streamed.post_message(ResultArrived(arrived, "dashboard"))
+                streamed.post_message(ResultArrived(arrived))
             await settled(pilot, streamed)
             fresh = Board()
             for arrived in streamed.board.results.values():

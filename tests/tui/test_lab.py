@@ -9,13 +9,13 @@ import pytest
 from textual.widgets import Button, Input, Select, Static
 
 from drconsole import secrets
+from drconsole.app.session import Session
 from drconsole.journal import Journal
 from drconsole.lab.lab import Lab
 from drconsole.tui.app import DrconsoleApp
 from drconsole.tui.config import ConsoleConfig
 from drconsole.tui.screens.runbook import RunbookScreen
 from drconsole.tui.screens.wizard import WizardScreen
-from drconsole.tui.session import Session
 from tests.tui.conftest import SIZE, open_dashboard, ready
 
 if TYPE_CHECKING:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from textual.widgets import Checkbox, DataTable, Static, Tree
 
+from drconsole.app.session import Session
 from drconsole.journal import Journal
 from drconsole.tui.app import DrconsoleApp
 from drconsole.tui.screens.runbook import RunbookScreen
-from drconsole.tui.session import Session
 from tests.tui.conftest import SIZE, demo_profile, demo_runbook, ready
 
 
@@ -73,6 +74,31 @@ async def test_step_checks_show_failure_with_remedy_then_pass(tmp_path: Path) ->
         assert screen.results["plan.port/service"].status.value == "pass"
         assert "pass" in str(table.get_row_at(0)[0])
     listener.close()
-    # every result is journaled
+    # every result is journaled, each step check as a sweep of its own linked to the walk of the runbook
     runs = Journal.for_profile("demo").runs()
-    assert [r["outcome"] for r in runs] == ["pass", "fail"]
+    walks = [r for r in runs if r["kind"] == "runbook"]
+    sweeps = [r for r in runs if r["kind"] == "sweep"]
+    assert [r["outcome"] for r in sweeps] == ["pass", "fail"]
+    assert len(walks) == 1 and walks[0]["outcome"] is None and {r["walk"] for r in sweeps} == {walks[0]["id"]}
+
+
+async def test_the_screen_and_the_export_of_the_walk_agree_on_every_step(tmp_path: Path, closed_port: int) -> None:
+    """One rule decides a step's state: a confirmed step is done and a step behind an unfinished one is blocked,
+    on the screen and in the export of the walk alike."""
+    from drconsole.app.records import render_run
+
+    app = app_for(demo_runbook(tmp_path, closed_port))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, RunbookScreen) and screen.runbook is not None
+        screen.query(".confirm").first(Checkbox).value = True
+        await pilot.pause()
+        shown = dict(screen.states)
+        walk = app.session.walk(screen.runbook, start=False)
+        assert walk is not None
+        document = json.loads(render_run(app.session.journal, walk, "json"))
+    assert shown["plan.network"] == "done" and shown["build.gateway"] == "blocked"
+    assert {step["id"]: step["state"] for step in document["steps"]} == shown
+    confirmation = document["steps"][0]["confirmations"][0]
+    assert confirmation["item"] == "cidrs-chosen" and confirmation["confirmed"]

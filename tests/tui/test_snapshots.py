@@ -8,11 +8,11 @@ import pytest
 from textual.pilot import Pilot
 
 from drconsole.actions.base import ApiCall, KubeChange, Plan, Risk
+from drconsole.app.session import Session
 from drconsole.journal import Journal
 from drconsole.tui.app import DrconsoleApp
 from drconsole.tui.config import ConsoleConfig
 from drconsole.tui.screens.confirm import ActionConfirm
-from drconsole.tui.session import Session
 from tests.tui.conftest import DEMO_RUNBOOK, SIZE, demo_profile, ready, result
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")
@@ -119,6 +119,7 @@ def test_action_confirm(snap_compare: Any) -> None:
     app = demo_app()
 
     async def before(pilot: Pilot[Any]) -> None:
+        await ready(app, pilot)  # the runbook underneath, filled in
         app.push_screen(ActionConfirm(destructive_plan()))
         await pilot.pause()
 

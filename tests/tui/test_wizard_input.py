@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from textual.widgets import Input, Static
 
-from drconsole.tui import wizardform as form
+from drconsole.app import wizardform as form
 from drconsole.tui.app import wizard_app
 from drconsole.tui.screens.wizard import WizardScreen
 

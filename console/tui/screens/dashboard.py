@@ -22,20 +22,20 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Select, Sparkline, Static
 from textual.worker import get_current_worker
 
-from drconsole.tui.board import Board, Cell, Where
+from drconsole.app.board import Board, Cell, Where
+from drconsole.app.session import FAILOVER_RUNBOOK, SETUP_RUNBOOK
 from drconsole.tui.messages import ResultArrived, SweepDone
 from drconsole.tui.render import STATUS_STYLE, STATUS_SYMBOL
-from drconsole.tui.session import FAILOVER_RUNBOOK, SETUP_RUNBOOK
 from drconsole.tui.widgets import Banner
 
 if TYPE_CHECKING:
+    from drconsole.app.session import Session
     from drconsole.results import CheckResult
     from drconsole.tui.app import DrconsoleApp
-    from drconsole.tui.session import Session
 
 INTERVALS = [("off", 0), ("5 s", 5), ("10 s", 10), ("30 s", 30), ("60 s", 60)]
 NODE_LABELS = [("idc", "IDC"), ("ec", "Express Connect"), ("vbr", "VBR"), ("cen", "CEN"), ("vpc", "VPC")]
-ProblemRow = tuple[str, str, str, str, str]
+ProblemRow = tuple[str, str, str, str, str, str]
 REDRAW_S = 1 / 30  # results arriving within this are drawn together
 
 
@@ -62,8 +62,11 @@ def topology_text(board: Board) -> Text:
 
 
 def problem_row(result: CheckResult) -> ProblemRow:
-    """A problems-table row: status, check key, zone, summary, remedy."""
-    return result.status.value, result.key, result.zone or "", result.summary, result.remedy or ""
+    """A problems-table row: status, check key, zone, summary, remedy, age."""
+    from drconsole.app.ages import age
+
+    return (result.status.value, result.key, result.zone or "", result.summary, result.remedy or "",
+            age(result.started_at))
 
 
 def problem_cell(row: ProblemRow, position: int) -> Text:
@@ -169,7 +172,7 @@ class DashboardScreen(Screen[None]):
                     yield Static(title, classes="zone-title", id=f"title-{zone or 'shared'}")
                     yield from self._new_rows(zone, self.board.families(zone))
         problems: DataTable[Any] = DataTable(id="problems", cursor_type="row")
-        problems.add_columns("", "check", "zone", "summary", "remedy")
+        problems.add_columns("", "check", "zone", "summary", "remedy", "age")
         yield problems
         with Horizontal(id="dash-controls"):
             yield Static("auto-refresh", classes="control-label")
@@ -313,13 +316,13 @@ class DashboardScreen(Screen[None]):
         def emit(result: CheckResult) -> None:
             nonlocal count
             count += 1
-            self.post_message(ResultArrived(result, "dashboard"))
+            self.post_message(ResultArrived(result))
 
         try:
             self.dr_app.session.sweep(runbook, chosen, emit)
         except Exception as exc:  # shown, never raised into the UI
             error = f"{type(exc).__name__}: {exc}"
-        self.post_message(SweepDone("dashboard", count, error))
+        self.post_message(SweepDone(count, error))
 
     @work(thread=True, group="dashboard-probe", name="zone probes")
     def probe_worker(self, session: Session, stop: threading.Event) -> None:

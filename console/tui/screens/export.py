@@ -23,20 +23,11 @@ SUFFIX = {"md": "md", "html": "html", "json": "json", "junit": "xml"}
 
 def export_run(app: DrconsoleApp, run_id: int, fmt: str, target: Path) -> Path:
     """Render the run's record with the exporters and write it; returns the path written."""
-    from drconsole.exporters import renderer
-    from drconsole.exporters.record import build_record
-    from drconsole.tui.session import SETUP_RUNBOOK
+    from drconsole.app import records
 
     session = app.session
     assert session is not None
-    run = session.journal.run(run_id)
-    if run is None:
-        raise ValueError(f"no run {run_id} in the journal")
-    runbook = session.runbook(run["runbook"] or SETUP_RUNBOOK)
-    record = build_record(session.journal, run_id, runbook, session.profile)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(renderer(fmt)(record), encoding="utf-8")
-    return target
+    return records.export_run(session.journal, records.chosen_run(session.journal, run_id), fmt, target)
 
 
 class ExportDialog(ModalScreen[Path | None]):

@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from drconsole.tui.activity import confirmation_events, run_events
+from drconsole.app.activity import confirmation_events, run_events
 from drconsole.tui.render import status_text
 from drconsole.tui.widgets import Banner
 

@@ -12,20 +12,21 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static, Tree
 
-from drconsole.tui import stepstate
+from drconsole.app import ages, stepstate
+from drconsole.app.session import SETUP_RUNBOOK
 from drconsole.tui.messages import ActionLine, ActionsDone, ResultArrived, SweepDone
 from drconsole.tui.render import STATE_STYLE, result_detail, status_text
-from drconsole.tui.session import SETUP_RUNBOOK
 from drconsole.tui.widgets import Banner, Field
 
 if TYPE_CHECKING:
     from textual.widget import Widget
     from textual.widgets import Checkbox, DataTable, ProgressBar, RichLog
 
+    from drconsole.app.session import Session
+    from drconsole.app.stepcache import CachedView
     from drconsole.results import CheckResult
     from drconsole.runbooks.schema import Runbook, Step
     from drconsole.tui.app import DrconsoleApp
-    from drconsole.tui.session import Session
 
 
 class RunbookScreen(Screen[None]):
@@ -48,10 +49,19 @@ class RunbookScreen(Screen[None]):
         self.step: Step | None = None
         self.results: dict[str, CheckResult] = {}
         self.states: dict[str, str] = {}
+        self.walk_started: float | None = None  # when the current walk of this runbook began
+        self._startup_view: CachedView | None = None  # what the last console showed, until the session is loaded
         self.running: set[str] = set()
         self._building = False
         self._warned: str | None = None  # the journal problem already told in a notice
-        self._phase = "composing"  # → "shown" (first frame drawn) → "building" (detail mounting) → "ready"
+        # "composing" → "shown" (first frame drawn) → "building" (step tree mounting) → "steps" (the steps and their
+        # states drawn: the screen is usable) → "detail" (the step's guide, tables and log mounting) → "ready"
+        self._phase = "composing"
+
+    @property
+    def filled(self) -> bool:
+        """Whether the runbook, its step states and the selected step's detail are all on the screen."""
+        return self._phase == "ready"
 
     @property
     def dr_app(self) -> DrconsoleApp:
@@ -74,36 +84,45 @@ class RunbookScreen(Screen[None]):
         self.call_after_refresh(self._after_first_frame)
 
     def _after_first_frame(self) -> None:
-        """The key bar (its keys cost more to compose than the rest of the screen), then the runbook if the
-        session is already there; a session loaded later arrives through session_ready."""
-        from textual.widgets import Footer
-
-        self.mount(Footer())
+        """The runbook if the session is already there (a session loaded later arrives through session_ready), or
+        the steps as the start-up cache has them; the key bar (its keys cost more to compose than the rest of the
+        screen) once the steps are drawn, or now if they wait for the session."""
         self._phase = "shown"
         if self.dr_app.session is not None:
             self.session_ready()
+            return
+        self._startup_view = self._cached()
+        if self._startup_view is not None:
+            self.build_steps()  # drawn from the start-up cache until the session is loaded
+        else:
+            self._mount_footer()
 
-    def build_detail(self) -> None:
-        """What the runbook fills — progress bar, step tree, the step's detail (Markdown, tables, log) — mounted
-        once the session is loaded, so the first frame pays for none of it; session_ready fills them once they
-        are on the screen."""
+    def _mount_footer(self) -> None:
+        from textual.widgets import Footer
+
+        if not self.query(Footer):
+            self.mount(Footer())
+
+    def build_steps(self) -> None:
+        """The progress bar and the step tree, mounted once the session is loaded, so the first frame pays for
+        neither; session_ready fills them once they are on the screen. The step's detail (Markdown, tables, log)
+        comes after the steps and their states are drawn."""
         from textual.widgets import ProgressBar
 
         tree: Tree[str] = Tree("steps", id="steps")
         tree.show_root = False
         self.query_one("#steps-pane", Vertical).mount_all(
             [ProgressBar(id="progress", show_eta=False, show_percentage=True), tree])
-        self.query_one("#step-pane", VerticalScroll).mount_all(self._detail_widgets())
         if self.focused is None:
             tree.focus()
         self._phase = "building"
-        self.call_after_refresh(self._detail_on_screen)
+        self.call_after_refresh(self._steps_on_screen)
 
     def _detail_widgets(self) -> list[Widget]:
         from textual.widgets import DataTable, Markdown, RichLog
 
         checks: DataTable[Any] = DataTable(id="checks", cursor_type="row")
-        checks.add_columns("status", "check", "zone", "summary", "ms")
+        checks.add_columns("status", "check", "zone", "summary", "ms", "age")
         actions: DataTable[Any] = DataTable(id="actions", cursor_type="row")
         actions.add_columns("action", "uses", "last outcome")
         return [
@@ -119,6 +138,34 @@ class RunbookScreen(Screen[None]):
             actions,
             RichLog(id="action-log", wrap=True, markup=False, max_lines=400),
         ]
+
+    def _steps_on_screen(self) -> None:
+        self._phase = "steps"
+        if self.dr_app.session is not None:
+            self.session_ready()
+            return
+        cached = self._startup_view
+        if cached is not None:
+            self.query_one("#runbook-title", Static).update(Text(cached.title, style="bold"))
+            states = {step.id: step.state for step in cached.steps}
+            self._show_progress(states)
+            self._fill_tree([(step.section, step.id, self._label(step.title, step.state)) for step in cached.steps])
+            self.call_after_refresh(self._mount_footer)
+
+    def _cached(self) -> CachedView | None:
+        """The steps and states the console showed when it last closed on this profile and runbook, if nothing
+        they were made from has changed since (app.stepcache)."""
+        from drconsole.app import stepcache
+
+        profile = self.dr_app.profile_name
+        if profile is None:
+            return None
+        return stepcache.load(profile, self.runbook_name or self.dr_app.runbook_name or SETUP_RUNBOOK)
+
+    def _mount_detail(self) -> None:
+        self._mount_footer()
+        self.query_one("#step-pane", VerticalScroll).mount_all(self._detail_widgets())
+        self.call_after_refresh(self._detail_on_screen)
 
     def _detail_on_screen(self) -> None:
         self._phase = "ready"
@@ -143,8 +190,8 @@ class RunbookScreen(Screen[None]):
     def session_ready(self) -> None:
         """The profile is loaded: show the runbook and what the journal knows about it."""
         if self._phase == "shown":
-            self.build_detail()
-        if self._phase != "ready":
+            self.build_steps()
+        if self._phase not in ("steps", "detail", "ready") or self.session.closed:
             return
         session = self.session
         self.runbook_name = self.runbook_name or self.dr_app.runbook_name or SETUP_RUNBOOK
@@ -155,8 +202,14 @@ class RunbookScreen(Screen[None]):
         self.query_one("#runbook-title", Static).update(Text(title, style="bold"))
         self.results = session.journal.latest_results(self.runbook.id)
         self.warn_unrecorded()
+        self.walk_started = session.walk_started(self.runbook)
         self.refresh_states()
         self.build_tree()
+        if self._phase == "steps":
+            self._phase = "detail"
+            self.call_after_refresh(self._mount_detail)  # once the steps and their states are drawn
+        if self._phase != "ready":
+            return
         self.select_step(self.focus_step or self.runbook.steps[0].id)
         if self.sweep_on_open or self.dr_app.first_sweep:
             self.dr_app.first_sweep = False
@@ -173,29 +226,42 @@ class RunbookScreen(Screen[None]):
     def refresh_states(self) -> None:
         assert self.runbook is not None
         journal = self.session.journal
-        self.states = stepstate.step_states(self.runbook, journal.step_states(self.runbook.id),
+        self.states = stepstate.step_states(self.runbook.steps, journal.step_states(self.runbook.id),
                                             journal.confirmations(self.runbook.id), self.results)
-        done, total = stepstate.progress(self.states)
-        failing = sum(1 for s in self.states.values() if s == stepstate.FAILING)
+        if self.walk_started is not None and stepstate.finished(self.runbook.steps, self.states):
+            self.session.end_walk(self.runbook, "finished")
+            self.walk_started = None
+            self.notify("every step is done: this walk of the runbook is finished and recorded", timeout=6)
+        self._show_progress(self.states)
+
+    def _show_progress(self, states: dict[str, str]) -> None:
+        done, total = stepstate.progress(states)
+        failing = sum(1 for s in states.values() if s == stepstate.FAILING)
         label = f"{done}/{total} steps done" + (f" · {failing} failing" if failing else "")
         self.query_one("#progress-label", Static).update(label)
         self._progress().update(total=total, progress=done)
 
     def _step_label(self, step: Step) -> Text:
-        state = self.states.get(step.id, stepstate.NOT_STARTED)
         running = " …" if step.id in self.running else ""
-        return Text.assemble((stepstate.SYMBOLS[state] + " ", STATE_STYLE[state]), step.title + running)
+        return self._label(step.title + running, self.states.get(step.id, stepstate.NOT_STARTED))
+
+    @staticmethod
+    def _label(title: str, state: str) -> Text:
+        return Text.assemble((stepstate.SYMBOLS[state] + " ", STATE_STYLE[state]), title)
 
     def build_tree(self) -> None:
         assert self.runbook is not None
+        self._fill_tree([(step.section, step.id, self._step_label(step)) for step in self.runbook.steps])
+
+    def _fill_tree(self, rows: list[tuple[str | None, str, Text]]) -> None:
         tree: Tree[str] = self.query_one("#steps", Tree)
         tree.clear()
         sections: dict[str, Any] = {}
-        for step in self.runbook.steps:
-            section = step.section or "Steps"
-            if section not in sections:
-                sections[section] = tree.root.add(section, expand=True)
-            sections[section].add_leaf(self._step_label(step), data=step.id)
+        for section, step_id, label in rows:
+            name = section or "Steps"
+            if name not in sections:
+                sections[name] = tree.root.add(name, expand=True)
+            sections[name].add_leaf(label, data=step_id)
 
     def relabel_tree(self) -> None:
         assert self.runbook is not None
@@ -225,6 +291,9 @@ class RunbookScreen(Screen[None]):
 
     def show_step(self, step_id: str) -> None:
         assert self.runbook is not None
+        if self._phase != "ready":  # the detail is not mounted yet: it shows this step when it is
+            self.focus_step = step_id
+            return
         step = self.runbook.step(step_id)
         self.step = step
         state = self.states.get(step.id, stepstate.NOT_STARTED)
@@ -271,13 +340,14 @@ class RunbookScreen(Screen[None]):
         note_field = self.query_one("#note", Field)
         note = note_field.value.strip() or None
         try:
-            self.session.journal.confirm(self.runbook.id, self.step.id, item.id, self.session.who,
-                                         confirmed=event.value, note=note)
+            self.session.confirm(self.runbook, self.step.id, item.id, confirmed=event.value, note=note)
         except JournalError as exc:
             self.session.journal.problem = self.session.journal.problem or exc
             self.warn_unrecorded()
             return
         note_field.value = ""
+        self.walk_started = self.session.walk_started(self.runbook)
+        self.show_checks()
         self.refresh_states()
         self.relabel_tree()
         self.notify(f"{'confirmed' if event.value else 'unticked'}: {item.text}", timeout=3)
@@ -294,11 +364,18 @@ class RunbookScreen(Screen[None]):
             else:
                 status = status_text(result.status.value) if result else Text("○ not run", style="dim")
             table.add_row(status, ref.key, ref.zone or "", result.summary if result else "",
-                          f"{result.duration_ms:.0f}" if result else "", key=key)
+                          f"{result.duration_ms:.0f}" if result else "", self._age(result), key=key)
         if not self.step.checks:
             self.query_one("#check-detail", Static).update(Text("this step has no automated checks", style="dim"))
         else:
             self.show_check_detail(0)
+
+    def _age(self, result: CheckResult | None) -> Text:
+        """How old a result is; one taken before the current walk of this runbook began is marked."""
+        if result is None or self.runbook is None:
+            return Text("")
+        earlier = ages.predates(result.started_at, self.walk_started)
+        return Text(ages.label(result.started_at, self.walk_started), style="yellow" if earlier else "dim")
 
     def show_check_detail(self, row: int) -> None:
         assert self.step is not None
@@ -307,6 +384,8 @@ class RunbookScreen(Screen[None]):
         key = f"{self.step.id}/{self.step.checks[row].key}"
         result = self.results.get(key)
         detail = result_detail(result) if result else Text(f"{key}: not run yet (press c)", style="dim")
+        if result is not None:
+            detail.append_text(Text.assemble("taken ", self._age(result)))
         self.query_one("#check-detail", Static).update(detail)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -360,10 +439,10 @@ class RunbookScreen(Screen[None]):
         self.relabel_tree()
         self.show_checks()
         self.notify(f"running {len(chosen)} check(s) …", timeout=3)
-        self.sweep_worker(chosen)
+        self.sweep_worker(chosen, walk=bool(steps))  # a step's checks are part of the walk
 
     @work(thread=True, group="runbook-sweep", name="runbook checks")
-    def sweep_worker(self, chosen: list[Any]) -> None:
+    def sweep_worker(self, chosen: list[Any], walk: bool) -> None:
         assert self.runbook is not None
         count = 0
         error = None
@@ -371,13 +450,13 @@ class RunbookScreen(Screen[None]):
         def emit(result: CheckResult) -> None:
             nonlocal count
             count += 1
-            self.post_message(ResultArrived(result, "runbook"))
+            self.post_message(ResultArrived(result))
 
         try:
-            self.session.sweep(self.runbook, chosen, emit)
+            self.session.sweep(self.runbook, chosen, emit, walk=walk)
         except Exception as exc:  # shown to the operator; the sweep itself never raises for a failing check
             error = f"{type(exc).__name__}: {exc}"
-        self.post_message(SweepDone("runbook", count, error))
+        self.post_message(SweepDone(count, error))
 
     def on_result_arrived(self, message: ResultArrived) -> None:
         self.results[message.result.key] = message.result
@@ -391,6 +470,7 @@ class RunbookScreen(Screen[None]):
             table.update_cell(result.key, table.ordered_columns[0].key, status_text(result.status.value))
             table.update_cell(result.key, table.ordered_columns[3].key, result.summary)
             table.update_cell(result.key, table.ordered_columns[4].key, f"{result.duration_ms:.0f}")
+            table.update_cell(result.key, table.ordered_columns[5].key, self._age(result))
         except Exception:  # the row is gone (another step is shown)
             return
         self.show_check_detail(table.cursor_row)
@@ -398,6 +478,8 @@ class RunbookScreen(Screen[None]):
     def on_sweep_done(self, message: SweepDone) -> None:
         self.running.clear()
         self.warn_unrecorded()
+        assert self.runbook is not None
+        self.walk_started = self.session.walk_started(self.runbook)
         self.refresh_states()
         self.relabel_tree()
         if self.step is not None:
@@ -432,6 +514,7 @@ class RunbookScreen(Screen[None]):
         self._action_log().write(message.summary)
         assert self.runbook is not None
         self.results = self.session.journal.latest_results(self.runbook.id)
+        self.walk_started = self.session.walk_started(self.runbook)
         self.refresh_states()
         self.relabel_tree()
         if self.step is not None:

@@ -74,8 +74,8 @@ class WelcomeScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="lab", name="start the lab")
     def start_lab(self) -> None:
+        from drconsole.app.labstart import start_lab
         from drconsole.errors import DrconsoleError
-        from drconsole.tui.labstart import start_lab
 
         def progress(text: str) -> None:
             self.app.call_from_thread(self._progress, text)

@@ -11,12 +11,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, ContentSwitcher, Footer, Input, RadioButton, RadioSet, Select, Static
 
-from drconsole.tui import wizardform as form
+from drconsole.app import wizardform as form
 from drconsole.tui.widgets import Banner, Field
 
 if TYPE_CHECKING:
+    from drconsole.app.discovery import Found
     from drconsole.tui.app import DrconsoleApp
-    from drconsole.tui.discovery import Found
 
 PAGES = ["where", "credentials", "pick", "network", "review"]
 TITLES = {"where": "1 Region", "credentials": "2 Credentials", "pick": "3 Pick what exists",
@@ -234,7 +234,7 @@ class WizardScreen(Screen[None]):
         self.verify_worker()
 
     def probe(self) -> Any:
-        from drconsole.tui.discovery import Probe, cloud_section
+        from drconsole.app.discovery import Probe, cloud_section
 
         cloud = cloud_section(self.value("region"), self.value("endpoint") or None,
                               str(self.query_one("#protocol", Select).value))
@@ -264,7 +264,7 @@ class WizardScreen(Screen[None]):
     # -- discovery --------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="wizard-cloud", name="discover")
     def discover(self) -> None:
-        from drconsole.tui.discovery import kube_contexts
+        from drconsole.app.discovery import kube_contexts
 
         found = self.probe().discover()
         contexts: list[str] = []

@@ -1,4 +1,6 @@
-"""A runbook step's state, from what the journal knows: step events, confirmations, check results."""
+"""A runbook step's state, from what the journal knows: step events, confirmations, check results.
+
+The one rule: the console's screens and the exports of a run both call `step_states`."""
 
 from __future__ import annotations
 
@@ -6,18 +8,19 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from drconsole.results import CheckResult
-    from drconsole.runbooks.schema import Runbook, Step
+    from drconsole.runbooks.schema import Step
 
 NOT_STARTED, IN_PROGRESS, DONE, FAILING, BLOCKED = "not started", "in progress", "done", "failing", "blocked"
 SYMBOLS = {NOT_STARTED: "○", IN_PROGRESS: "◐", DONE: "●", FAILING: "✗", BLOCKED: "⊘"}
 BAD = ("fail", "error")
 
 
-def step_states(runbook: Runbook, journaled: dict[str, str], confirmations: dict[tuple[str, str], dict[str, Any]],
+def step_states(steps: list[Step], journaled: dict[str, str], confirmations: dict[tuple[str, str], dict[str, Any]],
                 results: dict[str, CheckResult]) -> dict[str, str]:
-    """Each step's state; a step whose required step is not done is blocked unless it is done or failing."""
+    """Each step's state from its latest journaled state, its latest confirmations and the latest result of
+    each of its checks; a step whose required step is not done is blocked unless it is done or failing."""
     states: dict[str, str] = {}
-    for step in runbook.steps:
+    for step in steps:
         own = _own_state(step, journaled.get(step.id), confirmations, results)
         if own in (NOT_STARTED, IN_PROGRESS) and any(states.get(r) != DONE for r in step.requires):
             own = BLOCKED
@@ -38,6 +41,11 @@ def _own_state(step: Step, journaled: str | None, confirmations: dict[tuple[str,
     if journaled == "in-progress" or any(ticked) or mine:
         return IN_PROGRESS
     return NOT_STARTED
+
+
+def finished(steps: list[Step], states: dict[str, str]) -> bool:
+    """Whether every step that is not optional is done."""
+    return all(states.get(step.id) == DONE for step in steps if not step.optional)
 
 
 def progress(states: dict[str, str]) -> tuple[int, int]:

@@ -100,7 +100,7 @@ def region_defaults(region: str) -> dict[str, str]:
 
 def build_profile(a: dict[str, Any]) -> Profile:
     """The whole profile from the wizard's answers; raises ValidationError with located problems."""
-    from drconsole.tui.discovery import PRODUCTS_ALL
+    from drconsole.app.discovery import PRODUCTS_ALL
 
     endpoint = a.get("endpoint") or None
     cloud = Cloud.model_validate({

@@ -1,0 +1,1 @@
+"""The application layer: what the console and the CLI share, without Textual."""
