@@ -1,4 +1,4 @@
-"""Exporting a run: the one service behind `drconsole export`, `drconsole check --format` and the
+"""Exporting a run: the one service behind `drconsole export`, the `--format` of `drconsole check` and the
 console's export dialog. The record comes from the journal alone (exporters/record.py)."""
 
 from __future__ import annotations

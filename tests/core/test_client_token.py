@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from drconsole import action_events as events
 from drconsole.actions.tokens import client_token, resumable_seed
 from drconsole.journal import Journal
 
@@ -18,7 +19,7 @@ def test_token_is_stable_per_seed_and_request_and_within_the_documented_length()
 
 def _attempt(journal: Journal, uid: str, *kinds: str, seed: str | None = None) -> None:
     for kind in kinds:
-        data = {"token_seed": seed} if kind == "started" and seed else {}
+        data = events.Started(at=0.0, token_seed=seed) if kind == "started" else None
         journal.action_event(uid, "network.cen-attach", kind, "op", runbook="rb", step="cen", data=data)
 
 

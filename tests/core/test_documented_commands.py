@@ -31,6 +31,7 @@ RUN_HERE = [
     "drconsole runbook show zone-dr-hybrid",
     "drconsole check --profile lab",
     "drconsole journal",
+    "drconsole journal backup",
 ]
 # Commands that start, reset or stop a whole lab, or open a terminal UI, are run by their own tests.
 ELSEWHERE = {
