@@ -20,6 +20,7 @@ from drconsole.actions.base import Action, Confirmer, Plan, Result, Risk
 from drconsole.actions.context import ActionContext
 from drconsole.actions.registry import load_all
 from drconsole.context import Context
+from drconsole.coordination.run import RunCoordination, needs_lock, work_name
 from drconsole.errors import DrconsoleError, RunbookError
 from drconsole.journal import Journal
 from drconsole.profile import Profile, save_profile
@@ -71,6 +72,7 @@ class Runner:
         self.actions = load_all()
         self.run_state: dict[str, Any] = {}
         self.run_id = 0
+        self.coordination = RunCoordination(ctx, journal, out)
 
     @property
     def executes(self) -> bool:
@@ -101,6 +103,7 @@ class Runner:
         if self.ctx.read_only:
             banner += " — READ-ONLY"
         self.out(banner)
+        self.coordination.start()
         try:
             for step in chosen:
                 self.journal.record_step(self.runbook.id, step.id, "in-progress", self.ctx.operator,
@@ -124,6 +127,7 @@ class Runner:
                     break
         finally:
             self.journal.finish_run(self.run_id, {0: "succeeded", 1: "failed", 4: "refused"}[report.exit_code])
+            self.coordination.close()
         return report
 
     # -- one action -------------------------------------------------------------------------------
@@ -136,6 +140,7 @@ class Runner:
             self.journal.action_event(uid, spec.name, kind, self.ctx.operator, identity=self.ctx.cloud_identity(),
                                       run_id=self.run_id, runbook=self.runbook.id, step=step.id,
                                       data={**data, "rehearsal": self.rehearsal} if self.rehearsal else data)
+            self.coordination.journaled()
 
         def outcome(state: str, summary: str, **data: Any) -> ActionOutcome:
             ms = round((time.monotonic() - started) * 1000, 1)
@@ -163,6 +168,10 @@ class Runner:
         if not self.executes:
             event("rehearsed", note="rehearsal against a real profile: planned and recorded, not applied")
             return outcome("rehearsed", "planned only (rehearsal)")
+        if self.ctx.profile.coordination.enabled and needs_lock(spec.risk, plan):
+            locked = self.coordination.ensure_lock(work_name(self.runbook.id), step.id, event, self.confirmer)
+            if locked:
+                return outcome("refused", locked)
         blocked = self._safety(plan, event)
         if blocked:
             return outcome("refused", f"blocked by safety rule {blocked}")

@@ -8,6 +8,7 @@ from typing import Any
 from drconsole.errors import DrconsoleError
 
 REQUEST_TIMEOUT = (2.0, 5.0)
+SETUP_HINT = "a Fleet admin applies drconsole's RBAC manifest (drconsole/coordination/rbac/drconsole.yaml)"
 RBAC_HINT = "ask a Fleet admin to bind the drconsole-responder Role (drconsole/coordination/rbac/) to your user"
 
 
@@ -17,6 +18,10 @@ class FleetError(DrconsoleError):
 
 class FleetUnreachable(FleetError):
     """The Fleet's API server did not answer."""
+
+
+class NotFound(FleetError):
+    """HTTP 404 where the caller needs the thing to exist (e.g. the namespace of a create)."""
 
 
 class NotPermitted(FleetError):
@@ -31,9 +36,10 @@ class NotPermitted(FleetError):
 
 def kube_call(api: Any, method: str, path: str, body: Any = None, *, verb: str, resource: str, namespace: str,
               conflict_ok: bool = False, query: dict[str, str] | None = None,
-              content_type: str = "application/json") -> dict[str, Any] | None:
-    """One REST call through a kubernetes ApiClient: the JSON answer, None for 404 (and for 409 when
-    `conflict_ok`), NotPermitted for 403, FleetUnreachable when nothing answers, FleetError otherwise."""
+              content_type: str = "application/json", absent_ok: bool = True) -> dict[str, Any] | None:
+    """One REST call through a kubernetes ApiClient: the JSON answer; None for 404 (NotFound when not
+    `absent_ok`) and for 409 when `conflict_ok`; NotPermitted for 403; FleetUnreachable when nothing
+    answers; FleetError otherwise."""
     from urllib.parse import urlencode
 
     from kubernetes.client.exceptions import ApiException
@@ -52,6 +58,9 @@ def kube_call(api: Any, method: str, path: str, body: Any = None, *, verb: str, 
         raise FleetUnreachable(f"the Fleet did not answer {method} {path}: {type(exc).__name__}",
                                fix="check the Fleet's API server address and your network; "
                                    "the console keeps working from its local journal") from None
+    if status == 404 and not absent_ok:
+        raise NotFound(f"the Fleet has no {path} ({_message(raw)})",
+                       fix=SETUP_HINT)
     if status == 404 or (status == 409 and conflict_ok):
         return None
     if status == 403:

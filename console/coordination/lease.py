@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from drconsole.coordination.fleet import FleetError, FleetUnreachable, NotPermitted, kube_call
+from drconsole.coordination.fleet import SETUP_HINT, FleetError, FleetUnreachable, NotPermitted, kube_call
 
 GROUP_PATH = "/apis/coordination.k8s.io/v1"
 ANNOTATION = "drconsole.io/"
@@ -47,6 +47,10 @@ RENEW_JOIN_TIMEOUT = 8.0
 
 class LeaseError(FleetError):
     """A Lease request that cannot be made (no reason for a take-over, a bad duration)."""
+
+
+class CoordinationMissing(FleetError):
+    """The Fleet has no namespace for the Leases: coordination is not set up there."""
 
 
 @dataclass(frozen=True)
@@ -159,7 +163,7 @@ class Leases:
         if current is None:
             body = _lease_body(name, holder, session, duration_s, work, None, transitions=0)
             created = self._request("POST", self._path(None), body, verb="create", conflict_ok=True)
-            if created is None:  # someone created it between our read and our create
+            if created is None:  # 409: someone created it after our read; 404: no such namespace
                 return self._busy_or_retry(name)
             return HeldLease(self, _record(created), on_lost)
         live_other = not current.expired() and (current.holder != holder or current.session != session)
@@ -180,7 +184,8 @@ class Leases:
     def _busy_or_retry(self, name: str) -> Busy:
         winner = self.read(name)
         if winner is None:
-            raise LeaseError(f"lease {name} changed while acquiring it", fix="try again")
+            raise CoordinationMissing(f"the Fleet has no namespace {self.namespace} for drconsole's locks",
+                                      fix=SETUP_HINT)
         return Busy(winner)
 
     # -- writes by the holder ---------------------------------------------------------------------
@@ -339,5 +344,5 @@ def _record(obj: dict[str, Any]) -> LeaseRecord:
         duration_s=int(spec.get("leaseDurationSeconds") or 0), transitions=int(spec.get("leaseTransitions") or 0),
         resource_version=str(meta.get("resourceVersion", "")), annotations=annotations)
 
-__all__ = ["Busy", "FleetError", "FleetUnreachable", "HeldLease", "LeaseError", "LeaseRecord", "Leases",
-           "NotPermitted", "Work"]
+__all__ = ["Busy", "CoordinationMissing", "FleetError", "FleetUnreachable", "HeldLease", "LeaseError",
+           "LeaseRecord", "Leases", "NotPermitted", "Work"]
