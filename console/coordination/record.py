@@ -8,6 +8,8 @@ and the other consoles' entries read back from there.
 * Each Event is bounded: `note` at most 1 KiB (the API's own limit), one JSON annotation with the
   typed entry at most 4 KiB; the API server deletes Events after its --event-ttl (1 h by default),
   so the record on the Fleet never grows without bound. Exports are made from the local journal.
+* Published: runs and their ends, confirmations and action events; not check results and not the
+  zone-probe runs (a round a second: the dashboards of all consoles probe for themselves).
 * Entries are read back with one list call per poll (label drconsole, namespace drconsole).
 """
 
@@ -144,11 +146,12 @@ class Outbox:
         db.row_factory = sqlite3.Row
         try:
             entries = [self._entry("runs", row) for row in
-                       db.execute("SELECT rowid AS n, * FROM runs WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                       db.execute("SELECT rowid AS n, * FROM runs WHERE rowid > ? AND kind NOT IN ('probe') "
+                                  "ORDER BY rowid LIMIT ?",
                                   (cursor["runs"], limit))]
             entries += [self._entry("run_ends", row) for row in db.execute(
                 "SELECT e.rowid AS n, e.*, r.runbook, r.operator FROM run_ends e JOIN runs r ON r.id = e.run_id "
-                "WHERE e.rowid > ? ORDER BY e.rowid LIMIT ?", (cursor["run_ends"], limit))]
+                "WHERE e.rowid > ? AND r.kind NOT IN ('probe') ORDER BY e.rowid LIMIT ?", (cursor["run_ends"], limit))]
             entries += [self._entry("confirmations", row) for row in
                         db.execute("SELECT rowid AS n, * FROM confirmations WHERE rowid > ? ORDER BY rowid LIMIT ?",
                                    (cursor["confirmations"], limit))]

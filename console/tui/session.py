@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from drconsole.context import Context
+    from drconsole.coordination.view import FleetView
     from drconsole.engine import Invocation
     from drconsole.journal import Journal
     from drconsole.profile import Profile
@@ -38,6 +39,7 @@ class Session:
         self._journal = journal
         self._context: Context | None = None
         self._runbooks: dict[str, Runbook] = {}
+        self._fleet: FleetView | None = None
         self._making = threading.Lock()  # workers (a sweep, the zone probes) may ask for both at once
 
     @property
@@ -56,6 +58,15 @@ class Session:
 
                 self._context = Context(self.profile, read_only=self.read_only, operator=self.operator)
             return self._context
+
+    def fleet(self) -> FleetView:
+        """The lock and the other consoles' entries on the Fleet (its thread starts on first use)."""
+        if self._fleet is None:
+            from drconsole.coordination.view import FleetView
+
+            self._fleet = FleetView(self.context(), self.journal)
+            self._fleet.start()
+        return self._fleet
 
     @property
     def who(self) -> str:
@@ -124,6 +135,8 @@ class Session:
             context.close()
 
     def close(self) -> None:
+        if self._fleet is not None:
+            self._fleet.stop()
         if self._context is not None:
             self._context.close()
         if self._journal is not None:
