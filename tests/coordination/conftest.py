@@ -37,51 +37,58 @@ def apply(api: Any, doc: dict[str, Any]) -> None:
 @pytest.fixture(scope="session")
 def fleet_admin(kube_planes: dict[str, Any]) -> Iterator[Any]:
     """An admin ApiClient on the lab Fleet, with drconsole's namespace and Roles applied."""
-    from drconsole.coordination.rbac import manifests
+    from drconsole.coordination.rbac import NAMESPACE, manifests
     from drconsole.lab.kube.client import api_client
 
     api = api_client(kube_planes["kubeconfig"], "fleet")
     for doc in manifests():
-        apply(api, doc)
+        if doc["metadata"].get("namespace", NAMESPACE) == NAMESPACE:  # the traffic Role needs the lab's app
+            apply(api, doc)
     yield api
     api.close()
 
 
 @pytest.fixture(scope="session")
 def fleet_user(fleet_admin: Any, kube_planes: dict[str, Any],
-               tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str | None], Path]:
-    """fleet_user(name, role) -> a kubeconfig for ServiceAccount `name` bound to Role `role` (or none)."""
+               tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """fleet_user(name, role, traffic_namespace=None) -> a copy of the lab kubeconfig whose `fleet` context
+    is ServiceAccount `name`, bound to Role `role` (or none) and, given a namespace, to drconsole-traffic there."""
     from drconsole.coordination.fleet import kube_call
-    from drconsole.coordination.rbac import NAMESPACE
+    from drconsole.coordination.rbac import NAMESPACE, TRAFFIC_ROLE, manifests
 
-    admin_config = yaml.safe_load(Path(kube_planes["kubeconfig"]).read_text())
-    fleet_cluster = next(c for c in admin_config["clusters"] if c["name"] == "fleet")
-    made: dict[tuple[str, str | None], Path] = {}
+    made: dict[tuple[str, str | None, str | None], Path] = {}
 
-    def make(name: str, role: str | None) -> Path:
-        if (name, role) in made:
-            return made[(name, role)]
+    def bind(name: str, role: str, namespace: str) -> None:
+        apply(fleet_admin, {
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+            "metadata": {"name": f"{name}-{role}", "namespace": namespace},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": role},
+            "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": NAMESPACE}]})
+
+    def make(name: str, role: str | None, traffic_namespace: str | None = None) -> Path:
+        if (name, role, traffic_namespace) in made:
+            return made[(name, role, traffic_namespace)]
         apply(fleet_admin, {"apiVersion": "v1", "kind": "ServiceAccount",
                             "metadata": {"name": name, "namespace": NAMESPACE}})
         if role:
-            apply(fleet_admin, {
-                "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-                "metadata": {"name": f"{name}-{role}", "namespace": NAMESPACE},
-                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": role},
-                "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": NAMESPACE}]})
+            bind(name, role, NAMESPACE)
+        if traffic_namespace:
+            apply(fleet_admin, next(d for d in manifests(traffic_namespace) if d["metadata"]["name"] == TRAFFIC_ROLE))
+            bind(name, TRAFFIC_ROLE, traffic_namespace)
         answer = kube_call(fleet_admin, "POST", f"/api/v1/namespaces/{NAMESPACE}/serviceaccounts/{name}/token",
                            {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest",
                             "spec": {"expirationSeconds": 3600}}, verb="create", resource="token",
                            namespace=NAMESPACE)
         assert answer is not None
-        config = {"apiVersion": "v1", "kind": "Config", "current-context": "fleet",
-                  "clusters": [fleet_cluster],
-                  "users": [{"name": name, "user": {"token": answer["status"]["token"]}}],
-                  "contexts": [{"name": "fleet", "context": {"cluster": "fleet", "user": name}}]}
+        config = yaml.safe_load(Path(kube_planes["kubeconfig"]).read_text())
+        config["users"].append({"name": name, "user": {"token": answer["status"]["token"]}})
+        for context in config["contexts"]:
+            if context["name"] == "fleet":
+                context["context"]["user"] = name
         path = tmp_path_factory.mktemp("fleet-user") / f"{name}-{uuid.uuid4().hex[:6]}.kubeconfig"
         path.write_text(yaml.safe_dump(config))
         path.chmod(0o600)
-        made[(name, role)] = path
+        made[(name, role, traffic_namespace)] = path
         return path
 
     return make
