@@ -300,9 +300,11 @@ class SharedRecord:
 
 
 def _event(entry: SharedEntry, namespace: str) -> dict[str, Any]:
-    payload = json.dumps(asdict(entry), default=str)
-    if len(payload.encode()) > ENTRY_MAX:  # drop the details first, then shorten the summary
-        payload = json.dumps({**asdict(entry), "details": {}, "summary": entry.summary[:1000]}, default=str)
+    payload = json.dumps(asdict(entry), default=str, ensure_ascii=False)
+    if len(payload.encode()) > ENTRY_MAX:  # drop the details, and keep 1 KiB of each free text
+        payload = json.dumps({**asdict(entry), "details": {}, "summary": _cut(entry.summary, 1024),
+                              "identity": _cut(entry.identity, 512), "who": _cut(entry.who, 256)},
+                             default=str, ensure_ascii=False)
     table, row = entry.ref.rsplit("-", 1)
     reason = "".join(part.capitalize() for part in entry.kind.replace("_", "-").split("-"))
     return {
@@ -314,7 +316,7 @@ def _event(entry: SharedEntry, namespace: str) -> dict[str, Any]:
         "reportingController": CONTROLLER, "reportingInstance": entry.who[:128],
         "action": (entry.action or entry.kind)[:128], "reason": reason[:128] or "Entry",
         "type": "Warning" if entry.kind in WARNING_KINDS else "Normal",
-        "note": entry.describe(entry.at).encode()[:NOTE_MAX].decode(errors="ignore"),
+        "note": _cut(entry.describe(entry.at), NOTE_MAX),
         "regarding": {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "namespace": namespace,
                       "name": REGARDING_LEASE},
     }
@@ -335,6 +337,11 @@ def _loads(raw: str) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def _cut(text: str, size: int) -> str:
+    """At most `size` bytes of UTF-8, never half a character."""
+    return text.encode()[:size].decode(errors="ignore")
 
 
 def _short(value: Any) -> str:

@@ -11,8 +11,9 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from drconsole.coordination.fleet import FleetError, NotPermitted
+from drconsole.coordination.fleet import NotPermitted
 from drconsole.coordination.lease import Busy, CoordinationMissing, HeldLease, LeaseRecord, Leases, Work
+from drconsole.errors import DrconsoleError
 
 if TYPE_CHECKING:
     from drconsole.actions.base import Confirmer, Plan, Risk
@@ -101,10 +102,12 @@ class RunCoordination:
         if self.held is not None and not self.held.lost.is_set():
             self.held.set_work(work)
             return None
-        leases = Leases(self.ctx.kube("fleet"), self.settings.namespace)
         who = self.identity
         try:
+            leases = Leases(self.ctx.kube("fleet"), self.settings.namespace)
             answer = leases.acquire(LOCK_NAME, who.holder, self.settings.lease_s, work, on_lost=self._lost)
+            if isinstance(answer, Busy):
+                answer = self._contest(leases, answer, work, event, confirmer)
         except NotPermitted as exc:
             event("refused", rule=LOCK_RULE, reason=f"{who.user} may not {exc.verb} {exc.resource}",
                   fix=exc.fix, identity_source=who.source)
@@ -114,12 +117,10 @@ class RunCoordination:
             event("lock-skipped", reason=exc.message, fix=exc.fix)
             self.out(f"  lock: not taken — {exc.message} (fix: {exc.fix})")
             return None
-        except FleetError as exc:
+        except DrconsoleError as exc:  # the Fleet did not answer, or the kubeconfig gives no client
             return self._unlocked(exc, event, confirmer)
-        if isinstance(answer, Busy):
-            answer = self._contest(leases, answer, work, event, confirmer)
-            if isinstance(answer, str):
-                return answer
+        if isinstance(answer, str):
+            return answer
         self.held = answer
         previous = answer.previous
         event("lock", holder=who.holder, identity=who.to_record(), lease=LOCK_NAME,
@@ -149,7 +150,7 @@ class RunCoordination:
               identity=who.to_record(), overridden_holder=busy.holder, evidence=evidence)
         return taken
 
-    def _unlocked(self, exc: FleetError, event: Event, confirmer: Confirmer) -> str | None:
+    def _unlocked(self, exc: DrconsoleError, event: Event, confirmer: Confirmer) -> str | None:
         """The Fleet did not answer: going ahead without the lock is a break-glass decision."""
         from drconsole.actions.safety import RuleResult
 
