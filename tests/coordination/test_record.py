@@ -174,7 +174,7 @@ def test_unreachable_fleet_then_catch_up(lab_env: Any, kube_planes: dict[str, An
         assert record.publish_pending() == 0
         assert record.link.online is False and record.link.pending >= 3  # a run and two action events
         assert "unreachable" in record.link.describe()
-        assert [e.kind for e in alice.journal.action_events()][-2:] == ["succeeded", "confirmed"]  # kept locally
+        assert [e["kind"] for e in alice.journal.action_events()][-2:] == ["succeeded", "confirmed"]  # kept locally
     finally:
         Lab(lab_env).heal("kube-fleet")
     wait_until(lambda: record.publish_pending() >= 0 and record.link.online and not record.outbox.pending(),
