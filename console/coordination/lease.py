@@ -96,6 +96,11 @@ class LeaseRecord:
         return self.annotations.get(ANNOTATION + "override-reason")
 
     @property
+    def last_holder(self) -> str | None:
+        """The holder, or after a release the one who released it."""
+        return self.holder or self.annotations.get(ANNOTATION + "released-by") or None
+
+    @property
     def overridden_holder(self) -> str | None:
         return self.annotations.get(ANNOTATION + "overridden-holder")
 
@@ -201,7 +206,7 @@ class Leases:
         """Clear the holder (leaseDurationSeconds 1, as client-go's leader election releases). False on 409."""
         body = _lease_body(record.name, None, None, 1, record.work, record.resource_version,
                            transitions=record.transitions, since=record.since,
-                           extra={"released-by": record.holder or ""})
+                           extra={**_own_extras(record), "released-by": record.holder or ""})
         return self._request("PUT", self._path(record.name), body, verb="update", conflict_ok=True) is not None
 
     # -- HTTP -------------------------------------------------------------------------------------

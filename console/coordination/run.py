@@ -169,7 +169,7 @@ class RunCoordination:
         event = self._event
         data: dict[str, Any] = {"lease": LOCK_NAME, "holder": self.identity.holder}
         if current is not None:
-            data.update(taken_by=current.holder, reason=current.override_reason or "",
+            data.update(taken_by=current.last_holder, reason=current.override_reason or "",
                         overridden_holder=current.overridden_holder)
         else:
             data["reason"] = "the lock could not be renewed within its duration (Fleet unreachable)"

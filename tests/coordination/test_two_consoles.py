@@ -146,6 +146,31 @@ def _holding(operator: Operator, step: str) -> Any:
         and lock.work.step == step else None
 
 
+class FirstSeen:
+    """When the watching console first had each entry (polled every 20 ms in a thread of the test)."""
+
+    def __init__(self, record: Any) -> None:
+        import threading
+
+        self.record = record
+        self.at: dict[tuple[str, str], float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+
+    def _poll(self) -> None:
+        while not self._stop.wait(0.02):
+            for entry in list(self.record.others):
+                self.at.setdefault((entry.source, entry.ref), time.time())
+
+    def delay(self, entry: Any) -> float:
+        return self.at[(entry.source, entry.ref)] - entry.at
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def _kill(process: subprocess.Popen[str]) -> str:
     process.send_signal(signal.SIGKILL)
     out, _ = process.communicate(timeout=30)
@@ -166,6 +191,7 @@ def test_two_operators_lock_expiry_override_and_shared_record(operators: dict[st
     watcher = SharedRecord(user_api(bob.kubeconfig),
                            Outbox(watcher_journal, "watch", Identity("watcher", "os", "test")), poll_s=0.2)
     watcher.start()
+    first_seen = FirstSeen(watcher)
     first = alice.start(hold)
     try:
         # 1. alice holds the lock while her failback window runs; bob is refused and told who holds it
@@ -182,10 +208,10 @@ def test_two_operators_lock_expiry_override_and_shared_record(operators: dict[st
         # each console shows the other's actions: alice's lock in bob's view, bob's refusal in alice's record
         seen = wait_until(lambda: [e for e in watcher.others if e.kind == "lock" and e.who == held.holder],
                           timeout=60, what="alice's lock in bob's console")
-        print(f"alice's lock seen by bob's console {time.time() - seen[-1].at:.2f} s after it was journaled "
-              "(upper bound: it was seen at or before this moment)")
-        wait_until(lambda: [e for e in watcher.others if e.kind == "refused" and e.who.startswith("bob@")],
-                   timeout=60, what="bob's refusal in the shared record")
+        print(f"alice's lock journaled -> in bob's console: {first_seen.delay(seen[-1]):.2f} s")
+        refusal = wait_until(lambda: [e for e in watcher.others if e.kind == "refused" and e.who.startswith("bob@")],
+                             timeout=60, what="bob's refusal in the shared record")
+        print(f"bob's refusal journaled -> in the shared record: {first_seen.delay(refusal[-1]):.2f} s")
 
         # 2. alice's process dies: the lock expires (LEASE_S) and bob proceeds without an override
         _kill(first)
@@ -210,12 +236,14 @@ def test_two_operators_lock_expiry_override_and_shared_record(operators: dict[st
             lost = wait_until(lambda: [e for e in alice.events() if e["kind"] == "lock-lost"], timeout=60,
                               what="the override journaled by alice's console")
             assert lost[-1]["data"]["taken_by"].startswith("bob@") and lost[-1]["data"]["reason"] == reason
-            wait_until(lambda: [e for e in watcher.others if e.kind == "lock-lost" and e.who == held.holder],
-                       timeout=60, what="alice's lost lock in the shared record")
+            lost_seen = wait_until(lambda: [e for e in watcher.others if e.kind == "lock-lost"
+                                            and e.who == held.holder], timeout=60, what="alice's lost lock, shared")
+            print(f"alice's lock-lost journaled -> in bob's console: {first_seen.delay(lost_seen[-1]):.2f} s")
         finally:
             _kill(second)
     finally:
         if first.poll() is None:
             _kill(first)
+        first_seen.stop()
         watcher.stop()
         watcher_journal.close()
