@@ -110,7 +110,7 @@ class RunCoordination:
                 answer = self._contest(leases, answer, work, event, confirmer)
         except NotPermitted as exc:
             event("refused", rule=LOCK_RULE, reason=f"{who.user} may not {exc.verb} {exc.resource}",
-                  fix=exc.fix, identity_source=who.source)
+                  verb=exc.verb, resource=exc.resource, fix=exc.fix, identity=who.to_record())
             self.out(f"  lock: {exc}")
             return f"the Fleet does not let {who.user} take the lock ({exc.verb} {exc.resource}); {exc.fix}"
         except CoordinationMissing as exc:
