@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from drconsole.coordination.fleet import NotPermitted
 from drconsole.coordination.lease import Busy, CoordinationMissing, HeldLease, LeaseRecord, Leases, Work
 from drconsole.errors import DrconsoleError
+from drconsole.kube import KubeConfigError
 
 if TYPE_CHECKING:
     from drconsole.actions.base import Confirmer, Plan, Risk
@@ -113,11 +114,11 @@ class RunCoordination:
                   verb=exc.verb, resource=exc.resource, fix=exc.fix, identity=who.to_record())
             self.out(f"  lock: {exc}")
             return f"the Fleet does not let {who.user} take the lock ({exc.verb} {exc.resource}); {exc.fix}"
-        except CoordinationMissing as exc:
+        except (CoordinationMissing, KubeConfigError) as exc:  # no Fleet to coordinate on: say so, go on
             event("lock-skipped", reason=exc.message, fix=exc.fix)
             self.out(f"  lock: not taken — {exc.message} (fix: {exc.fix})")
             return None
-        except DrconsoleError as exc:  # the Fleet did not answer, or the kubeconfig gives no client
+        except DrconsoleError as exc:  # the Fleet did not answer
             return self._unlocked(exc, event, confirmer)
         if isinstance(answer, str):
             return answer
