@@ -61,3 +61,16 @@ def test_identity_holder() -> None:
     assert Identity("system:serviceaccount:drconsole:alice", "kubeconfig", "laptop").holder == "alice@laptop"
     assert Identity("LTAIabc (keyring)", "cloud", "pc").holder == "LTAIabc@pc"
     assert Identity("ops", "os", "pc").holder == "ops@pc"
+
+
+def test_roles_grant_least_verbs() -> None:
+    from drconsole.coordination.rbac import RESPONDER_ROLE, TRAFFIC_ROLE, VIEWER_ROLE, manifests
+
+    docs = {d["metadata"]["name"]: d for d in manifests("apps")}
+    verbs = {name: {(tuple(r["resources"]), v) for r in docs[name]["rules"] for v in r["verbs"]}
+             for name in (VIEWER_ROLE, RESPONDER_ROLE, TRAFFIC_ROLE)}
+    assert verbs[VIEWER_ROLE] < verbs[RESPONDER_ROLE]
+    assert not {v for _, v in verbs[VIEWER_ROLE]} - {"get", "list", "watch"}
+    assert all(v != "delete" for role in verbs.values() for _, v in role)
+    assert docs[TRAFFIC_ROLE]["metadata"]["namespace"] == "apps"
+    assert verbs[TRAFFIC_ROLE] == {(("ingresses",), "get"), (("ingresses",), "patch")}

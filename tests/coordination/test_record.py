@@ -141,6 +141,8 @@ def test_viewer_console_is_refused_the_lock_with_the_reason(fleet_user: Any, tmp
     from drconsole.coordination.rbac import VIEWER_ROLE
     from drconsole.coordination.run import LOCK_RULE, RunCoordination
     from drconsole.journal import Journal
+    from drconsole.profile import save_profile
+    from tests.actions.helpers import drconsole
     from tests.tui.conftest import demo_profile
 
     profile = demo_profile(clusters={"kubeconfig": str(fleet_user("victor", VIEWER_ROLE)),
@@ -158,6 +160,9 @@ def test_viewer_console_is_refused_the_lock_with_the_reason(fleet_user: Any, tmp
         assert data["verb"] in ("create", "update")  # update once the Lease exists
         assert data["identity"]["user"] == "system:serviceaccount:drconsole:victor"
         assert refused is not None and f"{data['verb']} leases" in refused and "drconsole-responder" in refused
+        save_profile(profile)
+        shown = drconsole("fleet", "status", "--profile", profile.name)
+        assert shown.exit_code == 0 and "you are victor@" in shown.output and "lock: " in shown.output
     finally:
         coordination.close()
         ctx.close()
