@@ -168,7 +168,7 @@ class Runner:
         if not self.executes:
             event("rehearsed", note="rehearsal against a real profile: planned and recorded, not applied")
             return outcome("rehearsed", "planned only (rehearsal)")
-        if self.ctx.profile.coordination.enabled and needs_lock(spec.risk, plan):
+        if needs_lock(spec.risk, plan):
             locked = self.coordination.ensure_lock(work_name(self.runbook.id), step.id, event, self.confirmer)
             if locked:
                 return outcome("refused", locked)
