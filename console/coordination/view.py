@@ -55,9 +55,11 @@ class FleetView:
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop the thread and close the context (the view owns it)."""
         self._stop.set()
         if self.record is not None:
             self.record.stop()
+        self.ctx.close()
 
     def snapshot(self) -> FleetSnapshot:
         record = self.record

@@ -60,11 +60,14 @@ class Session:
             return self._context
 
     def fleet(self) -> FleetView:
-        """The lock and the other consoles' entries on the Fleet (its thread starts on first use)."""
+        """The lock and the other consoles' entries on the Fleet (its thread starts on first use). Like the zone
+        probes it has a context of its own: its Fleet client, made while a sweep runs, never holds the sweep up."""
         if self._fleet is None:
+            from drconsole.context import Context
             from drconsole.coordination.view import FleetView
 
-            self._fleet = FleetView(self.context(), self.journal)
+            context = Context(self.profile, read_only=self.read_only, operator=self.operator, max_threads=1)
+            self._fleet = FleetView(context, self.journal)
             self._fleet.start()
         return self._fleet
 
