@@ -105,6 +105,8 @@ class Refused(Payload):
     rule: str | None = None
     risk: str | None = None
     evidence: dict[str, Any] | None = None
+    fix: str | None = None
+    fleet_identity: dict[str, str] | None = None  # who the Fleet saw, when its lock refused the action
 
 
 class Rehearsed(Payload):
@@ -122,6 +124,8 @@ class Override(Payload):
     who: str
     identity: str | None = None
     evidence: dict[str, Any] = Field(default_factory=dict)
+    fleet_identity: dict[str, str] | None = None
+    overridden_holder: str | None = None  # the operator whose Fleet lock was taken over
 
 
 class Declined(Payload):
@@ -163,10 +167,38 @@ class Interrupted(Payload):
     reason: str
 
 
+class LockTaken(Payload):
+    """The run holds the Fleet lock over traffic-changing and destructive actions."""
+
+    holder: str
+    fleet_identity: dict[str, str]
+    lease: str
+    previous_holder: str | None = None
+    previous_expired: bool = False
+
+
+class LockSkipped(Payload):
+    """No Fleet to coordinate on (no kubeconfig, no drconsole namespace): the action goes on unlocked."""
+
+    reason: str
+    fix: str | None = None
+
+
+class LockLost(Payload):
+    """The lock was taken over by another console (or could not be renewed) while this run held it."""
+
+    lease: str
+    holder: str
+    reason: str
+    taken_by: str | None = None
+    overridden_holder: str | None = None
+
+
 PAYLOADS: dict[str, type[Payload]] = {
     "planned": Planned, "already-done": AlreadyDone, "refused": Refused, "rehearsed": Rehearsed,
     "safety": Safety, "override": Override, "declined": Declined, "confirmed": Confirmed, "started": Started,
     "failed": Failed, "succeeded": Succeeded, "interrupted": Interrupted,
+    "lock": LockTaken, "lock-skipped": LockSkipped, "lock-lost": LockLost,
 }
 
 

@@ -166,6 +166,15 @@ class LabLink(Section):
     mode: Literal["netns", "loopback"]
 
 
+class Coordination(Section):
+    """Locks and the shared record on the Fleet (drconsole.coordination)."""
+
+    enabled: bool = True
+    namespace: str = Field(default="drconsole", description="namespace of drconsole's Leases and Events on the Fleet")
+    lease_s: int = Field(default=15, ge=2, le=600, description="a lock expires this long after its holder stops")
+    poll_s: float = Field(default=1.0, gt=0, le=60, description="how often the shared record is read")
+
+
 class Profile(Section):
     name: str
     description: str = ""
@@ -179,6 +188,7 @@ class Profile(Section):
     journal: JournalSettings | None = None
     capacity: Capacity = Field(default_factory=Capacity)
     lab: LabLink | None = None
+    coordination: Coordination = Field(default_factory=Coordination)
 
     @model_validator(mode="after")
     def _defaults_and_rules(self) -> Profile:

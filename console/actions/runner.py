@@ -24,6 +24,7 @@ from drconsole.actions.context import ActionContext, RunState
 from drconsole.actions.registry import load_all
 from drconsole.actions.tokens import resumable_seed
 from drconsole.context import Context
+from drconsole.coordination.run import RunCoordination, needs_lock, work_name
 from drconsole.errors import DrconsoleError, RefusedError, RunbookError
 from drconsole.journal import Journal
 from drconsole.journal_db import JournalError
@@ -81,6 +82,7 @@ class Runner:
         self.walk = walk
         self.save_profile = save_profile
         self.run_id = walk or 0
+        self.coordination = RunCoordination(ctx, journal, out)
 
     @property
     def executes(self) -> bool:
@@ -121,6 +123,7 @@ class Runner:
         if self.ctx.read_only:
             banner += " — READ-ONLY"
         self.out(banner)
+        self.coordination.start()
         step_id = ""
         try:
             for step in chosen:
@@ -154,6 +157,7 @@ class Runner:
                                             {0: "succeeded", 1: "failed", 4: "refused"}[report.exit_code])
                 except JournalError as exc:
                     self.out(f"!!! the end of run {self.run_id} could not be journaled: {exc}")
+            self.coordination.close()
         return report
 
     def _unrecordable(self, step: str, exc: JournalError) -> ActionOutcome:
@@ -173,6 +177,7 @@ class Runner:
             self.journal.action_event(uid, spec.name, _kind(payload), self.ctx.operator,
                                       identity=self.ctx.cloud_identity(), run_id=self.run_id,
                                       runbook=self.runbook.id, step=step.id, data=payload)
+            self.coordination.journaled()
 
         def ms() -> float:
             return round((time.monotonic() - started) * 1000, 1)
@@ -187,7 +192,7 @@ class Runner:
                              run_state=self.run_state)
         try:
             actx.token_seed = resumable_seed(self.journal, self.runbook.id, step.id, spec.name, uid) or uid
-            prepared = self._prepare(spec, ref, actx, event, outcome)
+            prepared = self._prepare(spec, step, ref, actx, event, outcome)
         except JournalError as exc:
             return self._unrecordable(step.id, exc)
         if isinstance(prepared, ActionOutcome):
@@ -218,7 +223,8 @@ class Runner:
                                saved=saved, duration_ms=ms(), output=result.output))
         return outcome("succeeded", result.summary, result.output)
 
-    def _prepare(self, spec: Action, ref: ActionRef, actx: ActionContext, event: Callable[[events.Payload], None],
+    def _prepare(self, spec: Action, step: Step, ref: ActionRef, actx: ActionContext,
+                 event: Callable[[events.Payload], None],
                  outcome: Callable[..., ActionOutcome]) -> Plan | ActionOutcome:
         """Plan, refuse or confirm, and write `started` (durably): the plan to apply, or the outcome that
         ends the action here. A journal write that fails raises `JournalError` before anything is sent."""
@@ -240,6 +246,10 @@ class Runner:
         if not self.executes:
             event(events.Rehearsed(note="rehearsal against a real profile: planned and recorded, not applied"))
             return outcome("rehearsed", "planned only (rehearsal)")
+        if needs_lock(spec.risk, plan):
+            locked = self.coordination.ensure_lock(work_name(self.runbook.id), step.id, event, self.confirmer)
+            if locked:
+                return outcome("refused", locked)
         blocked = self._safety(plan, event)
         if blocked:
             return outcome("refused", f"blocked by safety rule {blocked}")

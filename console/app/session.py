@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from drconsole.actions.base import Confirmer
     from drconsole.actions.runner import RunReport
     from drconsole.context import Context
+    from drconsole.coordination.view import FleetView
     from drconsole.engine import Invocation
     from drconsole.journal import Journal
     from drconsole.profile import Profile
@@ -48,6 +49,7 @@ class Session:
         self._runbooks: dict[str, Runbook] = {}
         self._walks: dict[str, int] = {}  # runbook id -> the run recording its current walk
         self._probe_context: Context | None = None
+        self._fleet: FleetView | None = None
         self._making = threading.RLock()  # workers (a sweep, the zone probes) may ask for both at once
         self.closed = False  # the console is closing: its journal and context are gone
 
@@ -82,6 +84,18 @@ class Session:
 
                 self._context = Context(self.profile, read_only=self.read_only, operator=self.operator)
             return self._context
+
+    def fleet(self) -> FleetView:
+        """The lock and the other consoles' entries on the Fleet (its thread starts on first use). Like the zone
+        probes it has a context of its own: its Fleet client, made while a sweep runs, never holds the sweep up."""
+        if self._fleet is None:
+            from drconsole.context import Context
+            from drconsole.coordination.view import FleetView
+
+            context = Context(self.profile, read_only=self.read_only, operator=self.operator, max_threads=1)
+            self._fleet = FleetView(context, self.journal)
+            self._fleet.start()
+        return self._fleet
 
     @property
     def who(self) -> str:
@@ -206,6 +220,8 @@ class Session:
 
     def close(self) -> None:
         self.closed = True
+        if self._fleet is not None:
+            self._fleet.stop()
         if self._context is not None:
             self._context.close()
         if self._journal is not None:

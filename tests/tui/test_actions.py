@@ -78,8 +78,9 @@ async def test_destructive_action_needs_the_target_typed_back() -> None:
         log = "\n".join(str(line) for line in runbook.query_one("#action-log", RichLog).lines)
         assert "succeeded" in log
     events = Journal.for_profile("demo").action_events()
-    assert [e["kind"] for e in events] == ["planned", "confirmed", "started", "succeeded"]
-    assert events[1]["data"]["typed"] == "gw-demo"
+    # the demo profile has no kubeconfig: no Fleet to lock on, which is journaled
+    assert [e["kind"] for e in events] == ["planned", "lock-skipped", "confirmed", "started", "succeeded"]
+    assert events[2]["data"]["typed"] == "gw-demo"
 
 
 async def test_cancel_declines_and_sends_nothing() -> None:

@@ -12,7 +12,7 @@ from drconsole.journal import Journal, journal_path
 from drconsole.results import CheckResult, Evidence
 from drconsole.tui.app import DrconsoleApp
 from drconsole.tui.screens.runbook import RunbookScreen
-from drconsole.tui.session import Session
+from drconsole.app.session import Session
 from drconsole.tui.widgets import Banner
 from tests.tui.conftest import SIZE, demo_profile, demo_runbook, ready
 from tests.tui.test_actions import APPLIED

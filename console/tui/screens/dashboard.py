@@ -37,6 +37,7 @@ INTERVALS = [("off", 0), ("5 s", 5), ("10 s", 10), ("30 s", 30), ("60 s", 60)]
 NODE_LABELS = [("idc", "IDC"), ("ec", "Express Connect"), ("vbr", "VBR"), ("cen", "CEN"), ("vpc", "VPC")]
 ProblemRow = tuple[str, str, str, str, str, str]
 REDRAW_S = 1 / 30  # results arriving within this are drawn together
+FLEET_S = 0.5  # how often the shared record's line is redrawn (the record itself is read every poll_s)
 
 
 def topology_text(board: Board) -> Text:
@@ -174,6 +175,7 @@ class DashboardScreen(Screen[None]):
         problems: DataTable[Any] = DataTable(id="problems", cursor_type="row")
         problems.add_columns("", "check", "zone", "summary", "remedy", "age")
         yield problems
+        yield Static("", id="fleet")
         with Horizontal(id="dash-controls"):
             yield Static("auto-refresh", classes="control-label")
             yield Select(INTERVALS, value=self.dr_app.config.refresh_s if self.dr_app.autorun else 0,
@@ -184,10 +186,23 @@ class DashboardScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#problems").focus()  # the interval Select would swallow letter keys (type to search)
         self.redraw()
+        self.query_one("#fleet").display = False
+        self.set_interval(FLEET_S, self.show_fleet)
         if self.dr_app.autorun and not self.board.results:
             self.action_sweep()
 
     # -- drawing ----------------------------------------------------------------------------------
+    def show_fleet(self) -> None:
+        """The lock and the other consoles' latest actions (shown once the Fleet has a client)."""
+        session = self.dr_app.session
+        if session is None:
+            return
+        snapshot = session.fleet().snapshot()
+        widget = self.query_one("#fleet", Static)
+        widget.display = snapshot.active
+        if snapshot.active:
+            self._show_text("fleet", Text("\n".join(snapshot.lines())))
+
     def _new_rows(self, zone: str | None, families: list[str]) -> list[FamilyRow]:
         rows = [FamilyRow(family, zone, self.board) for family in families]
         self._rows.update({(row.family, zone): row for row in rows})

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from drconsole.tui.app import DrconsoleApp
 
 ALL = "confirmations"
+FLEET = "fleet"
+FLEET_S = 0.5
 
 
 def when(at: float | None) -> str:
@@ -51,6 +53,27 @@ class JournalScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.action_reload()
+        self.set_interval(FLEET_S, self.show_fleet)
+
+    def show_fleet(self) -> None:
+        """Once the Fleet has a client: a row for the other consoles' entries, live while it is selected."""
+        session = self.dr_app.session
+        if session is None:
+            return
+        snapshot = session.fleet().snapshot()
+        runs: DataTable[Any] = self.query_one("#runs", DataTable)
+        if not snapshot.active:
+            return
+        if FLEET not in runs.rows:
+            runs.add_row("—", "Fleet", "", "", "", "other consoles (live)", key=FLEET)
+        if self._selected() != FLEET:
+            return
+        self.query_one("#events-title", Static).update(f"{snapshot.link} · {snapshot.lock_text()}")
+        table: DataTable[Any] = self.query_one("#events", DataTable)
+        table.clear()
+        for entry in reversed(snapshot.others):
+            table.add_row(when(entry.at), entry.kind, entry.action or entry.runbook or "", entry.who,
+                          entry.step or "", entry.summary)
 
     def action_reload(self) -> None:
         session = self.dr_app.session
@@ -85,6 +108,9 @@ class JournalScreen(Screen[None]):
         table.clear()
         if session is None or key is None:
             return
+        if key == FLEET:
+            self.show_fleet()
+            return
         if key == ALL:
             events = confirmation_events(session.journal)
             self.query_one("#events-title", Static).update("Confirmations ticked by hand (newest first)")
@@ -99,7 +125,7 @@ class JournalScreen(Screen[None]):
         from drconsole.tui.screens.export import ExportDialog
 
         key = self._selected()
-        if key is None or key == ALL:
+        if key is None or key in (ALL, FLEET):
             self.notify("pick a run to export", severity="warning")
             return
         self.app.push_screen(ExportDialog(int(key)))
