@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from drconsole import secrets
+from drconsole.cloudstats import COUNTS
 from drconsole.errors import DrconsoleError, SecretError
 from drconsole.profile import Product, Profile
 
@@ -145,11 +146,14 @@ def call(product: str, action: str, fn: Callable[[], T], *, attempts: int = 4, b
 
     for attempt in range(1, attempts + 1):
         LIMITER.acquire()
+        COUNTS.sent(product)
         try:
             return fn()
         except AlibabaCloudException as exc:
             code = str(getattr(exc, "code", "") or type(exc).__name__)
             status = getattr(exc, "status_code", None)
+            if code.startswith(THROTTLING_PREFIXES):
+                COUNTS.throttled(product)
             retryable = code.startswith(THROTTLING_PREFIXES) or (isinstance(status, int) and status >= 500)
             if retryable and attempt < attempts:
                 time.sleep(base_delay * 2 ** (attempt - 1) * (0.5 + random.random()))
