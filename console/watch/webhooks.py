@@ -8,6 +8,7 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import time
 import urllib.error
 import urllib.parse
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from drconsole import __version__
+from drconsole.errors import SecretError
 from drconsole.secrets import load_webhook_secret, mask
 from drconsole.watch.alerts import Alert, Plan
 from drconsole.watch.config import Alerts, Webhook
@@ -35,7 +37,15 @@ class Secrets:
 
     @classmethod
     def of(cls, profile: str, hook: Webhook) -> Secrets:
-        return cls(load_webhook_secret(profile, hook.name, "token"), load_webhook_secret(profile, hook.name, "secret"))
+        """From the OS keyring, else (in a pod, which has no keyring) from the environment, which a Kubernetes
+        Secret fills: DRCONSOLE_WEBHOOK_<NAME>_TOKEN and DRCONSOLE_WEBHOOK_<NAME>_SECRET."""
+        try:
+            token, secret = (load_webhook_secret(profile, hook.name, "token"),
+                             load_webhook_secret(profile, hook.name, "secret"))
+        except SecretError:
+            token = secret = None
+        prefix = "DRCONSOLE_WEBHOOK_" + hook.name.upper().replace("-", "_")
+        return cls(token or os.environ.get(f"{prefix}_TOKEN"), secret or os.environ.get(f"{prefix}_SECRET"))
 
 
 def json_body(profile: str, sender: str, plan: Plan) -> dict[str, Any]:
