@@ -27,6 +27,8 @@ class Banner(Static):
             parts.append("PRODUCTION")
         if facts["read_only"]:
             parts.append("READ-ONLY")
+        if facts.get("watch"):
+            parts.append(facts["watch"])
         self.update("  ·  ".join(parts))
         self.set_class(bool(facts["production"]), "-production")
         self.set_class(bool(facts["read_only"]), "-read-only")

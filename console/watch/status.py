@@ -49,3 +49,12 @@ def read_status(profile: str, now: float | None = None) -> WatchStatus | None:
         return None
     return status
 
+
+
+def describe(status: WatchStatus, now: float | None = None) -> str:
+    """One line for the console: 'watch: leader zone-a · swept 12 s ago · 2 open alerts'."""
+    role = f"leader {status.identity}" if status.leading else f"standby {status.identity} (leader " \
+        f"{status.holder or 'none'})"
+    swept = f"swept {(now or time.time()) - status.last_sweep:.0f} s ago" if status.last_sweep else "first sweep"
+    count = len(status.open_alerts)
+    return f"watch: {role} · {swept} · {count} open alert{'s' if count != 1 else ''}"
