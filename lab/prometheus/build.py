@@ -23,7 +23,7 @@ from drconsole.paths import cache_dir
 
 MODULE = "github.com/prometheus/prometheus"
 VERSION = "v0.316.0"
-RELEASE = "3.16"  # v0.316.0 is Prometheus 3.16.x
+RELEASE = "3.16.0"  # the module's VERSION file at v0.316.0
 BUILD_TAGS = "remove_all_sd"
 
 
@@ -38,7 +38,7 @@ def build_dir() -> Path:
 
 
 def ensure_binaries(progress: Progress = print) -> PrometheusBinaries:
-    """Binaries on PATH when they are Prometheus 3.16, else the cached build (built if absent)."""
+    """Binaries on PATH when they are this release, else the cached build (built if absent)."""
     found = _on_path()
     if found:
         return found
@@ -62,7 +62,8 @@ def _install(go: str, cwd: Path, env: dict[str, str]) -> None:
     previous = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
-        _go_run(go, ["install", "-p", "2", "-tags", BUILD_TAGS, "-ldflags=-s -w",
+        stamp = f"-X github.com/prometheus/common/version.Version={RELEASE}"  # as the release build stamps it
+        _go_run(go, ["install", "-p", "2", "-tags", BUILD_TAGS, f"-ldflags=-s -w {stamp}",
                      f"{MODULE}/cmd/prometheus@{VERSION}", f"{MODULE}/cmd/promtool@{VERSION}"], cwd, timeout=3600)
     finally:
         for key, value in previous.items():
@@ -80,7 +81,7 @@ def _on_path() -> PrometheusBinaries | None:
         out = subprocess.run([prometheus, "--version"], capture_output=True, text=True, timeout=10).stdout
     except (OSError, subprocess.TimeoutExpired):
         return None
-    match = re.search(r"prometheus, version (\d+\.\d+)", out)
+    match = re.search(r"prometheus, version (\d+\.\d+\.\d+)", out)
     return PrometheusBinaries(Path(prometheus), Path(promtool)) if match and match.group(1) == RELEASE else None
 
 
