@@ -50,7 +50,7 @@ def watch(click_ctx: click.Context, options: Options, metrics_port: int, metrics
         raise DrconsoleError(f"cannot serve metrics on {metrics_address}:{metrics_port}: {exc.strerror}",
                              fix="pick another --metrics-port, or stop what listens there") from None
     url = f"http://{metrics_address}:{server.server_port}/metrics"
-    click.echo(f"metrics: {url}", err=False)
+    click.echo(f"metrics: {url}")
     election: Election
     store: AlertStore
     if no_lease or not config.lease.enabled:

@@ -15,6 +15,8 @@ from drconsole.coordination.lease import Busy, HeldLease, Leases, Work
 
 
 class Election(Protocol):
+    retry_s: float  # how often to campaign
+
     def campaign(self) -> bool:
         """Try to lead (blocking); True while this replica leads."""
         ...
@@ -29,6 +31,8 @@ class Election(Protocol):
 
 class Alone:
     """No election: a single watcher always leads."""
+
+    retry_s = 10.0  # only how often the status file is rewritten
 
     def __init__(self, identity: str) -> None:
         self._identity = identity
@@ -56,13 +60,10 @@ class LeaseElection:
         self.leases = Leases(api, namespace)
         self.name, self.identity = name, identity
         self.duration_s = max(1, round(duration_s))
+        self.retry_s = max(self.duration_s / 5, 0.5)
         self.session = uuid.uuid4().hex
         self._held: HeldLease | None = None
         self._holder: str | None = None
-
-    @property
-    def retry_s(self) -> float:
-        return max(self.duration_s / 5, 0.5)
 
     @property
     def holder(self) -> str | None:

@@ -131,7 +131,6 @@ class Watcher:
         return results
 
     async def _campaign(self, stop: asyncio.Event) -> None:
-        retry = float(getattr(self.election, "retry_s", 2.0))
         was = False
         while not stop.is_set():
             leading = await asyncio.to_thread(self.election.campaign)
@@ -142,7 +141,7 @@ class Watcher:
                 if leading and self.tracker.latest:
                     await self.alert()
             self._write_status()
-            await _wait(stop, retry)
+            await _wait(stop, self.election.retry_s)
 
     # -- alerts -----------------------------------------------------------------------------------
     async def alert(self) -> None:

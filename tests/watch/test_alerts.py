@@ -68,3 +68,15 @@ def test_only_the_checks_of_this_sweep_are_compared() -> None:
     record(opened, plan(opened, [result(Status.FAIL, key="a/x")], FAILING, now=0, resend_interval_s=HOUR), 0)
     todo = plan(opened, [result(Status.PASS, key="b/y")], FAILING, now=5, resend_interval_s=HOUR)
     assert not todo and "a/x" in opened
+
+
+def test_the_tracker_reports_transitions_only() -> None:
+    from drconsole.watch.runner import Tracker
+
+    tracker = Tracker()
+    first = tracker.observe([result(Status.PASS, key="a/x"), result(Status.FAIL, key="a/y")])
+    assert [(t.key, t.before, t.result.status) for t in first] == [("a/y", None, Status.FAIL)]
+    assert tracker.observe([result(Status.PASS, key="a/x"), result(Status.FAIL, key="a/y")]) == []
+    later = tracker.observe([result(Status.FAIL, key="a/x"), result(Status.PASS, key="a/y")])
+    assert [(t.key, t.before, t.result.status) for t in later] == [("a/x", Status.PASS, Status.FAIL),
+                                                                   ("a/y", Status.FAIL, Status.PASS)]

@@ -179,11 +179,12 @@ def _shared_open(fleet: Any, lease: str) -> set[str]:
 # -- a real Prometheus ------------------------------------------------------------------------------
 @pytest.fixture
 def prometheus_binaries() -> Any:
-    from drconsole.lab.prometheus.build import build_dir, ensure_binaries
+    from drconsole.lab.prometheus.build import PrometheusBinaries, build_dir
 
-    if not (build_dir() / "prometheus").exists() and not shutil.which("prometheus"):
+    built = PrometheusBinaries(build_dir() / "prometheus", build_dir() / "promtool")
+    if not (built.prometheus.exists() and built.promtool.exists()):  # tests never build: ./dev setup does
         pytest.skip("Prometheus is not built: python -m drconsole.lab.prometheus.build (./dev setup does)")
-    return ensure_binaries()
+    return built
 
 
 def query(base: str, promql: str) -> list[dict[str, Any]]:
