@@ -77,8 +77,7 @@ class WatchMetrics:
         self.backoff.set(1)
 
     def observe(self, results: Iterable[CheckResult]) -> None:
-        """Set the per-check and per-zone series from one sweep's results."""
-        zones: dict[str, list[bool]] = {}
+        """Set the per-check series from one sweep's results."""
         for result in results:
             labels = (result.key, result.check, result.family, zone_label(result.zone))
             for status in Status:
@@ -86,6 +85,11 @@ class WatchMetrics:
             self.check_duration.labels(*labels).set(result.duration_ms / 1000)
             if result.status is Status.PASS:
                 self.check_last_success.labels(*labels).set(result.started_at + result.duration_ms / 1000)
+
+    def zones(self, latest: Iterable[CheckResult]) -> None:
+        """Set each zone's health from the latest result of every check (families sweep at their own pace)."""
+        zones: dict[str, list[bool]] = {}
+        for result in latest:
             if result.status is not Status.SKIPPED:
                 zones.setdefault(zone_label(result.zone), []).append(result.status is Status.PASS)
         for zone, passed in zones.items():

@@ -107,6 +107,7 @@ class Watcher:
                     journal.record_result(change.result, run_id=run_id, runbook=self.runbook_of[change.key])
                     before = change.before.value if change.before else "new"
                     self.say(f"{change.key}: {before} -> {change.result.status.value}: {change.result.summary}")
+                self.metrics.zones(self.tracker.latest.values())
                 throttled = COUNTS.total_throttles() > throttles
                 self.schedule.swept(due, started, time.monotonic(), throttled=throttled)
                 self.metrics.backoff.set(self.schedule.backoff)

@@ -17,7 +17,9 @@ def result(key: str, status: Status = Status.PASS, *, check: str = "bgp.peer-est
 def populated_metrics() -> WatchMetrics:
     """Metrics after one sweep, one failover, one notification: every series the watcher exports exists."""
     metrics = WatchMetrics("prod", "replica-a")
-    metrics.observe([result("s/a", zone="a"), result("s/b", Status.FAIL, zone="b"), result("s/x", Status.ERROR)])
+    swept = [result("s/a", zone="a"), result("s/b", Status.FAIL, zone="b"), result("s/x", Status.ERROR)]
+    metrics.observe(swept)
+    metrics.zones(swept)
     metrics.sweep_duration.observe(1.5)
     metrics.last_sweep.set(1.0)
     metrics.failovers.labels("b").inc()
