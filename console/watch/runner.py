@@ -30,6 +30,9 @@ from drconsole.watch.status import WatchStatus, write_status
 from drconsole.watch.store import AlertStore
 
 Say = Callable[[str], None]
+# A watcher is not in a hurry: a sweep every 10-60 s finishes well within its interval on 8 threads, and each
+# thread costs resident memory (its stack and a malloc arena).
+WATCH_THREADS = 8
 
 
 def default_identity() -> str:
@@ -70,7 +73,7 @@ class Watcher:
         self.metrics = metrics or WatchMetrics(profile.name, identity)
         self.say = say
         self.metrics_url = metrics_url
-        self.ctx = Context(profile, read_only=True, operator=f"watch@{identity}")
+        self.ctx = Context(profile, read_only=True, operator=f"watch@{identity}", max_threads=WATCH_THREADS)
         self.tracker = Tracker()
         self.runbook_of: dict[str, str] = {}
         self.families: dict[str, list[Invocation]] = {}

@@ -250,3 +250,23 @@ def _ready(base: str) -> bool:
 def _alerts(base: str) -> list[dict[str, Any]]:
     answer = json.loads(urllib.request.urlopen(f"{base}/api/v1/alerts", timeout=10).read())
     return list(answer["data"]["alerts"])
+
+
+def test_a_throttling_api_stretches_the_interval(lab: dict[str, Any], lab_env: LabEnv, lab_profile: Profile,
+                                                  fleet: Any, hook: Receiver, tmp_path: Path) -> None:
+    watcher = WatchProcess(lab_profile.name, watch_config(tmp_path, hook), "zone-a", lease=False)
+    lab = Lab(lab_env)
+    try:
+        watcher.wait_sweeps(1)
+        assert watcher.sample("drconsole_watch_backoff_factor")[0][1] == 1
+        lab.break_("region-throttle")
+        try:
+            wait_for(lambda: watcher.sample("drconsole_watch_backoff_factor")[0][1] > 1 or None, "the backoff")
+            throttles = sum(v for _, v in watcher.sample("drconsole_cloud_api_throttles_total"))
+            calls = sum(v for _, v in watcher.sample("drconsole_cloud_api_calls_total"))
+            assert 0 < throttles <= calls
+        finally:
+            lab.heal("region-throttle")
+        wait_for(lambda: watcher.sample("drconsole_watch_backoff_factor")[0][1] == 1 or None, "the backoff to end")
+    finally:
+        watcher.stop()
