@@ -3,6 +3,8 @@ Alibaba Cloud credential chain. Nothing here ever writes a secret to a file of o
 
 from __future__ import annotations
 
+from typing import Literal
+
 from drconsole.errors import SecretError
 
 SERVICE = "drconsole"
@@ -63,7 +65,7 @@ def mask(text: str, *secrets: str | None) -> str:
 
 
 # -- webhook tokens (`drconsole watch set-token`) ----------------------------------------------------
-WebhookPart = str  # "token" (filled into the URL's {token}) or "secret" (DingTalk signing secret)
+WebhookPart = Literal["token", "secret"]  # token: fills the URL's {token}; secret: DingTalk's signing secret
 
 
 def webhook_user(profile: str, webhook: str, part: WebhookPart) -> str:

@@ -4,6 +4,7 @@ and send alerts on transitions (only the replica holding the Lease sends)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import click
 
@@ -87,7 +88,7 @@ def watch(click_ctx: click.Context, options: Options, metrics_port: int, metrics
               help="token: fills {token} in the webhook's URL; secret: DingTalk's signing secret.")
 @profile_option
 @pass_options
-def set_token(options: Options, webhook: str, part: str) -> None:
+def set_token(options: Options, webhook: str, part: Literal["token", "secret"]) -> None:
     """Store a webhook's token or signing secret in the OS keyring (read from a hidden prompt or stdin)."""
     from drconsole.secrets import store_webhook_secret
     from drconsole.watch.config import load_config

@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from pydantic import ValidationError
+
 from drconsole.cloudstats import COUNTS
 from drconsole.context import Context
 from drconsole.engine import Invocation, sweep
@@ -154,6 +156,9 @@ class Watcher:
         async with self._alerting:
             if self.election.leading():
                 await asyncio.to_thread(self._alert_blocking)
+            else:  # a standby shows what it sees failing; the leader shows what receivers were told
+                self.open_alerts = self._failing()
+                self.metrics.alerts_open.set(len(self.open_alerts))
             self._write_status()
 
     def _alert_blocking(self) -> None:
@@ -161,8 +166,8 @@ class Watcher:
         alerting = set(settings.statuses)
         try:
             state = self.store.load()
-        except DrconsoleError as exc:
-            self.say(f"alert state unreadable, alerts wait for the next sweep: {exc.message}")
+        except (DrconsoleError, ValidationError) as exc:
+            self.say(f"alert state unreadable, alerts wait for the next sweep: {exc}")
             return
         latest = list(self.tracker.latest.values())
         for hook in settings.webhooks:
@@ -186,10 +191,13 @@ class Watcher:
                 return
             self.say(f"alert to {hook.name}: {len(todo.firing)} firing, {len(todo.repeated)} repeated, "
                      f"{len(todo.resolved)} recovered")
-        failing = {r.key: alerts.alert_of(r, "firing", since=r.started_at) for r in latest
-                   if r.status.value in alerting}
-        self.open_alerts = {**failing, **state.open_alerts()} if settings.webhooks else failing
+        self.open_alerts = state.open_alerts() if settings.webhooks else self._failing()
         self.metrics.alerts_open.set(len(self.open_alerts))
+
+    def _failing(self) -> dict[str, alerts.Alert]:
+        alerting = set(self.config.alerts.statuses)
+        return {r.key: alerts.alert_of(r, "firing", since=r.started_at) for r in self.tracker.latest.values()
+                if r.status.value in alerting}
 
     # -- what the console and the metrics read ----------------------------------------------------
     def _note_failover(self, results: list[CheckResult]) -> None:
