@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from drconsole import deadline, secrets
+from drconsole.cloudstats import COUNTS
 from drconsole.errors import DrconsoleError, SecretError
 from drconsole.profile import Product, Profile
 
@@ -170,12 +171,15 @@ def call(product: str, action: str, fn: Callable[[], T], *, attempts: int = 4, b
     for attempt in range(1, attempts + 1):
         if attempt == 1:
             LIMITER.acquire()
+        COUNTS.sent(product)
         started, setup_before = time.monotonic(), budget.setup_s if budget else 0.0
         try:
             return fn()
         except AlibabaCloudException as exc:
             code = str(getattr(exc, "code", "") or type(exc).__name__)
             status = getattr(exc, "status_code", None)
+            if code.startswith(THROTTLING_PREFIXES):
+                COUNTS.throttled(product)
             message = secrets.mask(str(getattr(exc, "message", "") or exc), secret)
             error = CloudError(product, action, code, message, getattr(exc, "request_id", None), status)
             retryable = code.startswith(THROTTLING_PREFIXES) or (isinstance(status, int) and status >= 500)

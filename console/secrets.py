@@ -3,6 +3,8 @@ Alibaba Cloud credential chain. Nothing here ever writes a secret to a file of o
 
 from __future__ import annotations
 
+from typing import Literal
+
 from drconsole.errors import SecretError
 
 SERVICE = "drconsole"
@@ -60,3 +62,34 @@ def mask(text: str, *secrets: str | None) -> str:
         if secret:
             text = text.replace(secret, "********")
     return text
+
+
+# -- webhook tokens (`drconsole watch set-token`) ----------------------------------------------------
+WebhookPart = Literal["token", "secret"]  # token: fills the URL's {token}; secret: DingTalk's signing secret
+
+
+def webhook_user(profile: str, webhook: str, part: WebhookPart) -> str:
+    return f"{profile}/webhook/{webhook}/{part}"
+
+
+def store_webhook_secret(profile: str, webhook: str, part: WebhookPart, value: str) -> None:
+    import keyring
+    from keyring.errors import KeyringError
+
+    if not value:
+        raise SecretError(f"the webhook {part} is empty", fix=f"paste the {part} the receiver gave you")
+    try:
+        keyring.set_password(SERVICE, webhook_user(profile, webhook, part), value)
+    except KeyringError as exc:
+        raise SecretError(f"the OS keyring refused to store the webhook {part} ({type(exc).__name__})",
+                          fix=NO_BACKEND_FIX) from None
+
+
+def load_webhook_secret(profile: str, webhook: str, part: WebhookPart) -> str | None:
+    import keyring
+    from keyring.errors import KeyringError
+
+    try:
+        return keyring.get_password(SERVICE, webhook_user(profile, webhook, part))
+    except KeyringError as exc:
+        raise SecretError(f"no usable OS keyring ({type(exc).__name__})", fix=NO_BACKEND_FIX) from None

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from drconsole.profile import Profile
 
 
+WATCH_POLL_S = 10.0
+
+
 class DrconsoleApp(App[None]):
     CSS_PATH = "drconsole.tcss"
     TITLE = "drconsole"
@@ -60,6 +63,7 @@ class DrconsoleApp(App[None]):
         self.autorun = autorun  # run a first sweep / auto-refresh (off in snapshot tests)
         self.focus_zone: str | None = None
         self.first_sweep = False
+        self.watch_line: str | None = None  # the `drconsole watch` running for this profile, if any
         self.theme = self.config.theme
 
     # -- start ------------------------------------------------------------------------------------
@@ -77,6 +81,22 @@ class DrconsoleApp(App[None]):
             self.open_profile(self._profile)
         elif self.session is None and self.profile_name:
             self.call_after_refresh(self._load_profile_in_background)
+        self.set_interval(WATCH_POLL_S, self._poll_watch)
+        self.call_after_refresh(self._poll_watch)
+
+    def _poll_watch(self) -> None:
+        if self.profile_name:
+            self.run_worker(self._read_watch, thread=True, exclusive=True, group="watch", name="watch status")
+
+    def _read_watch(self) -> None:
+        from drconsole.watch.status import describe, read_status
+
+        assert self.profile_name
+        status = read_status(self.profile_name)
+        line = describe(status) if status else None
+        if line != self.watch_line:
+            self.watch_line = line
+            self.call_from_thread(self.refresh_banners)
 
     def _show_main(self) -> None:
         """The runbook mode; on first run, the runbook goes over the welcome (the wizard over it closes)."""
@@ -135,6 +155,7 @@ class DrconsoleApp(App[None]):
             "read_only": self.read_only or bool(profile and profile.read_only),
             "lab": bool(profile and profile.lab is not None),
             "unrecorded": self.session.journal_problem if self.session else None,
+            "watch": self.watch_line,
         }
 
     def refresh_banners(self) -> None:

@@ -29,6 +29,8 @@ class Banner(Static):
             parts.append("READ-ONLY")
         if facts["unrecorded"]:
             parts.append(facts["unrecorded"].splitlines()[0])
+        if facts.get("watch"):
+            parts.append(facts["watch"])
         self.update("  ·  ".join(parts))
         self.set_class(bool(facts["unrecorded"]), "-unrecorded")
         self.set_class(bool(facts["production"]), "-production")
