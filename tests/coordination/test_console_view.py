@@ -16,10 +16,10 @@ pytestmark = [pytest.mark.lab, pytest.mark.kube]
 
 
 def app_for(kubeconfig: Path, journal_dir: Path) -> Any:
+    from drconsole.app.session import Session
     from drconsole.journal import Journal
     from drconsole.tui.app import DrconsoleApp
     from drconsole.tui.config import ConsoleConfig
-    from drconsole.app.session import Session
 
     profile = demo_profile(clusters={"kubeconfig": str(kubeconfig), "fleet": {"context": "fleet"},
                                      "ack": {"context": "ack"}, "registered": {"context": "idc"}},

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from textual.widgets import RichLog
 
+from drconsole.app.session import Session
 from drconsole.journal import Journal, journal_path
 from drconsole.results import CheckResult, Evidence
 from drconsole.tui.app import DrconsoleApp
 from drconsole.tui.screens.runbook import RunbookScreen
-from drconsole.app.session import Session
 from drconsole.tui.widgets import Banner
 from tests.tui.conftest import SIZE, demo_profile, demo_runbook, ready
 from tests.tui.test_actions import APPLIED
