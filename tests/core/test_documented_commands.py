@@ -42,6 +42,13 @@ ELSEWHERE = {
     "drconsole lab up": "tests/lab/test_lab_cli.py::test_a_newcomers_lab_from_built_to_fresh_to_built",
     "drconsole lab up --state fresh": "tests/lab/test_lab_cli.py::test_a_newcomers_lab_from_built_to_fresh_to_built",
     "drconsole lab down": "tests/lab/test_lab_cli.py::test_a_newcomers_lab_from_built_to_fresh_to_built",
+    **dict.fromkeys(["drconsole watch", "drconsole watch --profile prod",
+                     "drconsole watch --profile prod --metrics-address 0.0.0.0 --metrics-port 9479",
+                     "drconsole watch status --profile prod"],
+                    "tests/watch/test_watch_cli.py::test_a_watcher_serves_metrics_journals_and_stops"),
+    **dict.fromkeys(["drconsole watch set-token oncall --profile prod",
+                     "drconsole watch set-token oncall --part secret"],
+                    "tests/watch/test_watch_cli.py::test_set_token_stores_in_the_keyring_only"),
 }
 
 

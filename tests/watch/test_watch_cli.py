@@ -63,7 +63,8 @@ def test_a_watcher_serves_metrics_journals_and_stops(profile_text: str, tmp_path
     config = tmp_path / "watch.toml"
     config.write_text("interval_s = 3600\n")
     watcher = subprocess.Popen([sys.executable, "-m", "drconsole", "watch", "--profile", "prod-hz", "--no-lease",
-                                "--config", str(config), "--metrics-port", "0"], stdout=subprocess.PIPE,
+                                "--config", str(config), "--metrics-address", "127.0.0.1", "--metrics-port", "0"],
+                               stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     try:
         assert watcher.stdout is not None
@@ -79,6 +80,8 @@ def test_a_watcher_serves_metrics_journals_and_stops(profile_text: str, tmp_path
             time.sleep(0.5)
         assert status is not None and status.last_sweep is not None and status.leading
         assert status.metrics_url == url
+        shown = drconsole("watch", "status", "--profile", "prod-hz")
+        assert shown.returncode == 0 and str(watcher.pid) in shown.stdout and url in shown.stdout, shown.stderr
         text = urllib.request.urlopen(url, timeout=10).read().decode()
         families = {f.name: f for f in text_string_to_metric_families(text)}
         assert families["drconsole_watch_leader"].samples[0].value == 1
