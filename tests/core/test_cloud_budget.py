@@ -135,3 +135,12 @@ async def test_the_budget_still_ends_after_the_set_up(profile_text: str) -> None
     finally:
         ctx.close()
     assert result.status is Status.ERROR and "0.2 s" in result.summary
+
+
+def test_set_up_stops_the_clock_only_up_to_a_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(deadline, "SETUP_CAP_S", 0.05)
+    with deadline.budget(0.01) as budget:
+        with budget.setting_up():
+            time.sleep(0.2)
+        assert budget.setup_s == pytest.approx(0.05)
+        assert budget.remaining() < 0
