@@ -69,7 +69,8 @@ class CloudError(DrconsoleError):
                  status: int | None = None) -> None:
         said = ", ".join(part for part in (f"HTTP {status}" if status else "", code,
                                             f"request ID {request_id}" if request_id else "") if part)
-        super().__init__(f"{product}:{action} failed ({said}): {message}", fix=_fix_for(code))
+        outcome = "was throttled" if code.startswith("Throttling") else "failed"
+        super().__init__(f"{product}:{action} {outcome} ({said}): {message}", fix=_fix_for(code))
         self.product, self.action, self.code = product, action, code
         self.request_id, self.status = request_id, status
 

@@ -21,6 +21,8 @@ from drconsole.errors import DrconsoleError
 # when it is expected to end before the reserve begins.
 RESERVE_SHARE = 0.2
 RESERVE_MIN_S = 0.25
+# Set-up stops a budget's clock for at most this long in all (a kubeconfig's exec plugin could hang).
+SETUP_CAP_S = 120.0
 
 
 @dataclass
@@ -36,7 +38,7 @@ class Budget:
     def remaining(self) -> float:
         now = time.monotonic()
         with self._lock:
-            paused = now - self._paused_at if self._setups else 0.0
+            paused = min(now - self._paused_at, SETUP_CAP_S - self.setup_s) if self._setups else 0.0
             return self.deadline + paused - now
 
     def usable(self) -> float:
@@ -58,7 +60,7 @@ class Budget:
             with self._lock:
                 self._setups -= 1
                 if not self._setups:
-                    paused = time.monotonic() - self._paused_at
+                    paused = min(time.monotonic() - self._paused_at, SETUP_CAP_S - self.setup_s)
                     self.deadline += paused
                     self.setup_s += paused
 

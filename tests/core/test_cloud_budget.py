@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 import pytest
 from alibabacloud_tea_openapi.exceptions import AlibabaCloudException
@@ -16,7 +17,7 @@ from drconsole.context import Context
 from drconsole.engine import Invocation, sweep
 from drconsole.profile import parse_profile
 from drconsole.registry import CheckSpec
-from drconsole.results import Evidence, Outcome, Status
+from drconsole.results import CheckResult, Evidence, Outcome, Status
 
 
 class Failing:
@@ -70,6 +71,17 @@ class NoParams(BaseModel):
     pass
 
 
+async def run_alone(profile_text: str, fn: Any, timeout: float = 0.2) -> CheckResult:
+    """Run one check function through the engine, with `timeout`."""
+    ctx = Context(parse_profile(profile_text, source="p.toml"))
+    spec = CheckSpec(name=fn.__name__, family="test", title=fn.__name__, params=NoParams, timeout=timeout, fn=fn)
+    try:
+        [result] = [r async for r in sweep(ctx, [Invocation(key="k", spec=spec)])]
+    finally:
+        ctx.close()
+    return result
+
+
 async def retrying_past_its_deadline(ctx: Context, params: NoParams) -> Outcome:
     """The cloud answered 503 once; the next attempt hangs beyond the check's timeout."""
 
@@ -84,13 +96,7 @@ async def retrying_past_its_deadline(ctx: Context, params: NoParams) -> Outcome:
 
 
 async def test_a_check_cut_off_while_retrying_names_the_last_api_error(profile_text: str) -> None:
-    ctx = Context(parse_profile(profile_text, source="p.toml"))
-    spec = CheckSpec(name="retrying", family="test", title="retrying", params=NoParams, timeout=0.2,
-                     fn=retrying_past_its_deadline)  # type: ignore[arg-type]
-    try:
-        [result] = [r async for r in sweep(ctx, [Invocation(key="r", spec=spec)])]
-    finally:
-        ctx.close()
+    result = await run_alone(profile_text, retrying_past_its_deadline)
     assert result.status is Status.ERROR
     said = f"{result.summary} | {result.cause}"
     assert all(part in said for part in ("503", "ServiceUnavailable", "REQ-9")), said
@@ -111,13 +117,7 @@ async def setting_up_slowly(ctx: Context, params: NoParams) -> Outcome:
 
 
 async def test_local_set_up_time_is_not_charged_to_the_check(profile_text: str) -> None:
-    ctx = Context(parse_profile(profile_text, source="p.toml"))
-    spec = CheckSpec(name="setup", family="test", title="setup", params=NoParams, timeout=0.2,
-                     fn=setting_up_slowly)  # type: ignore[arg-type]
-    try:
-        [result] = [r async for r in sweep(ctx, [Invocation(key="s", spec=spec)])]
-    finally:
-        ctx.close()
+    result = await run_alone(profile_text, setting_up_slowly)
     assert result.status is Status.PASS, result.summary
 
 
@@ -127,11 +127,14 @@ async def test_the_budget_still_ends_after_the_set_up(profile_text: str) -> None
         await asyncio.sleep(60)
         return Outcome.passed("too late", Evidence(source="test"))
 
-    ctx = Context(parse_profile(profile_text, source="p.toml"))
-    spec = CheckSpec(name="slow", family="test", title="slow", params=NoParams, timeout=0.2,
-                     fn=slow_after_set_up)  # type: ignore[arg-type]
-    try:
-        [result] = [r async for r in sweep(ctx, [Invocation(key="s", spec=spec)])]
-    finally:
-        ctx.close()
+    result = await run_alone(profile_text, slow_after_set_up)
     assert result.status is Status.ERROR and "0.2 s" in result.summary
+
+
+def test_set_up_stops_the_clock_only_up_to_a_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(deadline, "SETUP_CAP_S", 0.05)
+    with deadline.budget(0.01) as budget:
+        with budget.setting_up():
+            time.sleep(0.2)
+        assert budget.setup_s == pytest.approx(0.05)
+        assert budget.remaining() < 0
