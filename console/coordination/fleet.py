@@ -8,7 +8,7 @@ from typing import Any
 from drconsole.errors import DrconsoleError
 
 REQUEST_TIMEOUT = (2.0, 5.0)
-SETUP_HINT = "a Fleet admin applies drconsole's RBAC manifest (`drconsole fleet rbac | kubectl apply -f -`)"
+SETUP_HINT = "a Fleet admin applies drconsole's RBAC manifest (`drconsole fleet rbac`, piped to `kubectl apply -f -`)"
 RBAC_HINT = "ask a Fleet admin to bind the drconsole-responder Role (`drconsole fleet rbac`) to your user"
 
 
