@@ -23,6 +23,8 @@ CLOUD_TIMEOUT = 4.5
 class CloudUnavailable(DrconsoleError):
     """The API did not give an answer the check can judge (throttled or failing after retries)."""
 
+    finding = "CLOUD-UNAVAILABLE"
+
 
 async def ask(ctx: Context, product: Product, action: str, call: Callable[[Any, Any], Any],
               asked: str = "") -> tuple[dict[str, Any], Evidence]:

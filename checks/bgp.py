@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from drconsole import vantage
+from drconsole.checks import _cloud
 from drconsole.context import Context
 from drconsole.registry import check
 from drconsole.results import Evidence, Outcome
@@ -57,56 +58,41 @@ class OpenParams(ReachParams):
 
 # -- from the API -------------------------------------------------------------------------------
 
-@check("bgp.peer-established", family="bgp", title="VBR BGP session is Established (API)", timeout=8.0,
-       fix_step="network.bgp-idc")
+@check("bgp.peer-established", family="bgp", title="VBR BGP session is Established (API)", timeout=8.0)
 async def peer_established(ctx: Context, params: PeerParams) -> Outcome:
-    from drconsole.cloud import models
-
-    def describe() -> Any:  # the client and its SDK are loaded in the worker thread, off the event loop
-        request = models("vpc").DescribeBgpPeersRequest(region_id=ctx.profile.cloud.region,
-                                                        router_id=params.vbr_id, bgp_peer_id=params.bgp_peer_id)
-        return ctx.cloud("vpc").describe_bgp_peers(request)
-
-    started = time.monotonic()
-    response = await ctx.blocking(ctx.cloud_call, "vpc", "DescribeBgpPeers", describe)
-    ms = round((time.monotonic() - started) * 1000, 1)
-    peers = list(response.body.bgp_peers.bgp_peer or []) if response.body.bgp_peers else []
-    answer = [{"BgpPeerId": p.bgp_peer_id, "PeerIpAddress": p.peer_ip_address, "PeerAsn": p.peer_asn,
-               "BgpStatus": p.bgp_status, "Status": p.status, "ReceivedRouteCount": p.received_route_count,
-               "AdvertisedRouteCount": p.advertised_route_count} for p in peers]
-    evidence = Evidence(source="vpc:DescribeBgpPeers",
-                        asked=f"RouterId={params.vbr_id}" + (f" BgpPeerId={params.bgp_peer_id}"
-                                                             if params.bgp_peer_id else ""),
-                        answer=answer, ms=ms)
-    peer = next((p for p in peers if p.peer_ip_address == str(params.peer_ip)), None)
+    body, evidence = await _cloud.ask(
+        ctx, "vpc", "DescribeBgpPeers",
+        lambda c, m: c.describe_bgp_peers(m.DescribeBgpPeersRequest(
+            region_id=ctx.profile.cloud.region, router_id=params.vbr_id, bgp_peer_id=params.bgp_peer_id)),
+        asked=f"RouterId={params.vbr_id}" + (f" BgpPeerId={params.bgp_peer_id}" if params.bgp_peer_id else ""))
+    peers: list[dict[str, Any]] = (body.get("BgpPeers") or {}).get("BgpPeer") or []
+    evidence.answer = [{k: p.get(k) for k in PEER_FIELDS} for p in peers]
+    peer = next((p for p in peers if p.get("PeerIpAddress") == str(params.peer_ip)), None)
     if peer is None:
-        listed = ", ".join(str(p.peer_ip_address) for p in peers) or "none"
-        return Outcome.failed(f"the VBR {params.vbr_id} has no BGP peer {params.peer_ip} (peers: {listed})",
-                              evidence, cause=f"no BGP peer with PeerIpAddress {params.peer_ip} on the VBR",
-                              remedy="create the BGP group and peer (CreateBgpGroup, CreateBgpPeer) with the "
-                                     "data-center router's address", fix_step="network.bgp-vbr")
-    counts = f"{peer.received_route_count} routes received, {peer.advertised_route_count} advertised"
-    if peer.bgp_status != "Established":
-        return Outcome.failed(f"BGP session with {params.peer_ip} is {peer.bgp_status} ({counts})", evidence,
-                              cause=_status_cause(str(peer.bgp_status), str(params.peer_ip)),
-                              remedy="check the data-center router's neighbour config (address, AS 45104 or "
-                                     "the VBR's LocalAsn, MD5 key) and that TCP 179 crosses the circuit")
+        listed = ", ".join(str(p.get("PeerIpAddress")) for p in peers) or "none"
+        return Outcome.failed("BGP-PEER-MISSING", f"the VBR {params.vbr_id} has no BGP peer {params.peer_ip} "
+                              f"(peers: {listed})", evidence, peer=params.peer_ip)
+    counts = f"{peer.get('ReceivedRouteCount')} routes received, {peer.get('AdvertisedRouteCount')} advertised"
+    state = peer.get("BgpStatus")
+    if state != "Established":
+        return Outcome.failed(STATE_FINDINGS.get(str(state), "BGP-PEER-NOT-ESTABLISHED"),
+                              f"BGP session with {params.peer_ip} is {state} ({counts})", evidence,
+                              peer=params.peer_ip, state=state)
     return Outcome.passed(f"BGP session with {params.peer_ip} is Established ({counts})", evidence)
 
 
-def _status_cause(status: str, peer: str) -> str:
-    return {
-        "Idle": f"the VBR is not trying to reach {peer}: the peer is disabled, just created, or the circuit is down",
-        "Connect": f"the VBR is opening TCP 179 to {peer} and gets no answer",
-        "Active": f"TCP 179 to {peer} does not get through or the OPEN is refused (ASN, address, MD5)",
-        "Down": "the BGP peer is unavailable on the cloud side",
-    }.get(status, f"the session is {status}, not Established")
+PEER_FIELDS = ("BgpPeerId", "PeerIpAddress", "PeerAsn", "BgpStatus", "Status", "ReceivedRouteCount",
+               "AdvertisedRouteCount")
+
+
+# BgpStatus values other than Established (docs/ackone-facts.md)
+STATE_FINDINGS = {"Idle": "BGP-PEER-IDLE", "Connect": "BGP-PEER-CONNECT", "Active": "BGP-PEER-ACTIVE",
+                  "Down": "BGP-PEER-DOWN"}
 
 
 # -- TCP 179 from the data center ----------------------------------------------------------------
 
-@check("bgp.peer-tcp", family="bgp", title="VBR answers on TCP 179 from the data center", timeout=5.0,
-       fix_step="network.bgp-idc")
+@check("bgp.peer-tcp", family="bgp", title="VBR answers on TCP 179 from the data center", timeout=5.0)
 async def peer_tcp(ctx: Context, params: ReachParams) -> Outcome:
     where = ctx.profile.network.vantage_netns
     source = _source(ctx)
@@ -123,21 +109,19 @@ async def peer_tcp(ctx: Context, params: ReachParams) -> Outcome:
     try:
         ms = await ctx.blocking(connect)
     except OSError as exc:
-        why, cause = _connect_failure(exc, target)
-        return Outcome.failed(f"{target} {why}", Evidence(source="tcp", asked=asked, answer=why),
-                              cause=cause, remedy="check the circuit, the VLAN and any ACL for TCP 179 "
-                                                  "between the data-center router and the VBR")
+        code, why = _connect_failure(exc)
+        return Outcome.failed(code, f"{target} {why}", Evidence(source="tcp", asked=asked, answer=why), target=target)
     return Outcome.passed(f"{target} accepts TCP connections ({ms} ms)",
                           Evidence(source="tcp", asked=asked, answer="connected", ms=ms))
 
 
-def _connect_failure(exc: OSError, target: str) -> tuple[str, str]:
+def _connect_failure(exc: OSError) -> tuple[str, str]:
+    """(finding code, what happened) for a failed TCP connect to the VBR."""
     if isinstance(exc, TimeoutError):
-        return (f"did not answer within {CONNECT_TIMEOUT:g} s",
-                f"packets to {target} are dropped on the way (link down, ACL or firewall)")
+        return "BGP-TCP-TIMEOUT", f"did not answer within {CONNECT_TIMEOUT:g} s"
     if isinstance(exc, ConnectionRefusedError):
-        return "refused the connection", f"nothing listens at {target}: the BGP speaker is down or not configured"
-    return f"is unreachable: {exc.strerror or exc}", f"the data center has no working path to {target}"
+        return "BGP-TCP-REFUSED", "refused the connection"
+    return "BGP-TCP-UNREACHABLE", f"is unreachable: {exc.strerror or exc}"
 
 
 def _source(ctx: Context) -> str | None:
@@ -164,14 +148,13 @@ class Exchange:
 
 
 @check("bgp.open-probe", family="bgp", title="VBR completes a BGP OPEN exchange with the probe neighbour",
-       timeout=8.0, fix_step="network.bgp-idc")
+       timeout=8.0)
 async def open_probe(ctx: Context, params: OpenParams) -> Outcome:
     source = _source(ctx)
     if source is None:
-        return Outcome.skipped("no BGP probe neighbour is configured (network.bgp.probe_source_ip): the OPEN "
-                               "probe only talks to a neighbour the VBR keeps for it, never to the live session",
-                               remedy="ask the network team for a passive probe neighbour on the VBR and put its "
-                                      "source address in network.bgp.probe_source_ip")
+        return Outcome.skipped("BGP-PROBE-UNCONFIGURED", "no BGP probe neighbour is configured "
+                               "(network.bgp.probe_source_ip): the OPEN probe only talks to a neighbour the VBR "
+                               "keeps for it, never to the live session")
     where = ctx.profile.network.vantage_netns
     peer = str(params.peer_ip)
     target = f"{peer}:{params.port}"
@@ -180,10 +163,9 @@ async def open_probe(ctx: Context, params: OpenParams) -> Outcome:
     try:
         seen = await ctx.blocking(_exchange_with_retry, where, source, peer, params.port, params.local_asn)
     except OSError as exc:
-        why, cause = _connect_failure(exc, target)
-        return Outcome.failed(f"BGP probe: {target} {why}", Evidence(source="bgp", asked=asked, answer=why),
-                              cause=cause, remedy="check the circuit and TCP 179 between the data center and "
-                                                  "the VBR")
+        code, why = _connect_failure(exc)
+        return Outcome.failed(code, f"BGP probe: {target} {why}", Evidence(source="bgp", asked=asked, answer=why),
+                              target=target)
     evidence = Evidence(source="bgp", asked=asked, ms=seen.ms, answer={
         "peer_open": seen.peer_open, "accepted": seen.accepted, "notification": seen.notification,
         "ended": seen.ended or None, "messages": seen.log})
@@ -194,41 +176,31 @@ def _judge(seen: Exchange, params: OpenParams, source: str, target: str, evidenc
     note = seen.notification
     if seen.peer_open is None and note is None:
         what = "closed the connection" if seen.ended == "eof" else "sent nothing"
-        return Outcome.failed(f"BGP probe: {target} {what} without an OPEN", evidence,
-                              cause=f"the VBR does not list {source} as a BGP neighbour (or refuses it for now)",
-                              remedy="configure a passive probe neighbour for the source address on the VBR, or "
-                                     "correct network.bgp.probe_source_ip")
+        return Outcome.failed("BGP-PROBE-NO-OPEN", f"BGP probe: {target} {what} without an OPEN", evidence,
+                              source=source)
     if note is not None:
-        return Outcome.failed(f"BGP probe: {target} refused our OPEN: {note['words']}", evidence,
-                              cause=_notification_cause(note, params),
-                              remedy="make the data-center side's ASN, hold time and router ID match the VBR's "
-                                     "BGP group (DescribeBgpGroups: PeerAsn, LocalAsn)")
+        return Outcome.failed(_notification_finding(note), f"BGP probe: {target} refused our OPEN: {note['words']}",
+                              evidence, local_asn=params.local_asn, words=note["words"])
     assert seen.peer_open is not None
     asn = seen.peer_open["asn"]
     summary = (f"AS {asn}, hold time {seen.peer_open['hold_time']} s, router ID {seen.peer_open['router_id']}")
     if asn != params.expected_asn:
-        return Outcome.failed(f"BGP probe: {target} speaks as AS {asn}, expected AS {params.expected_asn}", evidence,
-                              cause=f"the VBR's ASN is {asn}; the profile says network.bgp.vbr_asn = "
-                                    f"{params.expected_asn}",
-                              remedy="set network.bgp.vbr_asn to the VBR's LocalAsn (45104 unless changed) and use "
-                                     "it as the remote AS on the data-center router")
+        return Outcome.failed("BGP-PROBE-WRONG-AS", f"BGP probe: {target} speaks as AS {asn}, expected AS "
+                              f"{params.expected_asn}", evidence, asn=asn, expected=params.expected_asn)
     if not seen.accepted:
-        return Outcome.failed(f"BGP probe: {target} sent its OPEN ({summary}) but did not confirm ours", evidence,
-                              cause="the VBR never sent KEEPALIVE after the OPEN exchange",
-                              remedy="look at the VBR's BGP peer state; retry the probe")
+        return Outcome.failed("BGP-PROBE-UNCONFIRMED",
+                              f"BGP probe: {target} sent its OPEN ({summary}) but did not confirm ours", evidence)
     return Outcome.passed(f"BGP OPEN exchange with {target}: {summary}", evidence)
 
 
-def _notification_cause(note: dict[str, Any], params: OpenParams) -> str:
+def _notification_finding(note: dict[str, Any]) -> str:
+    """The finding for a NOTIFICATION (RFC 4271 6.2: OPEN errors 2/2 bad peer AS, 2/6 hold time; 6 Cease)."""
     code, subcode = note["code"], note["subcode"]
     if (code, subcode) == (2, 2):
-        return (f"bad peer AS: the VBR expects another ASN than ours (network.bgp.idc_asn = {params.local_asn}); "
-                "the BGP group's PeerAsn must be the data center's ASN")
+        return "BGP-PROBE-BAD-PEER-AS"
     if (code, subcode) == (2, 6):
-        return "unacceptable hold time: the VBR refuses the hold time we offered"
-    if code == 6:
-        return f"the VBR closed the session administratively ({note['words']})"
-    return f"the VBR sent NOTIFICATION {note['words']}"
+        return "BGP-PROBE-BAD-HOLD-TIME"
+    return "BGP-PROBE-CEASE" if code == 6 else "BGP-PROBE-NOTIFICATION"
 
 
 def _exchange_with_retry(where: str | None, source: str, peer: str, port: int, local_asn: int) -> Exchange:

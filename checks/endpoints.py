@@ -90,8 +90,7 @@ def https_get(where: str | None, address: str, port: int, name: str, path: str, 
 
 
 @check("endpoints.private-https", family="endpoints",
-       title="Private endpoint answers over verified TLS from the data center", timeout=7.0,
-       fix_step="network.routes-acr")
+       title="Private endpoint answers over verified TLS from the data center", timeout=7.0)
 async def private_https(ctx: Context, params: Params) -> Outcome:
     profile = ctx.profile
     tgt = names.target(profile, params.service)
@@ -106,15 +105,13 @@ async def private_https(ctx: Context, params: Params) -> Outcome:
     dns_evidence = names.evidence_of(res, resolvers, profile.network.resolver_port, where)
     if not res.answered or not res.addresses:
         unresolved = names.problem(res, tgt)
-        return Outcome.errored(f"{tgt.name} did not resolve, so its endpoint was not tried", dns_evidence,
-                               cause=unresolved[1] if unresolved else "no address",
-                               remedy="fix name resolution first (the dns checks say why)")
+        return Outcome.errored("EP-UNRESOLVED", f"{tgt.name} did not resolve, so its endpoint was not tried",
+                               dns_evidence, cause=unresolved[1] if unresolved else None)
     wrong = names.outside(res.addresses, tgt.expected)
     if wrong:
-        return Outcome.failed(f"{tgt.name} resolves to {', '.join(wrong)}, outside the private ranges; not connecting",
-                              dns_evidence, cause=f"DNS sends {tgt.label} to an address that is not private, so "
-                                                  "clients would leave over the internet",
-                              remedy=f"make {tgt.name} resolve to its private address", fix_step=tgt.fix_step)
+        return Outcome.failed("EP-NOT-PRIVATE", f"{tgt.name} resolves to {', '.join(wrong)}, outside the private "
+                              "ranges; not connecting", dns_evidence, fix_step=tgt.fix_step, label=tgt.label,
+                              name=tgt.name)
     address = res.addresses[0]
     registry = params.service != "oss"
     path = "/v2/" if registry else "/"
@@ -125,27 +122,25 @@ async def private_https(ctx: Context, params: Params) -> Outcome:
     verdict = _registry_verdict(visit) if registry else _oss_verdict(visit)
     where_to = f"{tgt.name} at {address}:{port}"
     if visit.failed_at is not None:
-        return Outcome.failed(f"{where_to}: {visit.failed_at} failed: {visit.error}", dns_evidence, evidence,
-                              cause=_cause(visit, tgt.label), fix_step=tgt.fix_step,
-                              remedy="check the route to the private address and that the service is up there")
+        return Outcome.failed(_failure(visit), f"{where_to}: {visit.failed_at} failed: {visit.error}", dns_evidence,
+                              evidence, fix_step=tgt.fix_step, label=tgt.label, error=visit.error,
+                              address=f"{visit.address}:{visit.port}")
     if verdict is not None:
-        return Outcome.failed(f"{where_to} answered {visit.status}: {verdict}", dns_evidence, evidence,
-                              cause=f"what answers at that address is not {tgt.label}", fix_step=tgt.fix_step,
-                              remedy="check that the private address belongs to the service (DNS, routes)")
+        return Outcome.failed("EP-WRONG-SERVICE", f"{where_to} answered {visit.status}: {verdict}", dns_evidence,
+                              evidence, fix_step=tgt.fix_step, label=tgt.label)
     t = visit.timings
     healthy = "asks for credentials (401)" if registry else "denies anonymous access (403 AccessDenied)"
     return Outcome.passed(f"{where_to} {healthy}: connect {t['connect']} ms, TLS {t['tls']} ms, first byte "
                           f"{t['first_byte']} ms", dns_evidence, evidence)
 
 
-def _cause(visit: Visit, label: str) -> str:
+def _failure(visit: Visit) -> str:
+    """The finding for a visit that failed at connect, TLS or HTTP."""
     if visit.failed_at == "tls":
-        return f"TLS with {label} failed ({visit.error}): wrong CA bundle (services.ca_file) or not the real endpoint"
+        return "EP-TLS-FAILED"
     if visit.error and "refused" in visit.error:
-        return f"nothing listens at {visit.address}:{visit.port}: {label} is down at that address"
-    if visit.failed_at == "connect":
-        return f"the data center cannot reach {visit.address}:{visit.port} ({visit.error}): no route or a firewall"
-    return f"{label} accepted the connection but did not answer the request ({visit.error})"
+        return "EP-CONNECT-REFUSED"
+    return "EP-UNREACHABLE" if visit.failed_at == "connect" else "EP-NO-ANSWER"
 
 
 def _registry_verdict(visit: Visit) -> str | None:

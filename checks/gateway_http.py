@@ -115,13 +115,12 @@ class ZoneParams(BaseModel):
 
 
 @check("gateway.app-served", family="gateway", title="Gateway serves the application host, and from which zone",
-       timeout=9.0, fix_step="gateway.ingress")
+       timeout=9.0)
 async def app_served(ctx: Context, params: AppParams) -> Outcome:
     profile = ctx.profile
     gw = profile.gateway
     if gw.address is None:
-        return Outcome.skipped("the profile has no gateway address (gateway.address)",
-                               remedy="record the gateway's address as the data center reaches it")
+        return Outcome.skipped("GW-NO-ADDRESS", "the profile has no gateway address (gateway.address)")
     where = profile.network.vantage_netns
     ca_file = str(profile.services.ca_file) if profile.services.ca_file else None
     replies = [await ctx.blocking(get, where, str(gw.address), gw.http_port, gw.host)]
@@ -132,10 +131,8 @@ async def app_served(ctx: Context, params: AppParams) -> Outcome:
     bad = next((r for r in replies if r.status is None or not 200 <= r.status < 300), None)
     if bad is not None:
         what = f"{bad.failed_at} failed: {bad.error}" if bad.status is None else f"answered {bad.status}"
-        return Outcome.failed(f"the gateway does not serve {gw.host}: {bad.url} {what}", *evidence,
-                              cause=_gateway_cause(bad, gw.host),
-                              remedy="check the Ingress on the Fleet (host, backend) and that one zone has "
-                                     "ready pods; then the route from the data center to the gateway")
+        return Outcome.failed(_gateway_finding(bad), f"the gateway does not serve {gw.host}: {bad.url} {what}",
+                              *evidence, host=gw.host, error=bad.error, answer=bad.status or bad.error)
     served = [_key_of(profile, r.zone) for r in replies]
     zones = ", ".join(sorted({_named(profile, z) if z else f"unknown zone ({r.zone})" for z, r in
                               zip(served, replies, strict=True)}))
@@ -144,36 +141,28 @@ async def app_served(ctx: Context, params: AppParams) -> Outcome:
     primary = next(z for z, cluster in ZONE_CLUSTER.items() if cluster == gw.primary)
     if all(z == primary for z in served):
         return Outcome.passed(f"{gw.host} is served from the primary {_named(profile, primary)}", *evidence)
-    return Outcome.warned(f"{gw.host} is served from {zones}, not the primary {_named(profile, primary)}",
-                          *evidence, fix_step="gitops.synced",
-                          cause="the gateway has failed over (or never pinned to the primary): the primary zone's "
-                                "copy is down, unready or not labelled for the subset route",
-                          remedy="bring the primary zone's pods back (zone checks below say which zone is down); "
-                                 "the gateway returns to it by itself")
+    return Outcome.warned("GW-FAILED-OVER", f"{gw.host} is served from {zones}, not the primary "
+                          f"{_named(profile, primary)}", *evidence)
 
 
-def _gateway_cause(reply: Reply, host: str) -> str:
+def _gateway_finding(reply: Reply) -> str:
     if reply.failed_at == "connect":
-        return f"the data center cannot reach the gateway ({reply.error})"
+        return "GW-UNREACHABLE"
     if reply.failed_at == "tls":
-        return f"TLS with the gateway failed for {host} ({reply.error})"
+        return "GW-TLS-FAILED"
     if reply.status == 404:
-        return f"the gateway has no route for {host} (no Ingress rule for the host)"
-    if reply.status in (502, 503, 504):
-        return "the gateway has a route but no zone's backend answered it"
-    return f"the gateway answered {reply.status or reply.error}"
+        return "GW-NO-ROUTE"
+    return "GW-NO-BACKEND" if reply.status in (502, 503, 504) else "GW-BAD-ANSWER"
 
 
-@check("gateway.zone-reachable", family="gateway", title="The application answers in this zone", timeout=5.0,
-       fix_step="gitops.synced")
+@check("gateway.zone-reachable", family="gateway", title="The application answers in this zone", timeout=5.0)
 async def zone_reachable(ctx: Context, params: ZoneParams) -> Outcome:
     profile = ctx.profile
     zone = params.zone
     backend = profile.gateway.zone_backends.get(zone)
     if backend is None:
-        return Outcome.skipped(f"the profile has no address for zone {zone}'s copy of the app "
-                               f"(gateway.zone_backends.{zone})",
-                               remedy="record where the data center reaches each zone's ingress or service")
+        return Outcome.skipped("GW-ZONE-NO-BACKEND", f"the profile has no address for zone {zone}'s copy of the "
+                               f"app (gateway.zone_backends.{zone})", zone=zone)
     address, _, port = backend.rpartition(":")
     where = profile.network.vantage_netns
     host = profile.gateway.host
@@ -183,24 +172,18 @@ async def zone_reachable(ctx: Context, params: ZoneParams) -> Outcome:
     name = _named(profile, zone)
     if reply.status is None or not 200 <= reply.status < 300:
         what = f"{reply.failed_at} failed: {reply.error}" if reply.status is None else f"answered {reply.status}"
-        return Outcome.failed(f"{name} does not answer: {backend} {what}", evidence,
-                              cause=_zone_cause(reply, name, profile),
-                              remedy=f"bring the application back in {name}: pods ready, Service endpoints, "
-                                     "the cluster's ingress")
+        return Outcome.failed(_zone_finding(reply), f"{name} does not answer: {backend} {what}", evidence,
+                              zone=name, cluster=ZONE_CLUSTER[zone], error=reply.error, answer=reply.status)
     expected = zone_id(profile, zone)
     if expected and reply.zone and reply.zone != expected:
-        return Outcome.failed(f"{backend} answers as zone {reply.zone}, not {name}", evidence,
-                              cause="the per-zone address leads to the other zone's copy",
-                              remedy=f"correct gateway.zone_backends.{zone}")
+        return Outcome.failed("GW-ZONE-MISWIRED", f"{backend} answers as zone {reply.zone}, not {name}", evidence,
+                              zone=zone)
     return Outcome.passed(f"{name} answers ({reply.status}, {reply.ms} ms)", evidence)
 
 
-def _zone_cause(reply: Reply, name: str, profile: Profile) -> str:
-    cluster = ZONE_CLUSTER[name.split()[1]]
+def _zone_finding(reply: Reply) -> str:
     if reply.error and "refused" in reply.error:
-        return f"nothing listens for the application in {name}: its pods in the {cluster} cluster are down"
+        return "GW-ZONE-DOWN"
     if reply.failed_at == "http":
-        return f"{name} accepts connections but does not answer: the application there hangs"
-    if reply.failed_at == "connect":
-        return f"the data center cannot reach {name} ({reply.error})"
-    return f"the application in {name} answered {reply.status}"
+        return "GW-ZONE-HANGS"
+    return "GW-ZONE-UNREACHABLE" if reply.failed_at == "connect" else "GW-ZONE-BAD-ANSWER"

@@ -61,6 +61,8 @@ LIMITER = RateLimiter(RATE_PER_SECOND, BURST)
 class CloudError(DrconsoleError):
     """An API call failed; carries the cloud's code and request ID (never credentials)."""
 
+    finding = "CLOUD-API-ERROR"
+
     def __init__(self, product: str, action: str, code: str, message: str, request_id: str | None,
                  status: int | None = None) -> None:
         fix = _fix_for(code)

@@ -48,6 +48,11 @@ MIGRATIONS: list[str] = [
         pid INTEGER NOT NULL, at REAL NOT NULL, data TEXT NOT NULL);
     CREATE INDEX action_events_uid ON action_events(action_uid);
     """,
+    # 2: each check result's finding code (drconsole.findings); older non-passing rows had none
+    """
+    ALTER TABLE check_results ADD COLUMN code TEXT;
+    UPDATE check_results SET code = 'RECORD-UNCODED' WHERE status <> 'pass';
+    """,
 ]
 
 TERMINAL_ACTION_EVENTS = {"succeeded", "failed", "refused", "already-done", "interrupted", "declined"}
@@ -163,10 +168,11 @@ class Journal:
         evidence = json.dumps([e.model_dump(mode="json") for e in result.evidence], default=str)
         self.db.execute(
             "INSERT INTO check_results(run_id, runbook, step, check_name, title, key, family, zone, status, summary, "
-            "cause, remedy, fix_step, evidence, started, duration_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "code, cause, remedy, fix_step, evidence, started, duration_ms) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (run_id, runbook, result.step, result.check, result.title, result.key, result.family, result.zone,
-             result.status.value, result.summary, result.cause, result.remedy, result.fix_step, evidence,
-             result.started_at, result.duration_ms))
+             result.status.value, result.summary, result.code, result.cause, result.remedy, result.fix_step,
+             evidence, result.started_at, result.duration_ms))
 
     def results(self, run_id: int) -> list[CheckResult]:
         rows = self.db.execute("SELECT * FROM check_results WHERE run_id = ? ORDER BY id", (run_id,))
@@ -247,6 +253,7 @@ def _alive(pid: int) -> bool:
 def _result_of(row: sqlite3.Row) -> CheckResult:
     return CheckResult(
         check=row["check_name"], key=row["key"], title=row["title"], family=row["family"], step=row["step"],
-        zone=row["zone"], status=row["status"], summary=row["summary"], cause=row["cause"], remedy=row["remedy"],
+        zone=row["zone"], status=row["status"], summary=row["summary"], code=row["code"], cause=row["cause"],
+        remedy=row["remedy"],
         fix_step=row["fix_step"], evidence=json.loads(row["evidence"]), started_at=row["started"],
         duration_ms=row["duration_ms"])

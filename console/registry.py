@@ -32,14 +32,12 @@ class CheckSpec:
     params: type[BaseModel]
     timeout: float
     fn: CheckFn
-    fix_step: str | None = None
 
 
 CHECKS: dict[str, CheckSpec] = {}
 
 
-def check(name: str, *, family: str, title: str, timeout: float = 5.0,
-          fix_step: str | None = None) -> Callable[[CheckFn], CheckFn]:
+def check(name: str, *, family: str, title: str, timeout: float = 5.0) -> Callable[[CheckFn], CheckFn]:
     """Register an async check `fn(ctx, params) -> Outcome`; its params model is read from the annotation."""
 
     def register(fn: CheckFn) -> CheckFn:
@@ -49,7 +47,7 @@ def check(name: str, *, family: str, title: str, timeout: float = 5.0,
         if name in CHECKS and CHECKS[name].fn is not fn:
             raise ValueError(f"check {name!r} is registered twice")
         CHECKS[name] = CheckSpec(name=name, family=family, title=title, params=params, timeout=timeout,
-                                 fn=fn, fix_step=fix_step)
+                                 fn=fn)
         return fn
 
     return register

@@ -9,7 +9,7 @@ from drconsole.engine import Invocation, sweep
 from drconsole.errors import RunbookError
 from drconsole.journal import Journal
 from drconsole.registry import load_checks
-from drconsole.results import CheckResult
+from drconsole.results import CheckResult, Status, worst
 from drconsole.runbooks.schema import Runbook
 
 
@@ -30,7 +30,7 @@ def invocations(runbook: Runbook, *, steps: Iterable[str] = (), only: Iterable[s
             if wanted and not ({key, ref.key, ref.use} & wanted):
                 continue
             found.append(Invocation(key=key, spec=registry[ref.use], raw_params=ref.with_, step=step.id,
-                                    zone=ref.zone))
+                                    zone=ref.zone, fix_step=ref.fix_step))
     if wanted and not found:
         raise RunbookError(f"no check matches {', '.join(sorted(wanted))}",
                            fix="name checks by key (step/check), id or registered name")
@@ -43,21 +43,14 @@ async def journaled_sweep(ctx: Context, journal: Journal, runbook: Runbook, chos
     if run_id is None:
         run_id = journal.start_run(kind="sweep", profile=ctx.profile.name, operator=ctx.operator,
                                    runbook=runbook.id)
-    worst = "pass"
+    seen: set[Status] = set()
     try:
         async for result in sweep(ctx, chosen):
             journal.record_result(result, run_id=run_id, runbook=runbook.id)
-            worst = _worse(worst, result.status.value)
+            seen.add(result.status)
             yield result
     finally:
-        journal.finish_run(run_id, worst)
-
-
-ORDER = ["pass", "skipped", "warn", "error", "fail"]
-
-
-def _worse(a: str, b: str) -> str:
-    return a if ORDER.index(a) >= ORDER.index(b) else b
+        journal.finish_run(run_id, (worst(seen) or Status.PASS).value)
 
 
 def last_passing_run(journal: Journal, runbook: str, before: int) -> int | None:

@@ -129,7 +129,15 @@ def _reference_problems(root: yaml.Node, runbook: Runbook, check_names: bool) ->
     checks = load_checks() if check_names else {}
     actions = load_actions() if check_names else {}
     problems: list[Problem] = []
+    step_ids = {step.id: step for step in runbook.steps}
     for s, step in enumerate(runbook.steps):
+        for i, check_ref in enumerate(step.checks):
+            if check_ref.fix_step is not None and check_ref.fix_step not in step_ids:
+                node = _value_node(root, ["steps", s, "checks", i, "fix_step"]) or root
+                close = _closest(check_ref.fix_step, step_ids)
+                problems.append(Problem(node.start_mark.line + 1, node.start_mark.column + 1,
+                                        f"fix_step {check_ref.fix_step!r} names no step of this runbook",
+                                        f"did you mean {close!r}?" if close else "name one of the runbook's step ids"))
         for kind, refs, known in (("checks", step.checks, checks), ("actions", step.actions, actions)):
             for i, ref in enumerate(refs):
                 base = ["steps", s, kind, i]

@@ -14,7 +14,7 @@ from drconsole.profile import Profile
 from drconsole.results import CheckResult, Status
 from drconsole.runbooks.schema import Runbook
 
-SCHEMA = "drconsole.run/1"
+SCHEMA = "drconsole.run/2"  # 2: every check result carries its finding `code`
 
 
 class Confirmation(BaseModel):

@@ -30,8 +30,8 @@ def record(tmp_path: Path) -> RunRecord:
     first, second = book.steps[0], book.steps[12]
     journal.confirm(book.id, first.id, first.confirm[0].id, "alice", note="CAB-1234")
     journal.record_result(result(second.id, "bgp.peer", "fail", "BGP session with 10.20.255.2 is Idle",
-                                 cause="the session is Idle", remedy="start BGP on the data-center router",
-                                 zone="a"), run_id=run, runbook=book.id)
+                                 code="BGP-PEER-IDLE", cause="the session is Idle",
+                                 remedy="start BGP on the data-center router", zone="a"), run_id=run, runbook=book.id)
     journal.record_result(result(second.id, "dns.private", "pass", "all names resolve privately"),
                           run_id=run, runbook=book.id)
     journal.action_event("u1", "traffic.pin", "started", "alice", identity="LTAI5tExampleKeyId00 (keyring)",
