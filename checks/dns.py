@@ -4,21 +4,18 @@ center's side, to an address inside the ranges where that service lives privatel
 from __future__ import annotations
 
 import ipaddress
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from drconsole import vantage
 from drconsole.context import Context
+from drconsole.probes.dns import Resolution, resolve
 from drconsole.profile import Profile
 from drconsole.registry import check
 from drconsole.results import Evidence, Outcome
 
 Service = Literal["acr", "acr-ee", "oss", "gateway"]
-QUERY_BUDGET = 3.0  # seconds for all resolvers together
-QUERY_TIMEOUT = 1.5  # per resolver
 
 
 @dataclass(frozen=True)
@@ -51,58 +48,6 @@ def target(profile: Profile, service: Service) -> Target:
                   "network.vpc_cidrs", "gateway.ingress")
 
 
-@dataclass
-class Resolution:
-    """What the data center's resolvers said about one name."""
-
-    name: str
-    addresses: list[str] = field(default_factory=list)
-    server: str | None = None  # the resolver that answered
-    rcode: str | None = None  # e.g. NOERROR, NXDOMAIN
-    failures: list[str] = field(default_factory=list)  # per resolver that did not answer
-    ms: float = 0.0
-
-    @property
-    def answered(self) -> bool:
-        return self.rcode is not None
-
-
-def resolve(where: str | None, name: str, resolvers: list[str], port: int) -> Resolution:
-    """Ask each resolver in turn (A record, UDP, from `where`) until one answers."""
-    import dns.exception
-    import dns.message
-    import dns.query
-    import dns.rcode
-    import dns.rdatatype
-
-    started = time.monotonic()
-    result = Resolution(name)
-    timeout = min(QUERY_TIMEOUT, QUERY_BUDGET / max(1, len(resolvers)))
-    for server in resolvers:
-        query = dns.message.make_query(name, "A")
-        sock = vantage.udp_socket(where)
-        try:
-            sock.connect((server, port))  # connected, so a closed port is reported at once (ICMP)
-            reply = dns.query.udp(query, server, port=port, timeout=timeout, sock=sock)
-        except dns.exception.Timeout:
-            result.failures.append(f"{server}:{port} did not answer within {timeout:g} s")
-            continue
-        except ConnectionRefusedError:
-            result.failures.append(f"{server}:{port} refused the query (nothing listens there)")
-            continue
-        except OSError as exc:
-            result.failures.append(f"{server}:{port} unreachable: {exc.strerror or exc}")
-            continue
-        finally:
-            sock.close()
-        result.server, result.rcode = f"{server}:{port}", dns.rcode.to_text(reply.rcode())
-        result.addresses = sorted({item.address for rrset in reply.answer if rrset.rdtype == dns.rdatatype.A
-                                   for item in rrset})
-        break
-    result.ms = round((time.monotonic() - started) * 1000, 1)
-    return result
-
-
 def outside(addresses: list[str], expected: list[ipaddress.IPv4Network]) -> list[str]:
     return [a for a in addresses if not any(ipaddress.IPv4Address(a) in net for net in expected)]
 
@@ -117,7 +62,7 @@ def evidence_of(res: Resolution, resolvers: list[str], port: int, where: str | N
 def problem(res: Resolution, tgt: Target) -> tuple[str, str] | None:
     """(finding code, summary) when the answer is not a private address of the service; None when it is."""
     if not res.answered:
-        refused = bool(res.failures) and all("refused" in failure for failure in res.failures)
+        refused = bool(res.silent) and all(s.kind == "refused" for s in res.silent)
         return ("DNS-RESOLVER-REFUSED" if refused else "DNS-TIMEOUT",
                 f"{res.name} did not resolve: no resolver answered ({'; '.join(res.failures)})")
     if res.rcode == "NXDOMAIN":

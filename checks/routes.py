@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from drconsole import vantage
 from drconsole.checks import _cloud
 from drconsole.context import Context
+from drconsole.probes import routes
 from drconsole.profile import Profile
 from drconsole.registry import check
 from drconsole.results import Evidence, Outcome
@@ -40,11 +41,6 @@ def ranges_of(profile: Profile, family: RangeFamily) -> list[ipaddress.IPv4Netwo
     return list(profile.services.acr.vip_ranges if family == "acr" else profile.services.oss.vip_ranges)
 
 
-def probe_address(network: ipaddress.IPv4Network) -> str:
-    """An address inside the range: the address itself for a /32, else the first host."""
-    return str(network.network_address if network.num_addresses == 1 else network.network_address + 1)
-
-
 @check("routes.via-vbr", family="routes", title="Private ranges leave the data center via the VBR", timeout=5.0)
 async def via_vbr(ctx: Context, params: KernelParams) -> Outcome:
     profile = ctx.profile
@@ -60,9 +56,7 @@ async def via_vbr(ctx: Context, params: KernelParams) -> Outcome:
     vbr = str(profile.network.bgp.vbr_peer_ip)
     source = f"kernel route decision{f' in network namespace {where}' if where else ''}"
 
-    # every range in one batch: one entry into the namespace, one netlink socket
-    routes = await ctx.blocking(vantage.route_get_many, where, [probe_address(network) for network in ranges])
-    decisions = list(zip(ranges, routes, strict=True))
+    decisions = await ctx.blocking(routes.decisions, where, ranges)
     evidence = [Evidence(source=source, asked=f"ip route get {route.destination}  ({network})", ms=route.ms,
                          answer={"gateway": route.gateway, "dev": route.interface, "prefsrc": route.source,
                                  "matched": route.matched, "error": route.error})

@@ -28,6 +28,11 @@ class Status(StrEnum):
         """Fail or error: something is broken, or could not be evaluated."""
         return self in (Status.FAIL, Status.ERROR)
 
+    @property
+    def holds(self) -> bool:
+        """Pass or warn: what was checked holds (a warning is worth a look, not a stop)."""
+        return self in (Status.PASS, Status.WARN)
+
 
 # Worst first. A skipped check observed nothing, so it ranks below a pass: a sweep of passes and skips
 # passes, and a cell with one pass and one skip shows the pass.

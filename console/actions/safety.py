@@ -10,8 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from drconsole import zones
 from drconsole.actions.context import ActionContext
-from drconsole.actions.probes import ZONE_ROLES, ZoneHealth, zone_health
+from drconsole.actions.probes import zone_health
+from drconsole.probes.health import ZoneHealth
 
 
 @dataclass
@@ -58,7 +60,7 @@ RULES: dict[str, Rule] = {"one-zone-serving": one_zone_serving, "target-zone-hea
 
 
 def live_health(actx: ActionContext) -> dict[str, ZoneHealth]:
-    return {zone: zone_health(actx, zone) for zone in ZONE_ROLES}
+    return {zone: zone_health(actx, zone) for zone in zones.KEYS}
 
 
 def evaluate(actx: ActionContext, change: TrafficChange) -> list[RuleResult]:
