@@ -46,18 +46,22 @@ async def peer_established(ctx: Context, params: PeerParams) -> Outcome:
         asked=f"RouterId={params.vbr_id}" + (f" BgpPeerId={params.bgp_peer_id}" if params.bgp_peer_id else ""))
     peers: list[dict[str, Any]] = (body.get("BgpPeers") or {}).get("BgpPeer") or []
     evidence.answer = [{k: p.get(k) for k in PEER_FIELDS} for p in peers]
-    peer = next((p for p in peers if p.get("PeerIpAddress") == str(params.peer_ip)), None)
+    return judge_session(peers, params.vbr_id, str(params.peer_ip), evidence)
+
+
+def judge_session(peers: list[dict[str, Any]], vbr_id: str, peer_ip: str, evidence: Evidence) -> Outcome:
+    """The VBR's peer for the data-center router must be Established."""
+    peer = next((p for p in peers if p.get("PeerIpAddress") == peer_ip), None)
     if peer is None:
         listed = ", ".join(str(p.get("PeerIpAddress")) for p in peers) or "none"
-        return Outcome.failed("BGP-PEER-MISSING", f"the VBR {params.vbr_id} has no BGP peer {params.peer_ip} "
-                              f"(peers: {listed})", evidence, peer=params.peer_ip)
+        return Outcome.failed("BGP-PEER-MISSING", f"the VBR {vbr_id} has no BGP peer {peer_ip} (peers: {listed})",
+                              evidence, peer=peer_ip)
     counts = f"{peer.get('ReceivedRouteCount')} routes received, {peer.get('AdvertisedRouteCount')} advertised"
     state = peer.get("BgpStatus")
     if state != "Established":
         return Outcome.failed(STATE_FINDINGS.get(str(state), "BGP-PEER-NOT-ESTABLISHED"),
-                              f"BGP session with {params.peer_ip} is {state} ({counts})", evidence,
-                              peer=params.peer_ip, state=state)
-    return Outcome.passed(f"BGP session with {params.peer_ip} is Established ({counts})", evidence)
+                              f"BGP session with {peer_ip} is {state} ({counts})", evidence, peer=peer_ip, state=state)
+    return Outcome.passed(f"BGP session with {peer_ip} is Established ({counts})", evidence)
 
 
 PEER_FIELDS = ("BgpPeerId", "PeerIpAddress", "PeerAsn", "BgpStatus", "Status", "ReceivedRouteCount",
@@ -82,13 +86,13 @@ async def peer_tcp(ctx: Context, params: ReachParams) -> Outcome:
     try:
         ms = await ctx.blocking(bgp.reach, where, source, peer, params.port)
     except OSError as exc:
-        code, why = _connect_failure(exc)
+        code, why = connect_failure(exc)
         return Outcome.failed(code, f"{target} {why}", Evidence(source="tcp", asked=asked, answer=why), target=target)
     return Outcome.passed(f"{target} accepts TCP connections ({ms} ms)",
                           Evidence(source="tcp", asked=asked, answer="connected", ms=ms))
 
 
-def _connect_failure(exc: OSError) -> tuple[str, str]:
+def connect_failure(exc: OSError) -> tuple[str, str]:
     """(finding code, what happened) for a failed TCP connect to the VBR."""
     if isinstance(exc, TimeoutError):
         return "BGP-TCP-TIMEOUT", f"did not answer within {bgp.CONNECT_TIMEOUT:g} s"
@@ -124,16 +128,16 @@ async def open_probe(ctx: Context, params: OpenParams) -> Outcome:
     try:
         seen = await ctx.blocking(bgp.exchange, where, source, peer, params.port, params.local_asn)
     except OSError as exc:
-        code, why = _connect_failure(exc)
+        code, why = connect_failure(exc)
         return Outcome.failed(code, f"BGP probe: {target} {why}", Evidence(source="bgp", asked=asked, answer=why),
                               target=target)
     evidence = Evidence(source="bgp", asked=asked, ms=seen.ms, answer={
         "peer_open": seen.peer_open, "accepted": seen.accepted, "notification": seen.notification,
         "ended": seen.ended or None, "messages": seen.log})
-    return _judge(seen, params, source, target, evidence)
+    return judge_open(seen, params, source, target, evidence)
 
 
-def _judge(seen: bgp.Exchange, params: OpenParams, source: str, target: str, evidence: Evidence) -> Outcome:
+def judge_open(seen: bgp.Exchange, params: OpenParams, source: str, target: str, evidence: Evidence) -> Outcome:
     note = seen.notification
     if seen.peer_open is None and note is None:
         what = "closed the connection" if seen.ended == "eof" else "sent nothing"

@@ -3,13 +3,15 @@ and its API server answers from here."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict
 
 from drconsole.checks import _cloud, _k8s
 from drconsole.checks.topology import fleet_details
 from drconsole.context import Context
 from drconsole.registry import NoParams, check
-from drconsole.results import Outcome
+from drconsole.results import Evidence, Outcome
 
 ASSOCIATED = "Successed"  # the API's own spelling
 # ClusterInfo.State and DescribeManagedClusters Status.State values other than the good one (docs/ackone-facts.md)
@@ -38,13 +40,18 @@ async def fleet_running(ctx: Context, params: FleetParams) -> Outcome:
             raise
         return Outcome.failed("FLEET-NOT-FOUND", f"Fleet {params.fleet_id} does not exist",
                               cause=f"{exc.code}: {exc.message}")
+    return judge_fleet(fleet, params.fleet_id, evidence)
+
+
+def judge_fleet(fleet: dict[str, Any], fleet_id: str, evidence: Evidence) -> Outcome:
+    """ClusterInfo.State must be running."""
     info = fleet.get("ClusterInfo") or {}
     state = info.get("State")
     if state != "running":
         why = f": {info['ErrorMessage']}" if info.get("ErrorMessage") else ""
-        return Outcome.failed(FLEET_STATES.get(str(state), "FLEET-NOT-RUNNING"),
-                              f"Fleet {params.fleet_id} is {state}{why}", evidence, state=state, why=why)
-    return Outcome.passed(f"Fleet {info.get('Name') or params.fleet_id} is running", evidence)
+        return Outcome.failed(FLEET_STATES.get(str(state), "FLEET-NOT-RUNNING"), f"Fleet {fleet_id} is {state}{why}",
+                              evidence, state=state, why=why)
+    return Outcome.passed(f"Fleet {info.get('Name') or fleet_id} is running", evidence)
 
 
 @check("fleet.member-associated", family="fleet", title="The cluster is associated with the Fleet",
@@ -54,22 +61,26 @@ async def member_associated(ctx: Context, params: MemberParams) -> Outcome:
         ctx, "adcp", "DescribeManagedClusters",
         lambda c, m: c.describe_managed_clusters(m.DescribeManagedClustersRequest(cluster_id=params.fleet_id)),
         asked=f"ClusterId={params.fleet_id}")
+    return judge_member(body, params.fleet_id, params.cluster_id, evidence)
+
+
+def judge_member(body: dict[str, Any], fleet_id: str, cluster_id: str, evidence: Evidence) -> Outcome:
+    """DescribeManagedClusters must list the cluster with Status.State Successed."""
     members = {(item.get("Cluster") or {}).get("ClusterID"): item for item in body.get("Clusters") or []}
-    member = members.get(params.cluster_id)
+    member = members.get(cluster_id)
     if member is None:
         listed = ", ".join(str(c) for c in members) or "none"
-        return Outcome.failed("FLEET-MEMBER-MISSING",
-                              f"cluster {params.cluster_id} is not associated with Fleet {params.fleet_id}",
+        return Outcome.failed("FLEET-MEMBER-MISSING", f"cluster {cluster_id} is not associated with Fleet {fleet_id}",
                               evidence, listed=listed)
     status = member.get("Status") or {}
     state = status.get("State")
     if state != ASSOCIATED:
         message = f" ({status['Message']})" if status.get("Message") else ""
         return Outcome.failed(MEMBER_STATES.get(str(state), "FLEET-MEMBER-NOT-ASSOCIATED"),
-                              f"cluster {params.cluster_id} association is {state}{message}", evidence,
+                              f"cluster {cluster_id} association is {state}{message}", evidence,
                               state=state, message=message)
-    name = (member.get("Cluster") or {}).get("Name") or params.cluster_id
-    return Outcome.passed(f"{name} ({params.cluster_id}) is associated (Successed)", evidence)
+    name = (member.get("Cluster") or {}).get("Name") or cluster_id
+    return Outcome.passed(f"{name} ({cluster_id}) is associated (Successed)", evidence)
 
 
 @check("fleet.gitops-enabled", family="fleet", title="GitOps (Argo CD) is enabled on the Fleet",

@@ -63,6 +63,11 @@ class GatewayParams(Params):
        title="The MseIngressConfig is Listening for both clusters", timeout=5.0)
 async def mse_ingress_config(ctx: Context, params: MseConfigParams) -> Outcome:
     config, evidence = await _k8s.get(ctx, "fleet", f"{MSE_CONFIGS}/{params.name}")
+    return judge_mse_config(config, params, evidence)
+
+
+def judge_mse_config(config: dict[str, Any] | None, params: MseConfigParams, evidence: Evidence) -> Outcome:
+    """The MseIngressConfig exists, lists both clusters in its remote-clusters annotation, and is Listening."""
     if config is None:
         return Outcome.failed("GW-CONFIG-MISSING", f"MseIngressConfig {params.name} does not exist on the Fleet",
                               evidence)

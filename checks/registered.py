@@ -40,11 +40,16 @@ async def registered_running(ctx: Context, params: ClusterParams) -> Outcome:
             raise
         return Outcome.failed("REG-NOT-FOUND", f"registered cluster {params.cluster_id} does not exist",
                               cause=f"{exc.code}: {exc.message}")
+    return judge_running(cluster, params.cluster_id, evidence)
+
+
+def judge_running(cluster: dict[str, Any], cluster_id: str, evidence: Evidence) -> Outcome:
+    """DescribeClusterDetail's state must be running."""
     state = cluster.get("state")
     if state != "running":
         return Outcome.failed(STATE_FINDINGS.get(str(state), "REG-NOT-RUNNING"),
-                              f"registered cluster {params.cluster_id} is {state}", evidence, state=state)
-    return Outcome.passed(f"registered cluster {cluster.get('name') or params.cluster_id} is running", evidence)
+                              f"registered cluster {cluster_id} is {state}", evidence, state=state)
+    return Outcome.passed(f"registered cluster {cluster.get('name') or cluster_id} is running", evidence)
 
 
 @check("registered.agent-available", family="registered",

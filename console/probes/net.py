@@ -24,7 +24,7 @@ class Failure:
 def failure(exc: BaseException, timeout: float) -> Failure:
     """Sort a connect, TLS or read error into its kind."""
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return Failure("untrusted", f"certificate not trusted: {exc.verify_message}")
+        return Failure("untrusted", f"certificate not trusted: {getattr(exc, 'verify_message', None) or exc}")
     if isinstance(exc, TimeoutError):
         return Failure("timeout", f"no answer within {timeout:g} s")
     if isinstance(exc, ConnectionRefusedError):
