@@ -61,17 +61,20 @@ def _import_package_modules(package: str) -> None:
 
 
 def load_checks() -> dict[str, CheckSpec]:
-    """Import every module of drconsole.checks (each is cheap: heavy imports live inside the checks)."""
+    """Import every module of drconsole.checks (each is cheap: heavy imports live inside the checks), then
+    the site's check plugins (drconsole.plugins; one that fails is recorded there, the rest still load)."""
+    from drconsole import plugins
+
     _import_package_modules("drconsole.checks")
+    plugins.load("drconsole.checks")
     return CHECKS
 
 
 def load_actions() -> dict[str, Any]:
-    """Every registered action (drconsole.actions), by name; empty until actions exist."""
-    try:
-        registry = importlib.import_module("drconsole.actions.registry")
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("drconsole.actions"):
-            return {}
-        raise
-    return dict(registry.load_all())
+    """Every registered action (drconsole.actions and the site's action plugins), by name."""
+    from drconsole import plugins
+
+    registry = importlib.import_module("drconsole.actions.registry")
+    actions = registry.load_all()
+    plugins.load("drconsole.actions")
+    return dict(actions)

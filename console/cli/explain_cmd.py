@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from drconsole.cli.common import warn_broken_plugins
+
 
 @click.command()
 @click.argument("code", required=False)
@@ -14,6 +16,7 @@ def explain(code: str | None, markdown: bool) -> None:
     from drconsole.registry import load_checks
 
     load_checks()  # a site's plugins bring their own findings
+    warn_broken_plugins()
     if markdown:
         click.echo(findings.reference_markdown(), nl=False)
     elif code:

@@ -3,6 +3,7 @@ probe; the endpoint and gateway judges name each. No lab: a socket or a TLS serv
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import ssl
 import threading
@@ -35,11 +36,8 @@ def serve(handle: Callable[[socket.socket], None]) -> Iterator[int]:
             except OSError:
                 return
             conn.settimeout(None)
-            with conn:
-                try:
-                    handle(conn)
-                except OSError:
-                    pass
+            with conn, contextlib.suppress(OSError):
+                handle(conn)
 
     thread = threading.Thread(target=loop, daemon=True)
     thread.start()
