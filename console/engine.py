@@ -56,8 +56,8 @@ async def run_check(ctx: Context, invocation: Invocation) -> CheckResult:
     timeout = invocation.timeout or spec.timeout
     started_wall, started = time.time(), time.monotonic()
     outcome = await _outcome(ctx, invocation, timeout)
-    if outcome.status is not Status.PASS and invocation.fix_step is not None:
-        outcome.fix_step = invocation.fix_step
+    if outcome.status is not Status.PASS:  # the runbook's own step, else the finding's, else where the check sits
+        outcome.fix_step = invocation.fix_step or outcome.fix_step or invocation.step
     return CheckResult(
         **outcome.model_dump(), check=spec.name, key=invocation.key, title=spec.title, family=spec.family,
         step=invocation.step, zone=invocation.zone, started_at=started_wall,
