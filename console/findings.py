@@ -110,10 +110,16 @@ def add(path: Path) -> None:
 
 
 @cache
+def shipped() -> dict[str, Finding]:
+    """drconsole's own findings (checks/findings.yaml)."""
+    text = resources.files("drconsole.checks").joinpath(SHIPPED).read_text(encoding="utf-8")
+    return parse(text, f"checks/{SHIPPED}")
+
+
+@cache
 def catalogue() -> dict[str, Finding]:
     """Every known finding by code: the shipped catalogue, then each added one (codes may not repeat)."""
-    shipped = resources.files("drconsole.checks").joinpath(SHIPPED)
-    merged = parse(shipped.read_text(encoding="utf-8"), f"checks/{SHIPPED}")
+    merged = dict(shipped())
     for path in _EXTRA:
         for code, finding in parse(path.read_text(encoding="utf-8"), str(path)).items():
             if code in merged:
@@ -144,12 +150,12 @@ def explain(finding: Finding) -> str:
 
 
 def reference_markdown() -> str:
-    """docs/findings.md: every finding, grouped by the code's first word."""
+    """docs/findings.md: every shipped finding, grouped by the code's first word."""
     out = ["# Findings", "",
            "Every check outcome that is not a pass carries one of these codes. Generated from "
            "`checks/findings.yaml` by `drconsole explain --markdown`; `tests/core/test_findings.py` keeps it "
            "current. `{field}` marks a detail the check fills in from what it saw.", ""]
-    for head, entries in groupby(sorted(catalogue().items()), key=lambda item: item[0].split("-", 1)[0]):
+    for head, entries in groupby(sorted(shipped().items()), key=lambda item: item[0].split("-", 1)[0]):
         out += [f"## {head}", "", "| code | severity | title | cause | remedy | fix step |",
                 "|---|---|---|---|---|---|"]
         for code, finding in entries:

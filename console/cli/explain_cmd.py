@@ -9,9 +9,9 @@ from drconsole.cli.common import warn_broken_plugins
 
 @click.command()
 @click.argument("code", required=False)
-@click.option("--markdown", is_flag=True, help="Print the whole catalogue as the docs/findings.md reference.")
+@click.option("--markdown", is_flag=True, help="Print drconsole's own catalogue as the docs/findings.md reference.")
 def explain(code: str | None, markdown: bool) -> None:
-    """Explain a finding CODE (e.g. BGP-PEER-IDLE); without one, list every code."""
+    """Explain a finding CODE (e.g. BGP-PEER-IDLE); without one, list every code (a site's too)."""
     from drconsole import findings
     from drconsole.registry import load_checks
 

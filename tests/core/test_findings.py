@@ -61,7 +61,7 @@ def test_the_catalogue_gives_what_the_check_does_not_say() -> None:
 def test_every_outcome_a_check_makes_names_a_catalogued_code() -> None:
     """A static scan: each factory call's code is a literal in the catalogue, or an expression built only
     from catalogued literals of the same module (state maps, helper functions)."""
-    known = findings.catalogue()
+    known = findings.shipped()
     for path in PRODUCERS:
         tree = ast.parse(path.read_text(), str(path))
         literals = _code_literals(tree)
@@ -83,13 +83,13 @@ def test_every_catalogued_code_is_produced_somewhere() -> None:
     sources = [*PRODUCERS, ROOT / "console" / "errors.py", ROOT / "console" / "cloud.py",
                ROOT / "console" / "journal.py"]
     used = set().union(*(_code_literals(ast.parse(p.read_text())) for p in sources))
-    used |= {code for p in sources for code in findings.catalogue() if f"'{code}'" in p.read_text()}
-    assert set(findings.catalogue()) - used == set()
+    used |= {code for p in sources for code in findings.shipped() if f"'{code}'" in p.read_text()}
+    assert set(findings.shipped()) - used == set()
 
 
 def test_every_fix_step_is_a_step_of_the_setup_runbook() -> None:
     steps = {step.id for step in load_runbook("zone-dr-hybrid", check_names=False).steps}
-    stray = {f.code: f.fix_step for f in findings.catalogue().values() if f.fix_step and f.fix_step not in steps}
+    stray = {f.code: f.fix_step for f in findings.shipped().values() if f.fix_step and f.fix_step not in steps}
     assert stray == {}
     from drconsole.checks import dns, kube, routes
 
@@ -107,7 +107,7 @@ def _profile():  # type: ignore[no-untyped-def]
 
 def test_explain_prints_every_entry() -> None:
     runner = CliRunner()
-    for code, finding in findings.catalogue().items():
+    for code, finding in findings.shipped().items():
         result = runner.invoke(cli, ["explain", code.lower()])
         assert result.exit_code == 0, result.output
         assert result.output.startswith(f"{code} — ") and finding.remedy in result.output
@@ -118,7 +118,7 @@ def test_explain_prints_every_entry() -> None:
 def test_the_reference_page_is_generated_from_the_catalogue() -> None:
     page = (ROOT / "docs" / "findings.md").read_text()
     assert page == findings.reference_markdown(), "regenerate: drconsole explain --markdown > docs/findings.md"
-    assert all(f"`{code}`" in page for code in findings.catalogue())
+    assert all(f"`{code}`" in page for code in findings.shipped())
 
 
 @pytest.mark.parametrize(("text", "words"), [
