@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from drconsole.checks import _k8s
 from drconsole.context import Context
 from drconsole.registry import check
-from drconsole.results import Outcome
+from drconsole.results import Evidence, Outcome
 
 ARGOCD = "argocd"
 CLUSTER_SECRETS = (f"/api/v1/namespaces/{ARGOCD}/secrets?labelSelector="
@@ -62,14 +62,20 @@ async def application_synced(ctx: Context, params: AppParams) -> Outcome:
     if target is None:
         return Outcome.failed("GITOPS-CLUSTER-UNKNOWN", f"Argo CD on the Fleet does not know cluster "
                               f"{params.cluster_id}", secrets_ev, cluster_id=params.cluster_id)
-    mine = [a for a in (apps or {}).get("items") or []
-            if ((a.get("spec") or {}).get("destination") or {}).get("server") == target["server"]
-            or ((a.get("spec") or {}).get("destination") or {}).get("name") == target["name"]]
-    in_namespace = [a for a in mine if a["spec"]["destination"].get("namespace") == params.namespace] or mine
     apps_ev.answer = {a["metadata"]["name"]: {"destination": a["spec"].get("destination"),
                                               "sync": ((a.get("status") or {}).get("sync") or {}).get("status"),
                                               "health": ((a.get("status") or {}).get("health") or {}).get("status")}
                       for a in (apps or {}).get("items") or []}
+    return judge_applications(target, (apps or {}).get("items") or [], params, secrets_ev, apps_ev)
+
+
+def judge_applications(target: dict[str, str], apps: list[dict[str, Any]], params: AppParams, secrets_ev: Evidence,
+                       apps_ev: Evidence) -> Outcome:
+    """The cluster's Applications (in the app's namespace, else any) must be Synced and Healthy."""
+    mine = [a for a in apps
+            if ((a.get("spec") or {}).get("destination") or {}).get("server") == target["server"]
+            or ((a.get("spec") or {}).get("destination") or {}).get("name") == target["name"]]
+    in_namespace = [a for a in mine if a["spec"]["destination"].get("namespace") == params.namespace] or mine
     if not in_namespace:
         return Outcome.failed("GITOPS-NO-APPLICATION", f"no Argo CD Application deploys to cluster "
                               f"{params.cluster_id}", secrets_ev, apps_ev, server=target["server"],

@@ -61,13 +61,20 @@ async def via_vbr(ctx: Context, params: KernelParams) -> Outcome:
                          answer={"gateway": route.gateway, "dev": route.interface, "prefsrc": route.source,
                                  "matched": route.matched, "error": route.error})
                 for network, route in decisions]
+    return judge_decisions(decisions, vbr, params.ranges, evidence)
+
+
+def judge_decisions(decisions: list[tuple[ipaddress.IPv4Network, vantage.Route]], vbr: str, family: RangeFamily,
+                    evidence: list[Evidence]) -> Outcome:
+    """Every range's next hop must be the VBR."""
+    label = LABELS[family]
     wrong = [(network, route) for network, route in decisions if route.gateway != vbr]
     if not wrong:
-        names = ", ".join(str(n) for n in ranges)
+        names = ", ".join(str(n) for n, _ in decisions)
         return Outcome.passed(f"every {label} ({names}) leaves via the VBR {vbr}", *evidence)
     problems = [_wrong_way(network, route, vbr) for network, route in wrong]
-    more = f" (and {len(problems) - 1} more of {len(ranges)})" if len(problems) > 1 else ""
-    return Outcome.failed("ROUTE-NOT-VIA-VBR", problems[0] + more, *evidence, fix_step=FIX_STEPS[params.ranges],
+    more = f" (and {len(problems) - 1} more of {len(decisions)})" if len(problems) > 1 else ""
+    return Outcome.failed("ROUTE-NOT-VIA-VBR", problems[0] + more, *evidence, fix_step=FIX_STEPS[family],
                           problems="; ".join(problems), label=label, vbr=vbr)
 
 
