@@ -56,7 +56,8 @@ async def app_served(ctx: Context, params: AppParams) -> Outcome:
     where = profile.network.vantage_netns
     ca_file = str(profile.services.ca_file) if profile.services.ca_file else None
     both = zones.zones(profile)
-    replies = [await ctx.blocking(http.get, where, str(gw.address), gw.http_port, gw.host, "/", timeout=TIMEOUT)]
+    replies = [await ctx.blocking(lambda: http.get(where, str(gw.address), gw.http_port, gw.host, "/",
+                                                   timeout=TIMEOUT))]
     if params.tls and replies[0].failed_at != "connect":
         replies.append(await ctx.blocking(lambda: http.get(where, str(gw.address), gw.https_port, gw.host, "/",
                                                            tls=True, ca_file=ca_file, timeout=TIMEOUT)))
