@@ -55,8 +55,10 @@ def parse(text: str, source: str) -> dict[str, Finding]:
     """The entries of one catalogue file; errors name `source:line`."""
     import yaml
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: the catalogue is long
     try:
-        root = yaml.compose(text)
+        root = yaml.compose(text, Loader=loader)
+        data = yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark else source
@@ -64,11 +66,11 @@ def parse(text: str, source: str) -> dict[str, Finding]:
                              fix="correct the YAML at that line") from None
     if root is None:
         return {}
-    if not isinstance(root, yaml.MappingNode):
+    if not isinstance(root, yaml.MappingNode) or not isinstance(data, dict):
         raise CatalogueError(f"{source}:1: a catalogue is a mapping of codes to entries",
                              fix="write `CODE: {title: ..., severity: ..., cause: ..., remedy: ...}`")
     found: dict[str, Finding] = {}
-    for key, value in root.value:
+    for key, _ in root.value:
         where = f"{source}:{key.start_mark.line + 1}"
         code = str(key.value)
         if not CODE.fullmatch(code):
@@ -76,8 +78,7 @@ def parse(text: str, source: str) -> dict[str, Finding]:
                                  fix="use upper-case words joined by '-', e.g. BGP-PEER-IDLE")
         if code in found:
             raise CatalogueError(f"{where}: {code} is defined twice", fix="keep one entry per code")
-        entry: Any = yaml.safe_load(yaml.serialize(value))
-        found[code] = _entry(code, entry, where)
+        found[code] = _entry(code, data[code], where)
     return found
 
 

@@ -62,11 +62,13 @@ def _import_package_modules(package: str) -> None:
 
 def load_checks() -> dict[str, CheckSpec]:
     """Import every module of drconsole.checks (each is cheap: heavy imports live inside the checks), then
-    the site's check plugins (drconsole.plugins; one that fails is recorded there, the rest still load)."""
-    from drconsole import plugins
+    the site's check plugins (drconsole.plugins; one that fails is recorded there, the rest still load), and
+    read the catalogue of findings now rather than inside the first failing check's timeout."""
+    from drconsole import findings, plugins
 
     _import_package_modules("drconsole.checks")
     plugins.load("drconsole.checks")
+    findings.catalogue()
     return CHECKS
 
 

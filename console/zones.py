@@ -28,10 +28,6 @@ class Zone:
         """How messages name it: "zone a (cn-hangzhou-h)"."""
         return f"zone {self.key} ({self.zone_id})" if self.zone_id else f"zone {self.key}"
 
-    @property
-    def label(self) -> str:
-        return LABELS[self.key]
-
 
 def zone(profile: Profile, key: ZoneKey) -> Zone:
     cluster = getattr(profile.clusters, ROLES[key])
