@@ -100,7 +100,7 @@ async def agent_internal(ctx: Context, params: ClusterParams) -> Outcome:
     wanted = _agent_settings(await ctx.blocking(manifest_documents, manifest.get("config") or ""))
     live = _agent_settings([{**o, "kind": k} for o, k in ((deployment, "Deployment"), (config, "ConfigMap")) if o])
     compared = {key: (value, live.get(key)) for key, value in wanted.items()
-                if key.endswith(("registerAddress", "endpoint-type", "ALI_STUB_REGISTER_ADDR", "INTERNAL_ENDPOINT"))}
+                if key.endswith(("ALI_STUB_REGISTER_ADDR", "INTERNAL_ENDPOINT"))}
     evidence: tuple[Evidence, ...] = (manifest_ev, deploy_ev, config_ev,
                                       Evidence(source="comparison", asked="internal manifest vs deployed",
                                                answer={k: {"internal": w, "deployed": d}

@@ -5,7 +5,7 @@ center's CIDRs to the VBR."""
 from __future__ import annotations
 
 import ipaddress
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -19,7 +19,8 @@ from drconsole.results import Evidence, Outcome
 
 RangeFamily = Literal["vpc", "acr", "oss"]
 LABELS: dict[str, str] = {"vpc": "VPC CIDR", "acr": "ACR VIP range", "oss": "OSS VIP range"}
-FIX_STEPS: dict[str, str] = {"vpc": "network.bgp-idc", "acr": "network.routes-acr", "oss": "network.routes-oss"}
+# The service ranges reach the data center only once the CEN routes them (then the IDC router must accept them).
+FIX_STEPS: dict[str, str] = {"vpc": "network.bgp-idc", "acr": "network.service-routes", "oss": "network.service-routes"}
 PROFILE_KEYS: dict[str, str] = {"vpc": "network.vpc_cidrs", "acr": "services.acr.vip_ranges",
                                 "oss": "services.oss.vip_ranges"}
 
@@ -75,7 +76,7 @@ def judge_decisions(decisions: list[tuple[ipaddress.IPv4Network, vantage.Route]]
     problems = [_wrong_way(network, route, vbr) for network, route in wrong]
     more = f" (and {len(problems) - 1} more of {len(decisions)})" if len(problems) > 1 else ""
     return Outcome.failed("ROUTE-NOT-VIA-VBR", problems[0] + more, *evidence, fix_step=FIX_STEPS[family],
-                          problems="; ".join(problems), label=label, vbr=vbr)
+                          problems="; ".join(problems), label=label, vbr=vbr, step=FIX_STEPS[family])
 
 
 def _wrong_way(network: ipaddress.IPv4Network, route: vantage.Route, vbr: str) -> str:
@@ -103,17 +104,25 @@ async def vpc_table(ctx: Context, params: TableParams) -> Outcome:
               "NextHops": [{"NextHopType": h.get("NextHopType"), "NextHopId": h.get("NextHopId")}
                            for h in (e.get("NextHops") or {}).get("NextHop") or []]} for e in entries]
     evidence.answer = table
-    missing = []
+    return judge_vpc_table(table, idc, params, evidence)
+
+
+def judge_vpc_table(table: list[dict[str, Any]], idc: list[ipaddress.IPv4Network], params: TableParams,
+                    evidence: Evidence) -> Outcome:
+    """Every IDC CIDR must have an available route that came through the CEN (a documented shape)."""
+    missing, seen = [], set()
     for cidr in idc:
         covering = [row for row in table if _covers(row["DestinationCidrBlock"], cidr)]
-        if not any(_via_vbr(row, params.vbr_id) for row in covering):
+        shapes = {shape for row in covering if (shape := _through_cen(row))}
+        seen |= shapes
+        if not shapes:
             hops = "; ".join(f"{r['DestinationCidrBlock']} -> {_hops(r)}" for r in covering)
             missing.append(f"{cidr}" + (f" (only {hops})" if hops else ""))
     if missing:
         return Outcome.failed("ROUTE-VPC-TABLE-MISSING", f"the VPC route table {params.route_table_id} has no "
                               f"route to {', '.join(missing)} via the VBR {params.vbr_id}", evidence)
-    return Outcome.passed(f"the VPC route table sends {', '.join(str(c) for c in idc)} to the VBR "
-                          f"{params.vbr_id}", evidence)
+    return Outcome.passed(f"the VPC route table sends {', '.join(str(c) for c in idc)} through the CEN toward the "
+                          f"VBR {params.vbr_id} ({'; '.join(sorted(seen))})", evidence)
 
 
 def _covers(destination: str | None, cidr: ipaddress.IPv4Network) -> bool:
@@ -123,10 +132,16 @@ def _covers(destination: str | None, cidr: ipaddress.IPv4Network) -> bool:
         return False
 
 
-def _via_vbr(row: dict[str, object], vbr_id: str) -> bool:
-    hops = row["NextHops"]
-    return row["Status"] == "Available" and isinstance(hops, list) and any(
-        h["NextHopId"] == vbr_id or h["NextHopType"] in ("VBR", "VirtualBorderRouter") for h in hops)
+def _through_cen(row: dict[str, object]) -> str | None:
+    """How an available route came through the CEN, in the shapes DescribeRouteEntryList documents: a next
+    hop of type `Attachment` (a transit router), or a `CEN` route (a legacy CEN's next hop is not documented)."""
+    hops = row["NextHops"] if isinstance(row["NextHops"], list) else []
+    if row["Status"] != "Available":
+        return None
+    attachment = next((h for h in hops if h["NextHopType"] == "Attachment"), None)
+    if attachment is not None:
+        return f"next hop: transit-router attachment {attachment['NextHopId']}"
+    return "a CEN route (legacy CEN)" if row["Type"] == "CEN" else None
 
 
 def _hops(row: dict[str, object]) -> str:

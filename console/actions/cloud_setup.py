@@ -222,61 +222,6 @@ class CreateBgp(Action):
                       profile_updates=updates)
 
 
-@action("network.cen-attach", risk=Risk.MUTATING, title="Create CEN and attach the VBR and the VPC", params=NoParams)
-class AttachCen(Action):
-    def plan(self, actx: ActionContext, params: NoParams) -> Plan:
-        net, region = actx.profile.network, actx.profile.cloud.region
-        vbr = _need(net.vbr_id, "VBR (network.vbr_id)", "network.vbr")
-        cen_id = net.cen_id or self._cen_of_vbr(actx, vbr)
-        attached: dict[str, str] = {}
-        if cen_id:
-            children = (actx.call("cbn", "DescribeCenAttachedChildInstances", cen_id=cen_id, page_size=50)
-                        .get("ChildInstances") or {}).get("ChildInstance") or []
-            attached = {c["ChildInstanceId"]: c.get("Status", "") for c in children}
-        calls = [] if cen_id else [ApiCall("cbn", "CreateCen", {"Name": f"{actx.profile.name}-cen"})]
-        for child, kind in ((vbr, "VBR"), (net.vpc_id, "VPC")):
-            if child not in attached:
-                calls.append(ApiCall("cbn", "AttachCenChildInstance", {
-                    "CenId": cen_id or "(the new CEN)", "ChildInstanceId": child, "ChildInstanceType": kind,
-                    "ChildInstanceRegionId": region}))
-        done = not calls and all(s == "Attached" for s in attached.values())
-        return self.new_plan(actx, f"CEN {cen_id or '(new)'} with {vbr} and {net.vpc_id} attached",
-                             calls=calls, already_done=done, evidence={"cbn:DescribeCenAttachedChildInstances":
-                                                                       attached} if cen_id else {},
-                             profile_updates={"network.cen_id": cen_id} if cen_id else {},
-                             data={"cen_id": cen_id, "children": [vbr, net.vpc_id]})
-
-    @staticmethod
-    def _cen_of_vbr(actx: ActionContext, vbr: str) -> str | None:
-        vbrs = actx.call("vpc", "DescribeVirtualBorderRouters", region_id=actx.profile.cloud.region, page_size=50)
-        for v in (vbrs.get("VirtualBorderRouterSet") or {}).get("VirtualBorderRouterType") or []:
-            if v.get("VbrId") == vbr:
-                cens = (v.get("AssociatedCens") or {}).get("AssociatedCen") or []
-                return str(cens[0]["CenId"]) if cens else None
-        return None
-
-    def apply(self, actx: ActionContext, plan: Plan) -> Result:
-        cen_id = plan.data.get("cen_id")
-        for call in plan.calls:
-            p = call.params
-            if call.action == "CreateCen":
-                cen_id = actx.call("cbn", "CreateCen", name=p["Name"])["CenId"]
-            else:
-                actx.call("cbn", "AttachCenChildInstance", cen_id=cen_id, child_instance_id=p["ChildInstanceId"],
-                          child_instance_type=p["ChildInstanceType"],
-                          child_instance_region_id=p["ChildInstanceRegionId"])
-        children = plan.data["children"]
-
-        def attached() -> dict[str, str] | None:
-            listed = (actx.call("cbn", "DescribeCenAttachedChildInstances", cen_id=cen_id, page_size=50)
-                      .get("ChildInstances") or {}).get("ChildInstance") or []
-            states = {c["ChildInstanceId"]: c.get("Status", "") for c in listed}
-            return states if all(states.get(c) == "Attached" for c in children) else None
-
-        states = actx.wait(f"{', '.join(children)} Attached to {cen_id}", attached, timeout=300)
-        return Result(f"CEN {cen_id}: {states}", profile_updates={"network.cen_id": cen_id})
-
-
 def _managed(actx: ActionContext, fleet_id: str) -> dict[str, str]:
     listed = actx.call("adcp", "DescribeManagedClusters", cluster_id=fleet_id).get("Clusters") or []
     return {(c.get("Cluster") or {}).get("ClusterID", ""): (c.get("Status") or {}).get("State", "") for c in listed}

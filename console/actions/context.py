@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -42,6 +43,7 @@ class ActionContext:
     progress: Callable[[str], None] = lambda message: None
     run_state: dict[str, Any] = field(default_factory=dict)  # shared by the actions of one run
     request_ids: list[str] = field(default_factory=list)
+    token_seed: str = field(default_factory=lambda: uuid.uuid4().hex)  # the runner sets the journaled one
 
     @property
     def profile(self) -> Profile:
@@ -60,11 +62,15 @@ class ActionContext:
         """One SDK operation by its API name; returns the body as the API names it (to_map())."""
         if is_mutating_operation(action):
             self._guard(f"{product}:{action}")
+        from drconsole.actions.tokens import accepts_token, client_token
         from drconsole.cloud import models
 
         client = self.ctx.cloud(product)
         method = getattr(client, _snake(action))
         request_cls = getattr(models(product), f"{action}Request", None)
+        if request_cls is not None and action.startswith("Create") and "client_token" not in fields \
+                and accepts_token(request_cls):
+            fields = {**fields, "client_token": client_token(self.token_seed, product, action, fields)}
         args = [*path_args] + ([request_cls(**fields)] if request_cls is not None else [])
         response = self.ctx.cloud_call(product, action, lambda: method(*args))
         body = response.body.to_map() if getattr(response, "body", None) is not None else {}

@@ -19,6 +19,7 @@ from drconsole import templating
 from drconsole.actions.base import Action, Confirmer, Plan, Result, Risk
 from drconsole.actions.context import ActionContext
 from drconsole.actions.registry import load_all
+from drconsole.actions.tokens import resumable_seed
 from drconsole.context import Context
 from drconsole.errors import DrconsoleError, RunbookError
 from drconsole.journal import Journal
@@ -170,7 +171,8 @@ class Runner:
             return outcome("declined", "not confirmed; nothing was sent")
         if plan.traffic is not None:
             self.run_state["decision_at"] = time.time()
-        event("started", at=time.time())
+        actx.token_seed = resumable_seed(self.journal, self.runbook.id, step.id, spec.name, uid) or uid
+        event("started", at=time.time(), token_seed=actx.token_seed)
         actx.phase = "apply"
         try:
             result: Result = spec.apply(actx, plan)

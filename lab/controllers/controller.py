@@ -22,12 +22,13 @@ from drconsole.lab.controllers.kubelet import Kubelet
 from drconsole.lab.controllers.mse import MseGateways
 from drconsole.lab.controllers.topology import (
     MEMBER_PLANES,
-    attached_clusters,
+    associated_clusters,
     backends_up,
     plane_of_server,
     zone_keys,
 )
 from drconsole.lab.env import LabEnv
+from drconsole.lab.region.part import read_state
 
 PERIOD = 0.4
 HEARTBEAT = "heartbeat"
@@ -75,8 +76,7 @@ class Controllers:
         assert self.argocd is not None and self.mse is not None
         argocd, mse = self.argocd, self.mse
         self._guard("argo cd", argocd.reconcile)
-        secrets = self._guard("cluster secrets", argocd.cluster_secrets) or []
-        attached = attached_clusters(self.facts, secrets)
+        attached = associated_clusters(read_state(self.env))
         listening = self._guard("mse ingress configs", lambda: mse.reconcile(set(attached))) or []
         if self.facts.get("net", {}).get("gateway"):
             members = {cid: Member(cid, self.kubes[plane], keys[plane]) for cid, plane in attached.items()}

@@ -1,5 +1,5 @@
-"""How the controllers find the lab from its facts: which plane is which zone, which Argo CD
-cluster Secret points at which plane, and how to tell whether a zone's backend answers."""
+"""How the controllers find the lab from its facts: which plane is which zone, which clusters the
+Fleet has associated (and on which plane), and how to tell whether a zone's backend answers."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from drconsole.lab.controllers.argocd import IN_CLUSTER, cluster_params
-from drconsole.lab.controllers.kubeapi import Obj
+from drconsole.lab.controllers.argocd import IN_CLUSTER
 
 MEMBER_PLANES = ("ack", "idc")
 DEFAULT_ZONE_KEYS = {"ack": "a", "idc": "b"}
@@ -30,16 +29,20 @@ def plane_of_server(facts: Mapping[str, Any], server: str) -> str | None:
     return next((plane for plane, url in servers.items() if url.rstrip("/") == server.rstrip("/")), None)
 
 
-def attached_clusters(facts: Mapping[str, Any], secrets: list[Obj]) -> dict[str, str]:
-    """Cluster ID -> member plane, for every cluster the Fleet has an Argo CD cluster Secret for."""
-    clusters = {}
-    for secret in secrets:
-        params = cluster_params(secret)
-        cluster_id = params["metadata"]["annotations"].get("cluster_id")
-        plane = plane_of_server(facts, params["server"])
-        if cluster_id and plane in MEMBER_PLANES:
-            clusters[cluster_id] = plane
-    return clusters
+def associated_clusters(region_state: Mapping[str, Any]) -> dict[str, str]:
+    """Cluster ID -> member plane, for every cluster associated with a Fleet (Status.State Successed): the
+    multi-cluster gateway admits clusters associated with the Fleet ("Use multi-cluster gateways to manage
+    north-south traffic"), whether or not GitOps is on."""
+    from drconsole.lab.region.ops.adcp import member_state
+
+    clusters = region_state.get("clusters") or {}
+    found = {}
+    for fleet in (region_state.get("fleets") or {}).values():
+        for cluster_id, member in (fleet.get("members") or {}).items():
+            plane = (clusters.get(cluster_id) or {}).get("plane")
+            if plane in MEMBER_PLANES and member_state(member) == "Successed":
+                found[cluster_id] = plane
+    return found
 
 
 def backends_up(facts: Mapping[str, Any], netns: str | None) -> dict[str, bool]:

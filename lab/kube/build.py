@@ -3,7 +3,9 @@
 No kube-apiserver is packaged for Debian or PyPI, so we build it: a wrapper module requires
 k8s.io/kubernetes and maps each staging module (required at v0.0.0 in its go.mod) to the matching
 published v0.X.Y tag; etcd comes from go.etcd.io/etcd/server/v3, whose root package is the etcd
-binary. Binaries land in the XDG cache, keyed by version; Go's module and build caches make a
+binary. kube-apiserver is linked with the version stamp the upstream build sets
+(hack/lib/version.sh, kube::version::ldflags), so /version reports v1.34.4 like a released build.
+Binaries land in the XDG cache, keyed by version and stamp; Go's module and build caches make a
 rebuild cheap. Run `python -m drconsole.lab.kube.build` to build ahead of the tests.
 """
 
@@ -27,6 +29,10 @@ ETCD_VERSION = "v3.6.16"
 GO_FALLBACK = Path("/usr/local/go/bin/go")
 _STAGING_REQUIRE = re.compile(r"^\s*(k8s\.io/[\w\-\.]+) v0\.0\.0\s*$", re.MULTILINE)
 _MIN_KUBE_MINOR = 34
+# Part of the cache key: binaries built before kube-apiserver carried its version stamp are rebuilt.
+BUILD_FLAVOUR = "stamped"
+# The packages whose version variables the upstream build sets with -X (hack/lib/version.sh).
+VERSION_PACKAGES = ("k8s.io/client-go/pkg/version", "k8s.io/component-base/version")
 
 Progress = Callable[[str], None]
 
@@ -63,7 +69,7 @@ def ensure_binaries(progress: Progress = print) -> KubeBinaries:
 
 
 def build_dir() -> Path:
-    return cache_dir() / "kube" / f"k8s-{KUBE_VERSION}_etcd-{ETCD_VERSION}"
+    return cache_dir() / "kube" / f"k8s-{KUBE_VERSION}-{BUILD_FLAVOUR}_etcd-{ETCD_VERSION}"
 
 
 # -- binaries already on the machine -------------------------------------------------------------
@@ -120,7 +126,19 @@ def _build_kube_apiserver(go: str, output: Path, progress: Progress) -> None:
     replaces = "\n".join(f"\t{name} => {name} {staging_tag}" for name in staging)
     _write_module(source, "kas", f"k8s.io/kubernetes {KUBE_VERSION}", "k8s.io/kubernetes/cmd/kube-apiserver",
                   f"replace (\n{replaces}\n)\n")
-    _build(go, source, "k8s.io/kubernetes/cmd/kube-apiserver", output, progress)
+    stamp = version_ldflags(KUBE_VERSION, info.get("Time") or "1970-01-01T00:00:00Z")
+    _build(go, source, "k8s.io/kubernetes/cmd/kube-apiserver", output, progress, stamp)
+
+
+def version_ldflags(version: str, build_date: str) -> str:
+    """The -X flags of a released build: gitVersion, gitMajor, gitMinor, gitTreeState and buildDate.
+
+    The build date is the tag's time from the module proxy, so a rebuild links the same binary. The
+    commit is not known from a module download, so gitCommit keeps its in-source placeholder."""
+    major, minor = version.lstrip("v").split(".")[:2]
+    values = {"gitVersion": version, "gitMajor": major, "gitMinor": minor, "gitTreeState": "clean",
+              "buildDate": build_date}
+    return " ".join(f"-X {package}.{key}={value}" for key, value in values.items() for package in VERSION_PACKAGES)
 
 
 def _build_etcd(go: str, output: Path, progress: Progress) -> None:
@@ -140,14 +158,15 @@ def _write_module(source: Path, name: str, require: str, package: str, replaces:
     (source / "tools.go").write_text(f'//go:build tools\n\npackage {name}\n\nimport _ "{package}"\n')
 
 
-def _build(go: str, source: Path, package: str, output: Path, progress: Progress) -> None:
+def _build(go: str, source: Path, package: str, output: Path, progress: Progress, ldflags: str = "") -> None:
     started = time.monotonic()
     progress(f"resolving modules for {package}")
     _go_run(go, ["mod", "tidy"], source, timeout=1800)
     progress(f"building {output.name} from {package} (several minutes when Go's build cache is cold)")
     partial = output.with_name(f".{output.name}.{os.getpid()}.partial")
     try:
-        _go_run(go, ["build", "-p", "2", "-ldflags=-s -w", "-o", str(partial), package], source, timeout=3600)
+        _go_run(go, ["build", "-p", "2", f"-ldflags=-s -w {ldflags}".rstrip(), "-o", str(partial), package],
+                source, timeout=3600)
         os.replace(partial, output)
     finally:
         partial.unlink(missing_ok=True)

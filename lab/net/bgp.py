@@ -1,7 +1,9 @@
 """Two BIRD 2 speakers: the VBR (AS 45104, `vpc` side) and the data-center router (AS 65001).
 
-The VBR announces the VPC CIDR and the region's OSS/ACR VIP ranges (static routes that live in
-BIRD only; the VBR namespace's kernel is untouched), learns the data center's prefixes (at most
+The VBR announces the VPC CIDR and, while the cloud routes a service range to it (a CEN route
+service or a transit-router route, kept by the region in `bgp-state.json`), that OSS/ACR VIP range:
+static routes that live in BIRD only, one protocol per range so each is switched on its own (the
+VBR namespace's kernel is untouched). It learns the data center's prefixes (at most
 `ROUTE_LIMIT`, like a cloud BGP peer) and keeps a passive neighbour for drconsole's own BGP OPEN
 probe. The data-center router originates its aggregate (the IDC CIDRs, discard routes in BIRD
 only, the way an edge router originates an aggregate) and installs what it learns into the `idc`
@@ -34,7 +36,8 @@ from drconsole.lab.net.layout import (
 VBR_PROTOCOL = "idc_router"  # the VBR's session toward the data-center router
 PROBE_PROTOCOL = "py_probe"  # the VBR's passive neighbour for drconsole's OPEN probe
 VPC_ROUTES = "vpc_routes"  # static: the VPC CIDR
-SERVICE_ROUTES = "service_routes"  # static: the OSS and ACR VIP ranges
+SERVICE_ROUTES = "service_routes"  # static, one protocol per OSS or ACR VIP range: service_routes_<n>
+SERVICE_RANGES = OSS_VIP_CIDRS + ACR_VIP_CIDRS
 IDC_PROTOCOL = "vbr"  # the data-center router's session toward the VBR
 IDC_ROUTES = "idc_routes"  # static on the data-center router: the IDC CIDRs it announces
 ROUTE_LIMIT = 110  # dynamic routes a VBR accepts per BGP peer; more are dropped (the lab keeps the session)
@@ -62,12 +65,41 @@ def _state_path(env: LabEnv) -> Path:
     return env.part_dir("net") / "bgp-state.json"
 
 
+def _state(env: LabEnv) -> dict[str, Any]:
+    try:
+        return dict(json.loads(_state_path(env).read_text()))
+    except (OSError, ValueError, TypeError):
+        return {}
+
+
+def _save_state(env: LabEnv, **changes: Any) -> None:
+    _state_path(env).write_text(json.dumps({**_state(env), **changes}))
+
+
 def peer_enabled(env: LabEnv) -> bool:
     """Whether the VBR's session toward the data center is configured (CreateBgpPeer ran)."""
-    try:
-        return bool(json.loads(_state_path(env).read_text())["peer_enabled"])
-    except (OSError, ValueError, KeyError):
-        return env.start_state == "built"
+    return bool(_state(env).get("peer_enabled", env.start_state == "built"))
+
+
+def service_routes(env: LabEnv) -> list[str]:
+    """The service ranges the cloud routes to the VBR (all of them in `built`, none in `fresh`)."""
+    default = SERVICE_RANGES if env.start_state == "built" else []
+    return [c for c in _state(env).get("service_routes", default) if c in SERVICE_RANGES]
+
+
+def service_protocol(cidr: str) -> str:
+    return f"{SERVICE_ROUTES}_{SERVICE_RANGES.index(cidr)}"
+
+
+def set_service_routes(env: LabEnv, ranges: list[str]) -> None:
+    """Announce exactly these service ranges to the data center (kept across restarts); the
+    `bgp-routes` fault in force keeps them all withdrawn until it is healed."""
+    wanted = [c for c in SERVICE_RANGES if c in ranges]
+    _save_state(env, service_routes=wanted)
+    (env.part_dir("net") / "vbr.conf").write_text(vbr_config(env, layout(env)))
+    withdrawn = "bgp-routes" in env.broken()
+    for cidr in SERVICE_RANGES:
+        set_protocol(env, service_protocol(cidr), cidr in wanted and not withdrawn)
 
 
 def _speaker(local_ip: str, local_port: int, local_as: int, peer_ip: str, peer_port: int | None,
@@ -82,7 +114,10 @@ def vbr_config(env: LabEnv, lay: Layout) -> str:
     loopback = lay.mode == "loopback"
     nexthop = " next hop self;" if loopback else ""
     statics_vpc = "\n".join(f"  route {c} blackhole;" for c in VPC_CIDRS)
-    statics_svc = "\n".join(f"  route {c} blackhole;" for c in OSS_VIP_CIDRS + ACR_VIP_CIDRS)
+    announced = service_routes(env)
+    statics_svc = "\n".join(
+        f"protocol static {service_protocol(c)} {{\n{'' if c in announced else '  disabled;' + chr(10)}  ipv4;\n"
+        f"  route {c} blackhole;\n}}" for c in SERVICE_RANGES)
     disabled = "" if peer_enabled(env) else "  disabled;\n"
     return f"""\
 # The VBR (Alibaba Cloud side, AS {VBR_ASN}). Written by drconsole's lab; rewritten on every start.
@@ -93,10 +128,7 @@ protocol static {VPC_ROUTES} {{
   ipv4;
 {statics_vpc}
 }}
-protocol static {SERVICE_ROUTES} {{
-  ipv4;
 {statics_svc}
-}}
 protocol bgp {VBR_PROTOCOL} {{
 {disabled}{_speaker(lay.vbr_ip, lay.vbr_port, VBR_ASN, lay.idc_ip, lay.idc_port, IDC_ASN, loopback)}
 {_TIMERS}
@@ -198,7 +230,7 @@ def bgp_session(env: LabEnv) -> dict[str, Any]:
 def set_peer_enabled(env: LabEnv, enabled: bool) -> None:
     """Configure (or remove) the VBR's BGP peer toward the data center. Kept across restarts;
     a `bgp` fault in force keeps the session down until it is healed."""
-    _state_path(env).write_text(json.dumps({"peer_enabled": enabled}))
+    _save_state(env, peer_enabled=enabled)
     (env.part_dir("net") / "vbr.conf").write_text(vbr_config(env, layout(env)))
     if enabled and "bgp" in env.broken():
         return

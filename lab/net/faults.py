@@ -40,11 +40,13 @@ def _bgp_up(env: LabEnv) -> None:
 
 
 def _routes_withdrawn(env: LabEnv) -> None:
-    bgp.set_protocol(env, bgp.SERVICE_ROUTES, False)
+    for cidr in bgp.SERVICE_RANGES:
+        bgp.set_protocol(env, bgp.service_protocol(cidr), False)
 
 
 def _routes_announced(env: LabEnv) -> None:
-    bgp.set_protocol(env, bgp.SERVICE_ROUTES, True)
+    for cidr in bgp.service_routes(env):
+        bgp.set_protocol(env, bgp.service_protocol(cidr), True)
     services.wait_bgp_healthy(env)
 
 

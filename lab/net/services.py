@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from drconsole.lab.env import LabEnv
 from drconsole.lab.net import bgp, endpoints, gateway, resolver, topology
-from drconsole.lab.net.layout import ACR_VIP_CIDRS, IDC_CIDRS, OSS_VIP_CIDRS, VPC_CIDRS, Layout, layout
+from drconsole.lab.net.layout import IDC_CIDRS, VPC_CIDRS, Layout, layout
 from drconsole.lab.net.probe import tcp_open
 from drconsole.lab.supervisor import Daemon
 
@@ -16,7 +16,6 @@ from drconsole.lab.supervisor import Daemon
 STOPPED_BY = {"dns": resolver.DNS_DAEMON, "endpoint-acr": endpoints.ACR_DAEMON,
               "endpoint-oss": endpoints.OSS_DAEMON, "zone-a": gateway.ZONE_DAEMONS["a"],
               "zone-b": gateway.ZONE_DAEMONS["b"]}
-ANNOUNCED = VPC_CIDRS + OSS_VIP_CIDRS + ACR_VIP_CIDRS
 
 
 def idc_ns(env: LabEnv) -> str | None:
@@ -115,7 +114,8 @@ def bgp_healthy(env: LabEnv) -> bool:
     if bgp.bgp_session(env)["state"] != "Established":
         return False
     learnt = kernel_prefixes(env) if env.mode == "netns" else set(bgp.idc_routes(env))
-    return set(ANNOUNCED) <= learnt and set(IDC_CIDRS) <= set(bgp.vbr_routes(env))
+    announced = VPC_CIDRS + bgp.service_routes(env)
+    return set(announced) <= learnt and set(IDC_CIDRS) <= set(bgp.vbr_routes(env))
 
 
 def wait_bgp_healthy(env: LabEnv, timeout: float = 15.0) -> None:

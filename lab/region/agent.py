@@ -22,8 +22,9 @@ def register_address(region: str, internal: bool) -> str:
 
 
 def manifest_objects(cluster_id: str, region: str, internal: bool, mode: str = "admin") -> list[Obj]:
-    """ServiceAccount, RBAC, ConfigMap and the `ack-cluster-agent` Deployment in kube-system."""
-    endpoint_type = "internal" if internal else "public"
+    """ServiceAccount, RBAC, ConfigMap and the `ack-cluster-agent` Deployment in kube-system. The settings
+    (env, ConfigMap key) are the published relative's (AliyunContainerService/alibabacloud-ack-connector):
+    the endpoint lives only in ALI_STUB_REGISTER_ADDR / INTERNAL_ENDPOINT."""
     labels = {"app": NAME}
     rules: list[dict[str, Any]] = (
         [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}, {"nonResourceURLs": ["*"], "verbs": ["*"]}]
@@ -36,7 +37,6 @@ def manifest_objects(cluster_id: str, region: str, internal: bool, mode: str = "
         {"name": "REGION", "value": region},
         {"name": "ALI_STUB_REGISTER_ADDR", "value": register_address(region, internal)},
         {"name": "INTERNAL_ENDPOINT", "value": "true" if internal else "false"},
-        {"name": "AGENT_MODE", "value": mode},
     ]
     return [
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": NAME, "namespace": NAMESPACE}},
@@ -46,8 +46,7 @@ def manifest_objects(cluster_id: str, region: str, internal: bool, mode: str = "
          "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": NAME},
          "subjects": [{"kind": "ServiceAccount", "name": NAME, "namespace": NAMESPACE}]},
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ack-agent-config", "namespace": NAMESPACE},
-         "data": {"clusterId": cluster_id, "regionId": region, "endpoint-type": endpoint_type,
-                  "registerAddress": register_address(region, internal), "agentMode": mode}},
+         "data": {"addNodeScriptPath": ""}},
         {"apiVersion": "apps/v1", "kind": "Deployment",
          "metadata": {"name": NAME, "namespace": NAMESPACE, "labels": labels},
          "spec": {"replicas": 1, "selector": {"matchLabels": labels},

@@ -25,6 +25,7 @@ class RegionConfig:
     port: int
     access_key_id: str = ACCESS_KEY_ID
     region: str = REGION
+    legacy_cen: bool = False  # the account already has a CEN built before transit routers (Basic Edition)
 
     @staticmethod
     def path(region_dir: Path) -> Path:

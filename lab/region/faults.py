@@ -79,6 +79,9 @@ def all_faults() -> dict[str, CallbackFault]:
                     _flag("region-throttle", True), _flag("region-throttle", False)),
         CallbackFault("region-5xx", "every region API call fails with 503 ServiceUnavailable",
                     _flag("region-5xx", True), _flag("region-5xx", False)),
+        CallbackFault("region-lost-response", "every Create* call that creates something is committed, then its "
+                    "connection is closed without an answer (a retry with the same ClientToken gets the answer)",
+                    _flag("region-lost-response", True), _flag("region-lost-response", False)),
         CallbackFault("region-slow", "every region API call answers only after about 5 seconds",
                     _flag("region-slow", True), _flag("region-slow", False)),
         CallbackFault("agent", "the registered cluster's ack-cluster-agent Deployment is deleted from the "

@@ -44,6 +44,17 @@ def enable_peer(env: LabEnv) -> str:
     return ""
 
 
+def announce_services(env: LabEnv, ranges: list[str]) -> None:
+    """Make the VBR announce exactly these cloud-service ranges to the data center (no-op without
+    the network part, or when it already does)."""
+    if "net" not in env.facts():
+        return
+    from drconsole.lab.net.bgp import service_routes, set_service_routes
+
+    if sorted(service_routes(env)) != sorted(ranges):
+        set_service_routes(env, ranges)
+
+
 def peering(env: LabEnv) -> tuple[str, str, str]:
     """(VBR address, data-center router address, netmask) of the lab's peering subnet."""
     bgp = (env.facts().get("net") or {}).get("bgp") or {}

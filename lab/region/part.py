@@ -95,7 +95,8 @@ class RegionPart:
         from drconsole.lab.region.config import read_flags
 
         pid = env.supervisor.pid(DAEMON)
-        flags = read_flags(region_dir(env)) & {"region-throttle", "region-5xx", "region-slow"}
+        flags = read_flags(region_dir(env)) & {"region-throttle", "region-5xx", "region-slow",
+                                              "region-lost-response"}
         state = "broken" if pid and flags else ("up" if pid else "down")
         try:
             address = f"127.0.0.1:{RegionConfig.load(region_dir(env)).port}"

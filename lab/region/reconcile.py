@@ -12,6 +12,7 @@ import time
 from typing import Any
 from urllib.parse import quote
 
+from drconsole.lab.region import netview
 from drconsole.lab.region.kube import PlaneUnavailable, plane_kubeconfig
 from drconsole.lab.region.ops import adcp, cs
 from drconsole.lab.region.region import Region
@@ -87,9 +88,19 @@ def watch_agents(region: Region) -> None:
         cs.cluster_state(region, cluster)
 
 
+def sync_service_routes(region: Region) -> None:
+    """The VBR announces the service ranges the CEN routes to it (route services or transit-router routes)."""
+    from drconsole.lab.region.ops.cloud_services import announced
+
+    with region.store.read() as state:
+        ranges = announced(state)
+    netview.announce_services(region.env, ranges)
+
+
 def reconcile_once(region: Region) -> None:
     adcp.sync_fleet_detach_fault(region)
     watch_agents(region)
+    sync_service_routes(region)
     try:
         sync_argocd_secrets(region)
     except PlaneUnavailable:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import time
 
+from drconsole.lab.net.bgp import SERVICE_RANGES
 from drconsole.lab.region import ids, netview
 from drconsole.lab.region.config import ZONE_A, ZONE_B
-from drconsole.lab.region.ops import adcp, cbn, cs, vpc
+from drconsole.lab.region.ops import adcp, cbn, cs, transit, vpc
 from drconsole.lab.region.region import Region
 from drconsole.lab.region.store import State
 
@@ -40,6 +41,9 @@ def _fresh(region: Region, state: State, created: float) -> None:
                          plane="ack", created=created)
     state["ack_cluster_id"] = ack["cluster_id"]
     state["gateway_id"] = ids.resource_id("gw")
+    if region.config.legacy_cen:  # an account whose CEN predates transit routers (Basic Edition)
+        cbn.new_cen(state, name="drlab-legacy-cen", protection="REDUCED", created=created,
+                    region_id=region.region_id, legacy=True)
 
 
 def _built(region: Region, state: State, created: float) -> None:
@@ -61,9 +65,23 @@ def _built(region: Region, state: State, created: float) -> None:
     group = vpc.new_bgp_group(state, router_id=vbr["vbr_id"], peer_asn=IDC_ASN, local_asn=vpc.VBR_ASN,
                               name="drlab-idc", created=created)
     vpc.new_bgp_peer(state, group=group, peer_ip=peer_ip, enable_bfd=False, created=created)
-    cen = cbn.new_cen(state, name="drlab-cen", protection="REDUCED", created=created)
-    cbn.attach_child(state, cen, vbr["vbr_id"], "VBR", region.region_id, created)
-    cbn.attach_child(state, cen, vpc_id, "VPC", region.region_id, created)
+    if region.config.legacy_cen:
+        cen = next(iter(state["cens"].values()))
+        cbn.attach_child(state, cen, vbr["vbr_id"], "VBR", region.region_id, created)
+        cbn.attach_child(state, cen, vpc_id, "VPC", region.region_id, created)
+        cen["route_services"] = {cidr: {"host": cidr, "host_region": region.region_id, "host_vpc": vpc_id,
+                                        "access": [region.region_id], "description": "", "created": created}
+                                 for cidr in SERVICE_RANGES}
+        return
+    cen = cbn.new_cen(state, name="drlab-cen", protection="REDUCED", created=created, region_id=region.region_id)
+    router = transit.new_transit_router(state, cen, region.region_id, transit.ENTERPRISE, created)
+    transit.attach(state, cen, router, "VBR", vbr["vbr_id"], created, auto_publish=True)
+    to_vpc = transit.attach(state, cen, router, "VPC", vpc_id, created, auto_publish=True,
+                            zone_mappings=[{"VSwitchId": v["vswitch_id"], "ZoneId": v["zone_id"]}
+                                           for key, v in state["vswitches"].items() if key != "fleet"])
+    routes = [{"entry_id": ids.resource_id("rte"), "cidr": cidr, "hop_type": "Attachment",
+               "hop": to_vpc["attachment_id"], "name": "", "created": created} for cidr in SERVICE_RANGES]
+    router["static_routes"] = {route["entry_id"]: route for route in routes}
 
 
 def facts_ids(state: State) -> dict[str, object]:

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, unquote_plus, urlsplit
 
-from drconsole.lab.region import ids, signature
+from drconsole.lab.region import idempotency, ids, signature
 from drconsole.lab.region.ops import ROA_ROUTES, RPC_HANDLERS, Operation
 from drconsole.lab.region.ops.adcp import sync_fleet_detach_fault
 from drconsole.lab.region.ops.registry import VERSIONS
@@ -19,6 +19,7 @@ from drconsole.lab.region.wire import ApiError, Params
 
 HEALTH_PATH = "/-/lab/health"
 SLOW_SECONDS = 5.0
+LOST = 0  # the request log's status for an answer the region dropped (fault `region-lost-response`)
 THROTTLE_RETRY_AFTER_MS = 1000
 SECRET_PARAMS = ("AuthKey", "access_key_secret", "AccessKeySecret", "Password", "password")
 FAULT_ERRORS = {
@@ -110,8 +111,18 @@ class Handler(BaseHTTPRequestHandler):
             for fault, error in FAULT_ERRORS.items():
                 if fault in flags:
                     raise error
-            answer = operation.handler(region, params)
-            self._send(200, self._with_request_id(product, answer, request_id), request_id)
+            token = idempotency.token_of(operation, params)
+            answer = idempotency.replay(region, operation, token) if token else None
+            created = answer is None and operation.action.startswith("Create")
+            if answer is None:
+                answer = operation.handler(region, params)
+                if token:
+                    idempotency.remember(region, operation, token, answer)
+            if created and "region-lost-response" in flags:
+                status = LOST
+                self.close_connection = True  # committed, but the caller never hears the answer
+            else:
+                self._send(200, self._with_request_id(product, answer, request_id), request_id)
         except ApiError as error:
             status = error.status
             self._send_error(product, error, request_id)

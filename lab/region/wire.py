@@ -91,6 +91,16 @@ class Params:
             n += 1
         return found
 
+    def objects(self, name: str) -> list[dict[str, str]]:
+        """`Name.N.Field=V` (how the SDK flattens a list of structures) -> [{Field: V}, ...] in N order."""
+        found: dict[int, dict[str, str]] = {}
+        prefix = f"{name}."
+        for key, value in self.values.items():
+            index, _, field_name = key[len(prefix):].partition(".")
+            if key.startswith(prefix) and index.isdigit() and field_name:
+                found.setdefault(int(index), {})[field_name] = value
+        return [found[i] for i in sorted(found)]
+
     def obj(self, name: str) -> dict[str, Any]:
         """A structure the SDK sends as one JSON string (e.g. mse `FilterParams`)."""
         value = self.text(name)

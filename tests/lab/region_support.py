@@ -58,3 +58,31 @@ def unread_fields(raw: Any, parsed: Any, path: str = "") -> list[str]:
 def assert_faithful(raw: Any, body: Any) -> None:
     lost = unread_fields(raw, body.to_map())
     assert not lost, f"the SDK model does not read these fields the region sent: {lost}"
+
+
+def attach_through_transit_router(client: Any, cen_id: str, region: str, vbr_id: str, vpc_id: str,
+                                  zones: dict[str, str]) -> tuple[str, str]:
+    """The transit-router path: CreateTransitRouterVbrAttachment and CreateTransitRouterVpcAttachment
+    (one vSwitch per zone, {vswitch_id: zone_id}), both advertising routes. Returns the attachment IDs."""
+    from alibabacloud_cbn20170912 import models as cbn
+
+    vbr_attachment = client.create_transit_router_vbr_attachment(cbn.CreateTransitRouterVbrAttachmentRequest(
+        cen_id=cen_id, region_id=region, vbr_id=vbr_id, auto_publish_route_enabled=True)).body
+    router = client.list_transit_routers(cbn.ListTransitRoutersRequest(cen_id=cen_id, region_id=region)).body
+    (tr,) = router.transit_routers
+    vpc_attachment = client.create_transit_router_vpc_attachment(cbn.CreateTransitRouterVpcAttachmentRequest(
+        cen_id=cen_id, region_id=region, transit_router_id=tr.transit_router_id, vpc_id=vpc_id,
+        auto_publish_route_enabled=True, zone_mappings=[
+            cbn.CreateTransitRouterVpcAttachmentRequestZoneMappings(v_switch_id=vsw, zone_id=zone)
+            for vsw, zone in zones.items()])).body
+    return vbr_attachment.transit_router_attachment_id, vpc_attachment.transit_router_attachment_id
+
+
+def transit_statuses(client: Any, cen_id: str) -> dict[str, str]:
+    """{VBR or VPC ID: attachment Status} of a CEN's transit-router attachments."""
+    from alibabacloud_cbn20170912 import models as cbn
+
+    vbrs = client.list_transit_router_vbr_attachments(cbn.ListTransitRouterVbrAttachmentsRequest(cen_id=cen_id))
+    vpcs = client.list_transit_router_vpc_attachments(cbn.ListTransitRouterVpcAttachmentsRequest(cen_id=cen_id))
+    return {**{a.vbr_id: a.status for a in vbrs.body.transit_router_attachments},
+            **{a.vpc_id: a.status for a in vpcs.body.transit_router_attachments}}

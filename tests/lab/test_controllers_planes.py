@@ -138,3 +138,26 @@ def test_plain_ingress_spreads_across_both_zones(lab: dict[str, Any], planes: di
         fleet.merge(path, {"metadata": {"annotations": {
             k: annotations[k] for k in ("mse.ingress.kubernetes.io/service-subset",
                                         "mse.ingress.kubernetes.io/subset-labels")}}})
+
+
+def test_gateway_keeps_both_clusters_with_gitops_off(lab: dict[str, Any], planes: dict[str, Kube],
+                                                     region_lab: Any) -> None:
+    """Membership follows Fleet association, not Argo CD: with GitOps off (no cluster Secrets) the
+    MseIngressConfig stays Listening with both clusters and the app is still served through it."""
+    from alibabacloud_adcp20220101 import models as adcp
+
+    fleet, client = planes["fleet"], region_lab.client("adcp")
+    fleet_id = lab["region"]["ids"]["fleet_id"]
+    secrets = "/api/v1/namespaces/argocd/secrets?labelSelector=argocd.argoproj.io%2Fsecret-type%3Dcluster"
+    configs = "/apis/mse.alibabacloud.com/v1alpha1/mseingressconfigs"
+    client.update_hub_cluster_feature(adcp.UpdateHubClusterFeatureRequest(cluster_id=fleet_id, argo_cdenabled=False))
+    try:
+        wait_for(lambda: not (fleet.get(secrets) or {}).get("items"), 15, "Argo CD cluster Secrets removed")
+        time.sleep(2)  # several controller passes without any cluster Secret
+        phases = [(c.get("status") or {}).get("status") for c in (fleet.get(configs) or {}).get("items") or []]
+        assert phases == ["Listening"]
+        assert (served(lab) or {}).get("zone") == lab["net"]["zones"]["a"]["zone_id"]
+    finally:
+        client.update_hub_cluster_feature(adcp.UpdateHubClusterFeatureRequest(cluster_id=fleet_id,
+                                                                              argo_cdenabled=True))
+    wait_for(lambda: len((fleet.get(secrets) or {}).get("items") or []) == 2, 15, "Argo CD cluster Secrets back")

@@ -109,3 +109,20 @@ def test_demo_chart_renders_from_the_git_repository(tmp_path: Path) -> None:
     labels = kinds["Deployment"]["spec"]["template"]["metadata"]["labels"]
     assert labels == {"app": "web-demo", "topology.istio.io/cluster": "c-123"}
     assert kinds["Deployment"]["metadata"]["namespace"] == "demo"
+
+
+def test_gateway_members_are_the_clusters_associated_with_the_fleet() -> None:
+    from drconsole.lab.controllers.topology import associated_clusters
+
+    long_ago = 1.0
+    state = {
+        "clusters": {"c-ack": {"plane": "ack"}, "c-idc": {"plane": "idc"}, "c-new": {"plane": "idc"},
+                     "c-gone": {"plane": "ack"}},
+        "fleets": {"f": {"members": {
+            "c-ack": {"attached": long_ago, "detached": None},
+            "c-idc": {"attached": long_ago, "detached": None},
+            "c-new": {"attached": 9e12, "detached": None},  # still Installing
+            "c-gone": {"attached": long_ago, "detached": long_ago},
+        }}},
+    }
+    assert associated_clusters(state) == {"c-ack": "ack", "c-idc": "idc"}

@@ -137,3 +137,13 @@ def test_the_fleet_has_argo_cd_kinds_and_namespace(fleet: Any) -> None:
         assert fleet.resources.get(api_version="argoproj.io/v1alpha1", kind=kind).namespaced
     managed = fleet.resources.get(api_version="cluster.open-cluster-management.io/v1", kind="ManagedCluster")
     assert not managed.namespaced
+
+
+@pytest.mark.parametrize("plane", ["fleet", "ack", "idc"])
+def test_each_plane_reports_the_released_version(kube_planes: dict[str, Any], plane: str) -> None:
+    from kubernetes import client
+
+    from drconsole.lab.kube.client import api_client
+
+    info = client.VersionApi(api_client(kube_planes["kubeconfig"], kube_planes["contexts"][plane])).get_code()
+    assert (info.git_version, info.major, info.minor, info.git_tree_state) == ("v1.34.4", "1", "34", "clean")

@@ -22,6 +22,7 @@ import yaml
 
 from drconsole.lab.env import LabEnv
 from tests.fixtures.net import wait_until
+from tests.lab.region_support import attach_through_transit_router, transit_statuses
 
 pytestmark = [pytest.mark.lab, pytest.mark.kube]
 
@@ -173,9 +174,8 @@ def test_the_procedure_from_a_fresh_lab_to_zone_failover(procedure_lab: LabEnv) 
     peer_id = cloud.vpc.create_bgp_peer(vpc.CreateBgpPeerRequest(
         region_id=REGION, bgp_group_id=group_id, peer_ip_address=bgp["idc_ip"])).body.bgp_peer_id
     cen_id = cloud.cbn.create_cen(cbn.CreateCenRequest(name="dr-cen")).body.cen_id
-    for child, kind in ((vbr_id, "VBR"), (vpc_id, "VPC")):
-        cloud.cbn.attach_cen_child_instance(cbn.AttachCenChildInstanceRequest(
-            cen_id=cen_id, child_instance_id=child, child_instance_type=kind, child_instance_region_id=REGION))
+    attach_through_transit_router(cloud.cbn, cen_id, REGION, vbr_id, vpc_id,
+                                  {vswitches[zone]: zone for zone in (zone_a, zone_b)})
 
     def bgp_peer() -> Any:
         peers = cloud.vpc.describe_bgp_peers(vpc.DescribeBgpPeersRequest(
@@ -183,9 +183,7 @@ def test_the_procedure_from_a_fresh_lab_to_zone_failover(procedure_lab: LabEnv) 
         return peers[0] if peers else None
 
     def cen_children() -> dict[str, str]:
-        children = cloud.cbn.describe_cen_attached_child_instances(cbn.DescribeCenAttachedChildInstancesRequest(
-            cen_id=cen_id)).body.child_instances.child_instance
-        return {child.child_instance_id: child.status for child in children}
+        return transit_statuses(cloud.cbn, cen_id)
 
     # Step 4: both clusters join the Fleet.
     cloud.adcp.attach_cluster_to_hub(adcp.AttachClusterToHubRequest(
@@ -227,7 +225,7 @@ def test_the_procedure_from_a_fresh_lab_to_zone_failover(procedure_lab: LabEnv) 
 
     peer = wait_until(established, 20, "BgpStatus Established")
     assert peer.received_route_count >= 1 and peer.advertised_route_count >= 1
-    wait_until(lambda: cen_children() == {vbr_id: "Attached", vpc_id: "Attached"}, 15, "CEN children Attached")
+    wait_until(lambda: cen_children() == {vbr_id: "Attached", vpc_id: "Attached"}, 15, "TR attachments Attached")
     mse_path = ("mse.alibabacloud.com/v1alpha1", "MseIngressConfig")
     wait_until(lambda: [(c.get("status") or {}).get("status") for c in objects(fleet, *mse_path)] == ["Listening"],
                20, "MseIngressConfig Listening")

@@ -5,6 +5,7 @@ the SDK's own exception types with the cloud's codes."""
 from __future__ import annotations
 
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -81,9 +82,12 @@ def test_cs_external_agent_internal_and_public_differ(region_lab: RegionLab) -> 
         assert deployment["metadata"]["namespace"] == "kube-system"
         env = {e["name"]: e["value"] for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
         assert env["KUBERNETES_CLUSTER_ID"] == cid and env["REGION"] == REGION
-    config = {p: next(o for o in objs if o["kind"] == "ConfigMap")["data"] for p, objs in manifests.items()}
-    assert config["true"]["endpoint-type"] == "internal" and config["false"]["endpoint-type"] == "public"
-    assert "-vpc." in config["true"]["registerAddress"] and "-vpc." not in config["false"]["registerAddress"]
+    env = {p: {e["name"]: e["value"] for o in objs if o["kind"] == "Deployment"
+               for e in o["spec"]["template"]["spec"]["containers"][0]["env"]} for p, objs in manifests.items()}
+    assert (env["true"]["INTERNAL_ENDPOINT"], env["false"]["INTERNAL_ENDPOINT"]) == ("true", "false")
+    assert "-vpc." in env["true"]["ALI_STUB_REGISTER_ADDR"] and "-vpc." not in env["false"]["ALI_STUB_REGISTER_ADDR"]
+    for objects in manifests.values():  # only the key the published agent manifest has; no invented ones
+        assert [set(o["data"]) for o in objects if o["kind"] == "ConfigMap"] == [{"addNodeScriptPath"}]
 
 
 def test_cs_external_agent_restricted_mode_reads_only_its_config(region_lab: RegionLab) -> None:
@@ -216,17 +220,27 @@ def test_cbn_cen_with_vpc_and_vbr_attached(region_lab: RegionLab) -> None:
     cens = call(region_lab, "cbn", "describe_cens", cbn.DescribeCensRequest(
         filter=[cbn.DescribeCensRequestFilter(key="CenId", value=[ids["cen_id"]])]))
     assert [(c.cen_id, c.status) for c in cens.cens.cen] == [(ids["cen_id"], "Active")]
-    body = call(region_lab, "cbn", "describe_cen_attached_child_instances",
-                cbn.DescribeCenAttachedChildInstancesRequest(cen_id=ids["cen_id"]))
-    children = {c.child_instance_id: (c.child_instance_type, c.status) for c in body.child_instances.child_instance}
-    assert children == {ids["vpc_id"]: ("VPC", "Attached"), ids["vbr_id"]: ("VBR", "Attached")}
-    assert {s for _, s in children.values()} <= CEN_CHILD_STATUSES
-    routes = call(region_lab, "cbn", "describe_cen_child_instance_route_entries",
-                  cbn.DescribeCenChildInstanceRouteEntriesRequest(
-                      cen_id=ids["cen_id"], child_instance_id=ids["vpc_id"], child_instance_region_id=REGION,
-                      child_instance_type="VPC"))
-    assert {"192.168.1.0/24", "192.168.2.0/24"} <= {
-        r.destination_cidr_block for r in routes.cen_route_entries.cen_route_entry}
+    routers = call(region_lab, "cbn", "list_transit_routers", cbn.ListTransitRoutersRequest(
+        cen_id=ids["cen_id"], region_id=REGION))
+    (router,) = routers.transit_routers
+    assert (router.type, router.status) == ("Enterprise", "Active")
+    vbrs = call(region_lab, "cbn", "list_transit_router_vbr_attachments", cbn.ListTransitRouterVbrAttachmentsRequest(
+        cen_id=ids["cen_id"], transit_router_id=router.transit_router_id))
+    vpcs = call(region_lab, "cbn", "list_transit_router_vpc_attachments", cbn.ListTransitRouterVpcAttachmentsRequest(
+        cen_id=ids["cen_id"], transit_router_id=router.transit_router_id))
+    assert [(a.vbr_id, a.status) for a in vbrs.transit_router_attachments] == [(ids["vbr_id"], "Attached")]
+    (vpc_attachment,) = vpcs.transit_router_attachments
+    assert (vpc_attachment.vpc_id, vpc_attachment.status) == (ids["vpc_id"], "Attached")
+    assert {m.zone_id for m in vpc_attachment.zone_mappings} == {"cn-hangzhou-h", "cn-hangzhou-i"}
+    assert {a.status for a in vbrs.transit_router_attachments + vpcs.transit_router_attachments} <= CEN_CHILD_STATUSES
+    (table,) = call(region_lab, "cbn", "list_transit_router_route_tables", cbn.ListTransitRouterRouteTablesRequest(
+        transit_router_id=router.transit_router_id)).transit_router_route_tables
+    entries = call(region_lab, "cbn", "list_transit_router_route_entries", cbn.ListTransitRouterRouteEntriesRequest(
+        transit_router_route_table_id=table.transit_router_route_table_id)).transit_router_route_entries
+    toward_vpc = {e.transit_router_route_entry_destination_cidr_block for e in entries
+                  if e.transit_router_route_entry_next_hop_id == vpc_attachment.transit_router_attachment_id}
+    assert {"192.168.1.0/24", "192.168.2.0/24"} <= toward_vpc
+    assert {e.transit_router_route_entry_next_hop_type for e in entries} == {"Attachment"}
 
 
 def test_mse_list_gateway_parses(region_lab: RegionLab) -> None:
@@ -335,3 +349,37 @@ def test_request_log_records_reads_without_the_secret(region_lab: RegionLab) -> 
         ("vpc", "DescribeBgpPeers", False, 200)]
     text = Path(region_lab.facts["request_log"]).read_text()
     assert region_lab.secret not in text and "Signature=" not in text
+
+
+def _cens(region_lab: RegionLab) -> list[str]:
+    from alibabacloud_cbn20170912 import models as cbn
+
+    body = region_lab.client("cbn").describe_cens(cbn.DescribeCensRequest(page_size=50)).body.to_map()
+    return [c["CenId"] for c in body["Cens"]["Cen"]]
+
+
+def test_a_repeated_client_token_returns_the_first_resource(region_lab: RegionLab) -> None:
+    from alibabacloud_cbn20170912 import models as cbn
+
+    token = f"t-{uuid.uuid4().hex}"
+    first = region_lab.client("cbn").create_cen(cbn.CreateCenRequest(name="idem", client_token=token)).body
+    again = region_lab.client("cbn").create_cen(cbn.CreateCenRequest(name="idem", client_token=token)).body
+    other = region_lab.client("cbn").create_cen(cbn.CreateCenRequest(name="idem")).body
+    assert first.cen_id == again.cen_id != other.cen_id
+    assert _cens(region_lab).count(first.cen_id) == 1
+
+
+def test_lost_response_commits_the_create_and_a_retry_with_its_token_gets_it(
+        region_lab: RegionLab, region_fault: Any) -> None:
+    from alibabacloud_cbn20170912 import models as cbn
+    from Tea.exceptions import UnretryableException
+
+    before = set(_cens(region_lab))
+    token = f"t-{uuid.uuid4().hex}"
+    region_fault("region-lost-response")
+    with pytest.raises(UnretryableException):  # the connection closed with no answer
+        region_lab.client("cbn").create_cen(cbn.CreateCenRequest(name="lost", client_token=token))
+    created = set(_cens(region_lab)) - before
+    assert len(created) == 1
+    replayed = region_lab.client("cbn").create_cen(cbn.CreateCenRequest(name="lost", client_token=token)).body
+    assert {replayed.cen_id} == created and set(_cens(region_lab)) - before == created

@@ -4,12 +4,24 @@ records each mutation. This region has no kube planes or network of its own."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
 import pytest
 import yaml
 
 from tests.fixtures.net import wait_until
-from tests.fixtures.region import RegionLab
-from tests.lab.region_support import TASK_STATES, RawBodies, assert_faithful
+from tests.fixtures.region import RegionLab, fresh
+from tests.lab.region_support import (
+    TASK_STATES,
+    RawBodies,
+    assert_faithful,
+    attach_through_transit_router,
+    transit_statuses,
+)
+
+if TYPE_CHECKING:
+    from drconsole.lab.env import LabEnv
 
 pytestmark = pytest.mark.lab
 REGION = "cn-hangzhou"
@@ -100,6 +112,7 @@ def test_create_fleet_attach_and_enable_gitops(fresh_region: RegionLab) -> None:
 
 def test_network_build_order(fresh_region: RegionLab) -> None:
     from alibabacloud_cbn20170912 import models as cbn
+    from alibabacloud_tea_openapi.exceptions import ClientException
     from alibabacloud_vpc20160428 import models as vpc
 
     ids = fresh_region.facts["ids"]
@@ -124,17 +137,20 @@ def test_network_build_order(fresh_region: RegionLab) -> None:
 
     cen_id = cbn_client.create_cen(cbn.CreateCenRequest(name="cen", protection_level="REDUCED")).body.cen_id
     assert cen_id.startswith("cen-")
-    for child, kind in ((vbr_id, "VBR"), (ids["vpc_id"], "VPC")):
+    with pytest.raises(ClientException):  # a new CEN is built on transit routers: no legacy attach
         cbn_client.attach_cen_child_instance(cbn.AttachCenChildInstanceRequest(
-            cen_id=cen_id, child_instance_id=child, child_instance_region_id=REGION, child_instance_type=kind))
+            cen_id=cen_id, child_instance_id=vbr_id, child_instance_region_id=REGION, child_instance_type="VBR"))
+    zones = {ids["vswitches"][zone]: zone for zone in ("cn-hangzhou-h", "cn-hangzhou-i")}
+    attach_through_transit_router(cbn_client, cen_id, REGION, vbr_id, ids["vpc_id"], zones)
+    (router,) = cbn_client.list_transit_routers(cbn.ListTransitRoutersRequest(
+        cen_id=cen_id, region_id=REGION)).body.transit_routers
+    assert router.type == "Enterprise"
 
     def statuses() -> set[str]:
-        body = cbn_client.describe_cen_attached_child_instances(
-            cbn.DescribeCenAttachedChildInstancesRequest(cen_id=cen_id)).body
-        return {c.status for c in body.child_instances.child_instance}
+        return set(transit_statuses(cbn_client, cen_id).values())
 
     assert "Attaching" in statuses()
-    wait_until(lambda: statuses() == {"Attached"}, 5, "CEN attachments")
+    wait_until(lambda: statuses() == {"Attached"}, 5, "transit-router attachments")
     routes = vpc_client.describe_route_entry_list(vpc.DescribeRouteEntryListRequest(
         region_id=REGION, route_table_id=ids["route_table_id"])).body.route_entrys.route_entry
     assert not [r for r in routes if r.type == "CEN"]  # no BGP session, so nothing learnt from the IDC
@@ -164,3 +180,46 @@ def test_request_log_marks_mutations(fresh_region: RegionLab) -> None:
     records = fresh_region.requests()[before:]
     assert [(r["action"], r["mutating"]) for r in records] == [("CreateCen", True), ("DescribeCens", False)]
     assert records[0]["params"]["Name"] == "logged" and records[0]["request_id"]
+
+
+@pytest.fixture(scope="module")
+def legacy_region(tmp_path_factory: pytest.TempPathFactory, lab_env: LabEnv) -> Iterator[RegionLab]:
+    """A fresh region whose account already has a CEN from before transit routers."""
+    yield from fresh(tmp_path_factory, lab_env, "lg", legacy_cen=True)
+
+
+def test_a_legacy_cen_has_a_basic_transit_router_and_takes_child_instances(legacy_region: RegionLab) -> None:
+    from alibabacloud_cbn20170912 import models as cbn
+    from alibabacloud_tea_openapi.exceptions import ClientException
+    from alibabacloud_vpc20160428 import models as vpc
+
+    ids = legacy_region.facts["ids"]
+    cen_id, client = ids["cen_id"], legacy_region.client("cbn")
+    (router,) = client.list_transit_routers(cbn.ListTransitRoutersRequest(
+        cen_id=cen_id, region_id=REGION)).body.transit_routers
+    assert router.type == "Basic"
+    with pytest.raises(ClientException):
+        client.create_transit_router_vbr_attachment(cbn.CreateTransitRouterVbrAttachmentRequest(
+            cen_id=cen_id, region_id=REGION, transit_router_id=router.transit_router_id, vbr_id="vbr-x"))
+    client.attach_cen_child_instance(cbn.AttachCenChildInstanceRequest(
+        cen_id=cen_id, child_instance_id=ids["vpc_id"], child_instance_region_id=REGION, child_instance_type="VPC"))
+    children = client.describe_cen_attached_child_instances(
+        cbn.DescribeCenAttachedChildInstancesRequest(cen_id=cen_id)).body.child_instances.child_instance
+    assert [c.child_instance_id for c in children] == [ids["vpc_id"]]
+    routes = legacy_region.client("vpc").describe_route_entry_list(vpc.DescribeRouteEntryListRequest(
+        region_id=REGION, route_table_id=ids["route_table_id"])).body.route_entrys.route_entry
+    assert all(h.next_hop_type != "VBR" for r in routes for h in (r.next_hops.next_hop or []))
+
+
+def test_a_vpc_attachment_needs_vswitches_in_two_zones(fresh_region: RegionLab) -> None:
+    from alibabacloud_cbn20170912 import models as cbn
+    from alibabacloud_tea_openapi.exceptions import ClientException
+
+    ids, client = fresh_region.facts["ids"], fresh_region.client("cbn")
+    cen_id = client.create_cen(cbn.CreateCenRequest(name="one-zone")).body.cen_id
+    with pytest.raises(ClientException) as caught:
+        client.create_transit_router_vpc_attachment(cbn.CreateTransitRouterVpcAttachmentRequest(
+            cen_id=cen_id, region_id=REGION, vpc_id=ids["vpc_id"], zone_mappings=[
+                cbn.CreateTransitRouterVpcAttachmentRequestZoneMappings(
+                    v_switch_id=ids["vswitches"]["cn-hangzhou-h"], zone_id="cn-hangzhou-h")]))
+    assert "ZoneMappings" in caught.value.message

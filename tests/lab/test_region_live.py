@@ -178,9 +178,9 @@ def test_vpc_learns_the_idc_route_only_while_bgp_is_up(region_live: RegionLab) -
     wait_until(lambda: bool(learnt()), 20, "the IDC route learnt over BGP")
     from_bird = vbr_routes(region_live.env)
     assert learnt() == set(from_bird) == set(region_live.env.facts()["net"]["cidrs"]["idc"])
-    hops = {(h.next_hop_type, h.next_hop_id) for r in _table(region_live, ids["route_table_id"])
+    hops = {h.next_hop_type for r in _table(region_live, ids["route_table_id"])
             if r.type == "CEN" for h in r.next_hops.next_hop}
-    assert hops == {("VBR", ids["vbr_id"])}
+    assert hops == {"Attachment"}  # the VPC's transit-router attachment, as DescribeRouteEntryList documents
     fault = NET.faults()["bgp"]
     fault.inject(region_live.env)
     try:
@@ -231,19 +231,19 @@ def test_vbr_route_table_has_both_sides(region_live: RegionLab) -> None:
     table = vbr.route_table_id
     assert table != ids["route_table_id"]
 
-    def rows() -> dict[str, set[tuple[str, str, str]]]:
-        found: dict[str, set[tuple[str, str, str]]] = {}
+    def rows() -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
         for r in _table(region_live, table):
-            for hop in r.next_hops.next_hop:
-                found.setdefault(r.type, set()).add((r.destination_cidr_block, hop.next_hop_type, hop.next_hop_id))
+            assert not r.next_hops.next_hop  # no next-hop shape is documented for a VBR's table
+            found.setdefault(r.type, set()).add(r.destination_cidr_block)
         return found
 
     vswitches = region_live.client("vpc").describe_vswitches(vpc.DescribeVSwitchesRequest(
         region_id=REGION, vpc_id=ids["vpc_id"])).body.v_switches.v_switch
     wait_until(lambda: "BGP" in rows(), 20, "the VBR's BGP routes")
     seen = rows()
-    assert seen["BGP"] == {(c, "BGP", ids["bgp_peer_id"]) for c in vbr_routes(region_live.env)}
-    assert seen["CEN"] == {(v.cidr_block, "VPC", ids["vpc_id"]) for v in vswitches}
+    assert seen["BGP"] == set(vbr_routes(region_live.env))
+    assert seen["CEN"] == {v.cidr_block for v in vswitches}
     fault = NET.faults()["bgp"]
     fault.inject(region_live.env)
     try:

@@ -54,6 +54,11 @@ async def sweep(pilot: Pilot[None], screen: DashboardScreen) -> None:
     assert "error:" not in status, status
 
 
+# A sweep only reads, so a fault that only touches creates (the answer of a committed Create* is lost)
+# cannot show on the dashboard; tests/actions/test_network_actions.py covers it.
+WRITE_ONLY_FAULTS = {"region-lost-response"}
+
+
 async def sweep_until(pilot: Pilot[None], screen: DashboardScreen, wanted: Any, what: str) -> dict[str, str]:
     deadline = time.monotonic() + SHOWN_WITHIN_S
     while True:
@@ -66,7 +71,7 @@ async def sweep_until(pilot: Pilot[None], screen: DashboardScreen, wanted: Any, 
 
 def test_break_and_heal_every_part_twice_with_the_console_running(lab_env: LabEnv, lab_profile: Profile) -> None:
     lab = Lab(lab_env)
-    faults = sorted(lab.faults())
+    faults = sorted(set(lab.faults()) - WRITE_ONLY_FAULTS)
     session = Session(lab_profile, journal=Journal.for_profile(lab_profile.name))
     app = DrconsoleApp(session=session, autorun=False, steady=True)
     sweeps_seen: list[str] = []

@@ -38,8 +38,9 @@ def test_every_way_a_range_can_leave(route: Route, code: str | None) -> None:
 
 
 def test_the_fix_step_follows_the_range_family() -> None:
+    """The VBR announces the ACR and OSS ranges only once the CEN routes them."""
     default = Route("100.103.9.188", True, "203.0.113.254", "eth1", matched="default")
-    assert judge_decisions([(ACR, default)], VBR, "acr", [EV]).fix_step == "network.routes-acr"
+    assert judge_decisions([(ACR, default)], VBR, "acr", [EV]).fix_step == "network.service-routes"
 
 
 TARGET = {"name": "idc", "server": "https://10.1.0.1:6443"}

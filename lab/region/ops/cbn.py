@@ -15,10 +15,17 @@ from drconsole.lab.region.wire import ApiError, Params
 CHILD_TYPES = ("VPC", "VBR", "CCN")
 
 
-def new_cen(state: State, *, name: str, protection: str, created: float) -> dict[str, Any]:
+def new_cen(state: State, *, name: str, protection: str, created: float, region_id: str,
+            legacy: bool = False) -> dict[str, Any]:
+    """A CEN; CreateCen makes one on Enterprise Edition transit routers (created on first use), while a
+    legacy CEN comes with a Basic Edition transit router and attaches through AttachCenChildInstance."""
+    from drconsole.lab.region.ops.transit import BASIC, new_transit_router
+
     cen = {"cen_id": ids.resource_id("cen"), "name": name, "protection": protection, "created": created,
-           "children": {}}
+           "children": {}, "legacy": legacy, "transit_routers": {}, "attachments": {}}
     state.setdefault("cens", {})[cen["cen_id"]] = cen
+    if legacy:
+        new_transit_router(state, cen, region_id, BASIC, created)
     return cen
 
 
@@ -27,8 +34,13 @@ def attach_child(state: State, cen: dict[str, Any], child_id: str, child_type: s
     known = {"VPC": {state["vpc"]["vpc_id"]}, "VBR": set(state.get("vbrs", {})), "CCN": set()}[child_type]
     if child_id not in known:
         raise ApiError(400, "InvalidChildInstanceId.NotFound", f"The {child_type} {child_id} does not exist.")
+    if not cen.get("legacy"):
+        raise ApiError(400, "OperationUnsupported.TransitRouterType", f"The CEN {cen['cen_id']} uses Enterprise "
+                       "Edition transit routers: attach network instances through transit-router attachments.")
     for other in state.get("cens", {}).values():
-        if child_id in other["children"] and other is not cen:
+        attached = child_id in other["children"] or any(a["resource_id"] == child_id
+                                                         for a in other.get("attachments", {}).values())
+        if attached and other is not cen:
             raise ApiError(400, "Forbidden.InstanceAlreadyAttached",
                            f"{child_id} is already attached to {other['cen_id']}.")
     cen["children"].setdefault(child_id, {"type": child_type, "region": child_region, "attached": when})
@@ -54,7 +66,7 @@ def _find(state: State, cen_id: str) -> dict[str, Any]:
 def create_cen(region: Region, params: Params) -> dict[str, Any]:
     with region.store.write() as state:
         cen = new_cen(state, name=params.text("Name") or "", protection=params.text("ProtectionLevel") or "REDUCED",
-                      created=time.time())
+                      created=time.time(), region_id=region.region_id)
     return {"CenId": cen["cen_id"]}
 
 

@@ -51,14 +51,17 @@ def new_bgp_peer(state: State, *, group: dict[str, Any], peer_ip: str, enable_bf
 
 
 def cen_of(state: State, child_id: str) -> tuple[str, str] | None:
-    """(CEN ID, attachment status) of a VPC or VBR attached to a CEN."""
+    """(CEN ID, attachment status) of a VPC or VBR attached to a CEN, as a legacy child instance or
+    through a transit-router attachment."""
     from drconsole.lab.region.ops.cbn import child_status
+    from drconsole.lab.region.ops.transit import attachment_of, attachment_status
 
     for cen in state.get("cens", {}).values():
         child = cen["children"].get(child_id)
         if child:
             return cen["cen_id"], child_status(child)
-    return None
+    found = attachment_of(state, child_id)
+    return (found[0]["cen_id"], attachment_status(found[1])) if found else None
 
 
 @rpc("vpc", "DescribeVpcs")
@@ -270,28 +273,34 @@ def idc_routes_learnt(region: Region, state: State) -> tuple[list[str], str | No
 
 
 def _vpc_table(region: Region, state: State, table: str) -> list[dict[str, Any]]:
-    learnt, vbr_id = idc_routes_learnt(region, state)
+    """System routes, and the data center's prefixes as `CEN` routes. Through a transit router they
+    arrive only while the VPC attachment advertises routes to the VPC, with the documented next hop
+    `Attachment` (the VPC's transit-router attachment); a legacy CEN's routes carry no documented
+    next hop, so the lab gives them none."""
+    from drconsole.lab.region.ops.transit import attachment_of
+
+    learnt, _ = idc_routes_learnt(region, state)
     routes = [_route(v["cidr"], "System", table, []) for v in state["vswitches"].values()]
     routes.append(_route("100.64.0.0/10", "System", table, []))
-    routes += [_route(cidr, "CEN", table, [{"NextHopType": "VBR", "NextHopId": vbr_id,
-                                            "NextHopRegionId": region.region_id, "Enabled": 1, "Weight": 0}])
-               for cidr in learnt]
-    return routes
+    through_tr = attachment_of(state, state["vpc"]["vpc_id"])
+    if through_tr is None:
+        return routes + [_route(cidr, "CEN", table, []) for cidr in learnt]
+    attachment = through_tr[1]
+    if not attachment["auto_publish"]:
+        return routes
+    hop = {"NextHopType": "Attachment", "NextHopId": attachment["attachment_id"],
+           "NextHopRegionId": region.region_id, "Enabled": 1, "Weight": 0}
+    return routes + [_route(cidr, "CEN", table, [hop]) for cidr in learnt]
 
 
 def _vbr_table(region: Region, state: State, vbr_id: str, table: str) -> list[dict[str, Any]]:
-    """The VBR's table: what it learnt over BGP (toward its peer) and, while it shares a CEN with
-    the VPC, the VPC's vSwitch CIDRs (toward the VPC)."""
-    learnt, peer_id = vbr_learnt(region, state, vbr_id)
-    routes = [_route(cidr, "BGP", table, [{"NextHopType": "BGP", "NextHopId": peer_id,
-                                           "NextHopRegionId": region.region_id, "Enabled": 1, "Weight": 0}])
-              for cidr in learnt]
+    """The VBR's table: what it learnt over BGP (`BGP` routes) and, while it shares a CEN with the
+    VPC, the VPC's vSwitch CIDRs (`CEN` routes). The documented next-hop types are a VPC table's, so
+    these routes carry no next hop."""
+    learnt, _ = vbr_learnt(region, state, vbr_id)
+    routes = [_route(cidr, "BGP", table, []) for cidr in learnt]
     if attached_vbr(state) == vbr_id:
-        vpc_id = state["vpc"]["vpc_id"]
-        routes += [_route(v["cidr"], "CEN", table, [{"NextHopType": "VPC", "NextHopId": vpc_id,
-                                                     "NextHopRegionId": region.region_id, "Enabled": 1,
-                                                     "Weight": 0}])
-                   for v in state["vswitches"].values()]
+        routes += [_route(v["cidr"], "CEN", table, []) for v in state["vswitches"].values()]
     return routes
 
 
