@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 from drconsole.cen import LEGACY, ServiceRoutes
+from drconsole.checks import _cloud
 from drconsole.context import Context
 from drconsole.registry import NoParams, check
 from drconsole.results import Evidence, Outcome
@@ -22,6 +23,7 @@ RANGE_KEYS = "services.oss.vip_ranges and services.acr.vip_ranges"
 async def service_routes_check(ctx: Context, params: NoParams) -> Outcome:
     from drconsole.actions.context import ActionContext
     from drconsole.cen import service_routes
+    from drconsole.cloud import CloudError
 
     profile = ctx.profile
     cen_id = profile.network.cen_id
@@ -33,8 +35,11 @@ async def service_routes_check(ctx: Context, params: NoParams) -> Outcome:
         return Outcome.failed("ROUTE-NO-CEN", "the profile has no CEN (network.cen_id), so nothing routes the "
                               "service ranges")
     started = time.monotonic()
-    seen = await ctx.blocking(service_routes, ActionContext(ctx).call, profile.cloud.region, cen_id,
-                              profile.network.vpc_id, ranges)
+    try:  # the action's read path (drconsole.cen), which reads the CEN whichever kind it is
+        seen = await ctx.blocking(service_routes, ActionContext(ctx).call, profile.cloud.region, cen_id,
+                                  profile.network.vpc_id, ranges)
+    except CloudError as exc:
+        raise _cloud.in_words(exc) from None
     evidence = Evidence(source=seen.source, asked=f"CenId={cen_id} ({seen.kind} CEN)", answer=seen.statuses,
                         ms=round((time.monotonic() - started) * 1000, 1))
     return judge_service_routes(seen, cen_id, evidence)

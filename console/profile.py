@@ -130,6 +130,15 @@ class Services(Section):
     ca_file: Path | None = Field(default=None, description="CA bundle to verify the private endpoints with")
 
 
+class Capacity(Section):
+    """Which of step 2's optional elastic capacity the registered cluster uses; unset means not used,
+    and the checks and the action for it stand aside."""
+
+    ecs_node_pools: bool | None = Field(default=None, description="ECS node pools join the registered cluster")
+    eci: bool | None = Field(default=None, description="pods run on ECI through a virtual node in the registered "
+                                                        "cluster")
+
+
 class Gateway(Section):
     host: str
     address: ipaddress.IPv4Address | None = None
@@ -161,6 +170,7 @@ class Profile(Section):
     clusters: Clusters
     services: Services = Field(default_factory=Services)
     gateway: Gateway
+    capacity: Capacity = Field(default_factory=Capacity)
     lab: LabLink | None = None
 
     @model_validator(mode="after")

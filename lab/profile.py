@@ -8,6 +8,7 @@ from drconsole import secrets
 from drconsole.lab.env import LabEnv
 from drconsole.profile import (
     Bgp,
+    Capacity,
     Cloud,
     Cluster,
     Clusters,
@@ -72,6 +73,8 @@ def lab_profile(env: LabEnv, name: str = LAB_PROFILE) -> Profile:
             mse_ingress_config=app.get("mse_ingress_config", "ackone-gateway-cn-hangzhou"),
             zone_backends={zone: info["backend"] for zone, info in net.get("zones", {}).items()},
         ),
+        capacity=Capacity(ecs_node_pools=True if ids.get("node_pool_id") else None,
+                          eci=True if ids.get("virtual_node") else None),
         lab=LabLink(dir=env.root, mode=env.mode),
     )
 

@@ -149,7 +149,7 @@ class ActionContext:
 
 
 def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower().replace("v_1", "v1")
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower().replace("v_1", "v1").replace("v_switch", "vswitch")
 
 
 def _reason(raw: Any) -> str:

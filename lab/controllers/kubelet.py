@@ -16,6 +16,7 @@ from drconsole.lab.controllers.kubeapi import Kube, KubeError, Obj, api_path
 MANAGER = "kubelet-lite"
 SLICE_MANAGED_BY = "kubelet-lite.drconsole.lab"
 SYSTEM_NAMESPACES = ("kube-system",)  # cluster components: ready whenever their plane is up
+READY_TAINTS = ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable")
 
 
 def now() -> str:
@@ -43,11 +44,13 @@ class Kubelet:
         self._accounts: set[str] = set()
 
     def reconcile(self, zone_up: bool) -> None:
-        nodes = [n["metadata"]["name"] for n in self.kube.list("/api/v1/nodes")]
-        pods = self.kube.list("/api/v1/pods")
+        nodes = self.kube.list("/api/v1/nodes")
+        pods = self._collect_orphans(self.kube.list("/api/v1/pods"), {n["metadata"]["name"] for n in nodes})
         for deploy in self.kube.list("/apis/apps/v1/deployments"):
             mine = [p for p in pods if _owned_by(p, deploy)]
-            self._reconcile_deployment(deploy, mine, nodes, zone_up)
+            template_spec = ((deploy.get("spec") or {}).get("template") or {}).get("spec") or {}
+            fitting = [n["metadata"]["name"] for n in nodes if schedulable(n, template_spec.get("tolerations") or [])]
+            self._reconcile_deployment(deploy, mine, fitting, zone_up)
         self._finish_terminating(pods)
         pods = self.kube.list("/api/v1/pods")
         self._reconcile_slices(pods)
@@ -163,6 +166,18 @@ class Kubelet:
         self.kube.merge(api_path("apps/v1", "deployments", meta["namespace"], meta["name"]) + "/status",
                         {"status": wanted_status})
 
+    def _collect_orphans(self, pods: list[Obj], nodes: set[str]) -> list[Obj]:
+        """Pods bound to a Node that no longer exists are deleted (the pod garbage collector's job)."""
+        kept = []
+        for pod in pods:
+            node = (pod.get("spec") or {}).get("nodeName")
+            if node and node not in nodes:
+                self.kube.request("DELETE", api_path("v1", "pods", pod["metadata"]["namespace"],
+                                                     pod["metadata"]["name"]), query={"gracePeriodSeconds": "0"})
+            else:
+                kept.append(pod)
+        return kept
+
     def _finish_terminating(self, pods: list[Obj]) -> None:
         """A deleted Pod waits for its kubelet to confirm; confirm at once."""
         for pod in pods:
@@ -196,6 +211,28 @@ class Kubelet:
                 self.kube.apply(body, "endpointslices", MANAGER)
         for (ns, name) in set(slices) - wanted:
             self.kube.delete(api_path("discovery.k8s.io/v1", "endpointslices", ns, name))
+
+
+def schedulable(node: Obj, tolerations: list[Obj]) -> bool:
+    """The scheduler's filters that matter here: the node is Ready, and the pod tolerates every
+    NoSchedule/NoExecute taint on it. The taints that only mirror the Ready condition are judged by
+    the condition itself: the lab has no node lifecycle controller to lift `not-ready` once a node is
+    Ready (the API server's admission puts it on every new Node)."""
+    conditions = (node.get("status") or {}).get("conditions") or []
+    if not any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions):
+        return False
+    return all(any(_tolerates(t, taint) for t in tolerations) for taint in (node.get("spec") or {}).get("taints") or []
+               if taint.get("effect") in ("NoSchedule", "NoExecute") and taint.get("key") not in READY_TAINTS)
+
+
+def _tolerates(toleration: Obj, taint: Obj) -> bool:
+    if toleration.get("effect") and toleration.get("effect") != taint.get("effect"):
+        return False
+    if not toleration.get("key"):
+        return toleration.get("operator") == "Exists"
+    if toleration.get("key") != taint.get("key"):
+        return False
+    return toleration.get("operator") == "Exists" or toleration.get("value", "") == taint.get("value", "")
 
 
 def _owned_by(pod: Obj, deploy: Obj) -> bool:

@@ -17,6 +17,7 @@ REGION = "cn-hangzhou"
 ZONES = {"ack": "cn-hangzhou-h", "idc": "cn-hangzhou-i"}
 NODES_PER_PLANE = 2
 FLEET_NAMESPACES = ("argocd",)
+MEMBER_NAMESPACES = ("default", "kube-system")
 _CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
 
 
@@ -30,6 +31,11 @@ def seed_fleet(rest: PlaneRest) -> None:
 
 
 def seed_member(rest: PlaneRest, plane: str, zone: str, kube_version: str) -> None:
+    # the controller-manager's ServiceAccount controller gives every namespace its `default` account
+    for namespace in MEMBER_NAMESPACES:
+        _ok(rest.apply(f"/api/v1/namespaces/{namespace}/serviceaccounts/default",
+                       {"apiVersion": "v1", "kind": "ServiceAccount",
+                        "metadata": {"name": "default", "namespace": namespace}}), "service account")
     for index in range(1, NODES_PER_PLANE + 1):
         name = f"{plane}-node-{index}"
         labels = {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",

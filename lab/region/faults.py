@@ -63,6 +63,40 @@ def _apply_agent(env: LabEnv) -> None:
         plane.close()
 
 
+def _capacity(fault: str, inject: bool) -> Callable[[LabEnv], None]:
+    """Put the registered cluster's elastic capacity on the external plane as it is with `fault`
+    injected (or healed); `ecs-pool-empty` is also a flag, so the node pool API agrees."""
+    def change(env: LabEnv) -> None:
+        if fault == "ecs-pool-empty":
+            _flag(fault, inject)(env)
+        broken = env.broken() | {fault} if inject else env.broken() - {fault}
+        sync_capacity(env, broken)
+    return change
+
+
+def sync_capacity(env: LabEnv, broken: set[str]) -> None:
+    from drconsole.lab.region import capacity
+    from drconsole.lab.region.part import read_state
+
+    state = read_state(env)
+    if not state.get("node_pools") and not state.get("virtual_node"):
+        return
+    plane = _idc_plane(env)
+    try:
+        capacity.sync(plane, state, REGION, broken)
+    finally:
+        plane.close()
+
+
+def ensure_capacity(env: LabEnv) -> None:
+    """At `lab up`: the node pools' instances and ack-virtual-node on the external plane (it may have
+    been rebuilt empty), with the faults in force."""
+    from drconsole.lab.region.kube import kubeconfig_path
+
+    if kubeconfig_path(env) is not None:
+        sync_capacity(env, env.broken())
+
+
 def ensure_agent(env: LabEnv) -> None:
     """At `lab up`: put back the agent of a registered cluster that was connected (the planes may
     have been rebuilt empty), unless the `agent` fault is in force or there is no kube part."""
@@ -88,5 +122,12 @@ def all_faults() -> dict[str, CallbackFault]:
                     "external cluster", _remove_agent, _apply_agent),
         CallbackFault("fleet-detach", "the registered cluster is detached from the Fleet (and leaves Argo CD)",
                     _flag("fleet-detach", True), _flag("fleet-detach", False)),
+        CallbackFault("ecs-pool-empty", "the registered cluster's ECS node pool is scaled to 0: its instances "
+                    "leave the external cluster", _capacity("ecs-pool-empty", True),
+                    _capacity("ecs-pool-empty", False)),
+        CallbackFault("virtual-node-notready", "the virtual node stops reporting (Ready Unknown, unreachable "
+                    "taints)", _capacity("virtual-node-notready", True), _capacity("virtual-node-notready", False)),
+        CallbackFault("eci-single-zone", "the eci-profile lists the zone-B vSwitch only",
+                    _capacity("eci-single-zone", True), _capacity("eci-single-zone", False)),
     ]
     return {fault.name: fault for fault in faults}

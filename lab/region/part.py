@@ -71,9 +71,10 @@ class RegionPart:
             ready_timeout=30.0,
             extra={"address": f"127.0.0.1:{config.port}"},
         ))
-        from drconsole.lab.region.faults import ensure_agent
+        from drconsole.lab.region.faults import ensure_agent, ensure_capacity
 
         ensure_agent(env)
+        ensure_capacity(env)
         facts = self.facts(env)
         env.set_facts(self.name, facts)
         return facts

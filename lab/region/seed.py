@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from drconsole.lab.net.bgp import SERVICE_RANGES
-from drconsole.lab.region import ids, netview
+from drconsole.lab.region import capacity, ids, netview
 from drconsole.lab.region.config import ZONE_A, ZONE_B
 from drconsole.lab.region.ops import adcp, cbn, cs, transit, vpc
 from drconsole.lab.region.region import Region
@@ -57,6 +57,10 @@ def _built(region: Region, state: State, created: float) -> None:
                                 plane="idc", created=created, spec="")
     registered["seen_running"] = True
     state["registered_cluster_id"] = registered["cluster_id"]
+    zone_b, zone_a = state["vswitches"][ZONE_B], state["vswitches"][ZONE_A]
+    capacity.new_pool(state, cluster_id=registered["cluster_id"], vswitch=zone_b, created=created)
+    capacity.install_virtual_node(state, cluster_id=registered["cluster_id"], vswitches=[zone_b, zone_a],
+                                  security_group_id=registered["security_group_id"])
     for cluster_id in (state["ack_cluster_id"], registered["cluster_id"]):
         adcp.attach(state, fleet, cluster_id, created)
     local_ip, peer_ip, mask = netview.peering(region.env)
@@ -103,4 +107,6 @@ def facts_ids(state: State) -> dict[str, object]:
         "physical_connection_id": state["physical_connection"]["pc_id"],
         "route_table_id": state["vpc"]["route_table_id"],
         "gateway_id": state["gateway_id"],
+        "node_pool_id": first("node_pools", "nodepool_id"),
+        "virtual_node": bool(state.get("virtual_node")),
     }

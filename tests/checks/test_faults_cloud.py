@@ -36,7 +36,7 @@ MY_CLOUD_KEYS = {
     "registered.agent-yaml/registered.agent-internal", "gateway.mse-ingress-config/gateway.mse-gateway",
 }
 
-MY_FAMILIES = ("topology", "fleet", "registered", "kube", "gitops")
+MY_FAMILIES = ("topology", "fleet", "registered", "kube", "gitops", "capacity")
 MY_GATEWAY_CHECKS = ("gateway.mse-ingress-config", "gateway.fleet-namespace", "gateway.ingress", "gateway.mse-gateway")
 
 # fault -> {key: (status, finding code)}
@@ -61,6 +61,18 @@ EXPECTED: dict[str, dict[str, tuple[Status, str]]] = {
         "registered.agent-connected/registered.running": (FAIL, "REG-DISCONNECTED"),
         "design.zones/topology.zones-nodes": (ERROR, UNREACHABLE),
         "gitops.distribute/registered-label": (ERROR, UNREACHABLE),
+        "registered.ecs-nodes/capacity.ecs-pools": (ERROR, UNREACHABLE),
+        "registered.eci-virtual-nodes/capacity.virtual-node": (ERROR, UNREACHABLE),
+        "registered.eci-multi-zone/capacity.eci-zones": (ERROR, UNREACHABLE),
+    },
+    "ecs-pool-empty": {
+        "registered.ecs-nodes/capacity.ecs-pools": (FAIL, "CAPACITY-POOL-EMPTY"),
+    },
+    "virtual-node-notready": {
+        "registered.eci-virtual-nodes/capacity.virtual-node": (FAIL, "CAPACITY-VK-NOT-READY"),
+    },
+    "eci-single-zone": {
+        "registered.eci-multi-zone/capacity.eci-zones": (FAIL, "CAPACITY-ECI-ONE-ZONE"),
     },
     "kube-ack": {
         "design.same-vpc/ack-api": (FAIL, DOWN),

@@ -33,6 +33,13 @@ async def until(pilot: Any, condition: Any, what: str, timeout: float = 60.0) ->
     raise AssertionError(f"timed out waiting for {what}")
 
 
+async def sweep_now(pilot: Any, dash: Any) -> None:
+    """Press `s` on the dashboard and wait for that sweep to finish."""
+    before = dash.sweeps_done
+    await pilot.press("s")
+    await until(pilot, lambda: dash.sweeps_done > before, "the sweep to finish", timeout=120)
+
+
 def lab_app(profile: Profile) -> DrconsoleApp:
     return DrconsoleApp(session=Session(profile, journal=Journal.for_profile(profile.name)),
                         config=ConsoleConfig(), steady=True, autorun=False)
@@ -105,17 +112,12 @@ async def test_dashboard_turns_red_when_a_zone_breaks_and_back_when_it_heals(lab
         await ready(app, pilot)
         dash = await open_dashboard(app, pilot)
 
-        async def sweep() -> None:
-            before = dash.sweeps_done
-            await pilot.press("s")
-            await until(pilot, lambda: dash.sweeps_done > before, "the sweep to finish", timeout=120)
-
-        await sweep()
+        await sweep_now(pilot, dash)
         assert dash.board.results, "the sweep returned no results"
         assert dash.board.verdict("gateway", "a") == "pass", dash.board.cell("gateway", "a")
         Lab(lab_env).break_("zone-a")
         try:
-            await sweep()
+            await sweep_now(pilot, dash)
             assert dash.board.verdict("gateway", "a") == "fail"
             assert dash.board.failing_zone(lab_profile) == "a"
             assert dash.query_one("#col-a").has_class("-bad")
@@ -124,7 +126,7 @@ async def test_dashboard_turns_red_when_a_zone_breaks_and_back_when_it_heals(lab
         finally:
             Lab(lab_env).heal("zone-a")
         for _ in range(5):  # the gateway retries a healed backend after its fail_timeout (seconds)
-            await sweep()
+            await sweep_now(pilot, dash)
             if not dash.query_one("#col-a").has_class("-bad"):
                 break
             await pilot.pause(1.0)
@@ -157,3 +159,38 @@ async def test_the_zone_probes_show_a_zone_going_down_between_sweeps(lab_profile
         assert len(probes) == 1, probes
         seen = {(r.key, r.status.value) for r in journal.results(probes[0]["id"])}
         assert {("gateway.verify/zone-a", "fail"), ("gateway.verify/zone-a", "pass")} <= seen, seen
+
+
+async def test_dashboard_headroom_follows_the_labs_load_and_capacity(lab_profile: Profile, lab_env: LabEnv) -> None:
+    """The headroom line under the topology is measured after every sweep: zone B can take zone A's load
+    on the built lab, and cannot once zone A asks for more than zone B's nodes have free while the ECS
+    pool is empty and the virtual node is down."""
+    from tests.checks.capacity_support import zone_a_load
+
+    app = lab_app(lab_profile)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        dash = await open_dashboard(app, pilot)
+
+        async def shown_after_sweep(words: str) -> str:
+            text = ""
+            for _ in range(10):
+                await sweep_now(pilot, dash)
+                for _ in range(50):
+                    text = str(dash.query_one("#headroom", Static).render())
+                    if words in text:
+                        return text
+                    await pilot.pause(0.1)
+            raise AssertionError(f"the headroom never said {words!r}: {text}")
+
+        await shown_after_sweep("zone B can take zone A's load")
+        lab = Lab(lab_env)
+        with zone_a_load(lab_env, 100.0):
+            lab.break_("ecs-pool-empty")
+            lab.break_("virtual-node-notready")
+            try:
+                text = await shown_after_sweep("zone B cannot take zone A's load")
+                assert "(0 ECS)" in text and "no Ready virtual node" in text
+            finally:
+                lab.heal("ecs-pool-empty")
+                lab.heal("virtual-node-notready")

@@ -91,6 +91,14 @@ class ProbesFailed(Message):
         self.stopper = stopper
 
 
+class HeadroomMeasured(Message):
+    """The headroom line, measured in a worker after a sweep."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
 class FamilyRow(Horizontal):
     """One check family in one column: its verdict and a latency sparkline."""
 
@@ -154,6 +162,7 @@ class DashboardScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Banner(id="banner")
         yield Static("", id="topology")
+        yield Static("headroom: measured after the first sweep", id="headroom")
         with Horizontal(id="zones"):
             for zone, title in (("a", "Zone A"), (None, "Shared path"), ("b", "Zone B")):
                 with Vertical(classes="zone-col", id=f"col-{zone or 'shared'}"):
@@ -350,6 +359,26 @@ class DashboardScreen(Screen[None]):
             text += f" · error: {message.error}"
         self.query_one("#last-sweep", Static).update(text)
         self.redraw()
+        self.headroom_worker()
+
+    @work(thread=True, exclusive=True, group="dashboard-headroom", name="headroom")
+    def headroom_worker(self) -> None:
+        """Zone B's headroom against zone A's load (drconsole.headroom), shown under the topology."""
+        import asyncio
+
+        from drconsole.headroom import measure
+
+        session = self.dr_app.session
+        if session is None:
+            return
+        try:
+            text = f"headroom: {asyncio.run(measure(session.context())).text()}"
+        except Exception as exc:  # shown, never raised into the UI
+            text = f"headroom: could not measure ({type(exc).__name__}: {exc})"
+        self.post_message(HeadroomMeasured(text))
+
+    def on_headroom_measured(self, message: HeadroomMeasured) -> None:
+        self.query_one("#headroom", Static).update(Text(message.text))
 
     def action_failover(self) -> None:
         session = self.dr_app.session
