@@ -37,7 +37,7 @@ class OpenParams(ReachParams):
 
 # -- from the API -------------------------------------------------------------------------------
 
-@check("bgp.peer-established", family="bgp", title="VBR BGP session is Established (API)", timeout=8.0)
+@check("bgp.peer-established", family="bgp", title="VBR BGP session is Established (API)", timeout=_cloud.CLOUD_TIMEOUT)
 async def peer_established(ctx: Context, params: PeerParams) -> Outcome:
     body, evidence = await _cloud.ask(
         ctx, "vpc", "DescribeBgpPeers",

@@ -89,7 +89,7 @@ def _wrong_way(network: ipaddress.IPv4Network, route: vantage.Route, vbr: str) -
 
 
 @check("routes.vpc-table", family="routes", title="VPC route table sends the data center's CIDRs to the VBR",
-       timeout=8.0)
+       timeout=_cloud.CLOUD_TIMEOUT)
 async def vpc_table(ctx: Context, params: TableParams) -> Outcome:
     idc = list(ctx.profile.network.idc_cidrs)
     if not idc:

@@ -19,7 +19,7 @@ RANGE_KEYS = "services.oss.vip_ranges and services.acr.vip_ranges"
 
 
 @check("routes.service-routes", family="routes", title="The CEN routes the OSS and ACR ranges toward the VPC",
-       timeout=8.0)
+       timeout=_cloud.CLOUD_TIMEOUT)
 async def service_routes_check(ctx: Context, params: NoParams) -> Outcome:
     from drconsole.actions.context import ActionContext
     from drconsole.cen import service_routes
