@@ -86,7 +86,7 @@ def judge_pools(pools: list[Pool], nodes: list[NodeView], zone_of: Mapping[str, 
                          f"{', '.join(pool.vswitch_ids) or 'none'} in {', '.join(zones) or 'no zone'}")
         if not members:
             empty.append(f"node pool {pool.name} has no node in the cluster (the API counts "
-                            f"{pool.total_nodes}, state {pool.state})")
+                         f"{pool.total_nodes}, state {pool.state})")
         problems += [f"node {n.name} of {pool.name} is not Ready ({n.ready}{': ' + n.reason if n.reason else ''})"
                      for n in members if not n.is_ready]
     if empty or problems:
