@@ -16,6 +16,7 @@ CLUSTERS = 50
 RESULTS = 2_000
 FAMILIES = ("kube", "gitops", "gateway", "endpoints", "bgp", "routes", "dns", "fleet", "registered", "topology")
 STATUSES = ("pass",) * 16 + ("warn", "fail", "error", "skipped")
+CODES = {"warn": "GW-FAILED-OVER", "fail": "GW-ZONE-DOWN", "error": "CHECK-TIMEOUT", "skipped": "GW-ZONE-NO-BACKEND"}
 REFRESHES = 20
 
 
@@ -52,7 +53,8 @@ def synthetic_results(sweep: int) -> list[Any]:
             duration_ms=float(5 + (i % 90)),
             evidence=[Evidence(source=f"{family}-probe", asked=f"check {n} of cluster {cluster}",
                                answer={"cluster": cluster, "ok": not failing})],
-            cause="synthetic failure" if failing else None, remedy="synthetic remedy" if failing else None))
+            code=CODES.get(status), cause="synthetic failure" if failing else None,
+            remedy="synthetic remedy" if failing else None))
     return out
 
 

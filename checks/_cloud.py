@@ -23,6 +23,8 @@ CLOUD_TIMEOUT = 4.5
 class CloudUnavailable(DrconsoleError):
     """The API did not give an answer the check can judge (throttled or failing after retries)."""
 
+    finding = "CLOUD-UNAVAILABLE"
+
 
 async def ask(ctx: Context, product: Product, action: str, call: Callable[[Any, Any], Any],
               asked: str = "") -> tuple[dict[str, Any], Evidence]:
@@ -34,7 +36,7 @@ async def ask(ctx: Context, product: Product, action: str, call: Callable[[Any, 
         response = await ctx.blocking(ctx.cloud_call, product, action,
                                       lambda: call(ctx.cloud(product), models(product)))
     except CloudError as exc:
-        raise _in_words(exc) from None
+        raise in_words(exc) from None
     body = response.body.to_map() if response.body is not None else {}
     body.pop("RequestId", None)
     body.pop("request_id", None)
@@ -43,7 +45,8 @@ async def ask(ctx: Context, product: Product, action: str, call: Callable[[Any, 
     return body, evidence
 
 
-def _in_words(exc: Any) -> Any:
+def in_words(exc: Any) -> Any:
+    """Throttling, a 5xx after retries or an unreachable endpoint as CloudUnavailable; else `exc` itself."""
     where = f"{exc.product}:{exc.action}"
     if exc.code.startswith("Throttling"):
         return CloudUnavailable(f"{where}: the API throttled the request ({exc.code}) even after retries with "

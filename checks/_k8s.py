@@ -24,6 +24,8 @@ NOUNS = {"fleet": "the Fleet", "ack": "the ACK cluster", "registered": "the regi
 class KubeUnreachable(DrconsoleError):
     """A cluster's API server could not be asked; `kind` names why (config, auth, tls, refused, timeout, http)."""
 
+    finding = "KUBE-API-UNREACHABLE"
+
     def __init__(self, message: str, *, kind: str, fix: str, where: str | None = None) -> None:
         super().__init__(message, where=where, fix=fix)
         self.kind = kind

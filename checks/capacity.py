@@ -28,9 +28,7 @@ ECI_PROFILE_PATH = f"/api/v1/namespaces/{NAMESPACE}/configmaps/{ECI_PROFILE}"
 ECI_VSWITCH_ENV = "ECI_VSWITCH"  # where ack-virtual-node before v2.0.0.90 keeps the vSwitches
 ECI_MAX_VSWITCHES = 10
 PROBE_NAMESPACE = "default"
-POOLS_STEP = "registered.ecs-nodes"
 VIRTUAL_STEP = "registered.eci-virtual-nodes"
-ZONES_STEP = "registered.eci-multi-zone"
 
 
 class UsedParams(BaseModel):
@@ -51,8 +49,8 @@ class VpcParams(UsedParams):
 
 
 def not_used(what: str, key: str) -> Outcome:
-    return Outcome.skipped(f"the profile says {what} is not used (capacity.{key} = false)",
-                           remedy=f"set capacity.{key} = true in the profile to check it")
+    return Outcome.skipped("CAPACITY-NOT-USED", f"the profile says {what} is not used (capacity.{key} = false)",
+                           key=f"capacity.{key}")
 
 
 # ---------------------------------------------------------------- ECS node pools
@@ -79,31 +77,26 @@ def judge_pools(pools: list[Pool], nodes: list[NodeView], zone_of: Mapping[str, 
                 *evidence: Evidence) -> Outcome:
     """Pass when every node pool has nodes in the cluster and all of them are Ready."""
     if not pools:
-        return Outcome.failed("the registered cluster has no ECS node pool", *evidence,
-                              cause="DescribeClusterNodePools lists no node pool, so no ECS instance can join",
-                              remedy="create a node pool of ECS instances for the registered cluster on a vSwitch "
-                                     "of the VPC", fix_step=POOLS_STEP)
-    described, problems = [], []
+        return Outcome.failed("CAPACITY-NO-POOL", "the registered cluster has no ECS node pool", *evidence)
+    described, empty, problems = [], [], []
     for pool in pools:
         members = [n for n in nodes if n.pool == pool.pool_id]
         zones = sorted({zone_of.get(v, "?") for v in pool.vswitch_ids} | {n.zone for n in members if n.zone})
         described.append(f"{pool.name}: {sum(n.is_ready for n in members)}/{len(members)} Ready, vSwitches "
                          f"{', '.join(pool.vswitch_ids) or 'none'} in {', '.join(zones) or 'no zone'}")
         if not members:
-            problems.append(f"node pool {pool.name} has no node in the cluster (the API counts "
-                            f"{pool.total_nodes}, state {pool.state})")
+            empty.append(f"node pool {pool.name} has no node in the cluster (the API counts "
+                         f"{pool.total_nodes}, state {pool.state})")
         problems += [f"node {n.name} of {pool.name} is not Ready ({n.ready}{': ' + n.reason if n.reason else ''})"
                      for n in members if not n.is_ready]
-    if problems:
-        return Outcome.failed("; ".join(problems), *evidence, cause="; ".join(described),
-                              remedy="scale the node pool up (desired nodes >= 1) and check that its instances join "
-                                     "and stay Ready: kubelet logs, routes to the API server over Express Connect",
-                              fix_step=POOLS_STEP)
+    if empty or problems:
+        code = "CAPACITY-POOL-EMPTY" if empty else "CAPACITY-NODE-NOT-READY"
+        return Outcome.failed(code, "; ".join(empty + problems), *evidence, pools="; ".join(described))
     return Outcome.passed("ECS node pools ready: " + "; ".join(described), *evidence)
 
 
 @check("capacity.ecs-pools", family="capacity", title="ECS node pools have Ready nodes in the registered cluster",
-       timeout=_cloud.CLOUD_TIMEOUT, fix_step=POOLS_STEP)
+       timeout=_cloud.CLOUD_TIMEOUT)
 async def ecs_pools(ctx: Context, params: PoolParams) -> Outcome:
     if not params.used:
         return not_used("ECS node pools", "ecs_node_pools")
@@ -158,24 +151,15 @@ def judge_virtual(signs: list[str], nodes: list[NodeView], *evidence: Evidence) 
     """A failing outcome, or the Ready virtual node to try a pod on."""
     virtual = [n for n in nodes if n.virtual]
     if not signs and not virtual:
-        return Outcome.failed("the virtual-node component is not installed in the registered cluster", *evidence,
-                              cause=f"no {VK_CONTROLLER} Deployment, no {ECI_PROFILE} ConfigMap and no virtual node "
-                                    "in the cluster",
-                              remedy="install ack-virtual-node for the registered cluster (console: Add-ons)",
-                              fix_step=VIRTUAL_STEP)
+        return Outcome.failed("CAPACITY-VK-NOT-INSTALLED", "the virtual-node component is not installed in the "
+                              "registered cluster", *evidence)
     if not virtual:
-        return Outcome.failed("ack-virtual-node is installed but no virtual node has registered", *evidence,
-                              cause=f"found {', '.join(signs)}, but no Node carries a virtual-node label or taint",
-                              remedy=f"read the {VK_CONTROLLER} logs; check its AccessKey/RAM role and the ECI "
-                                     "region", fix_step=VIRTUAL_STEP)
+        return Outcome.failed("CAPACITY-VK-NO-NODE", "ack-virtual-node is installed but no virtual node has "
+                              "registered", *evidence, signs=", ".join(signs))
     ready = [n for n in virtual if n.is_ready]
     if not ready:
         states = "; ".join(f"{n.name} Ready={n.ready}{' (' + n.reason + ')' if n.reason else ''}" for n in virtual)
-        return Outcome.failed(f"no virtual node is Ready: {states}", *evidence,
-                              cause="the virtual-kubelet stopped reporting its node (its controller is down or "
-                                    "cannot reach the API server), so nothing is scheduled onto ECI",
-                              remedy=f"`kubectl -n {NAMESPACE} get pods` for the virtual-node controller, then "
-                                     "restart or reinstall ack-virtual-node", fix_step=VIRTUAL_STEP)
+        return Outcome.failed("CAPACITY-VK-NOT-READY", f"no virtual node is Ready: {states}", *evidence)
     return ready[0]
 
 
@@ -184,14 +168,12 @@ def judge_probe(node: NodeView, status: int, body: Any, *evidence: Evidence) -> 
         return Outcome.passed(f"virtual node {node.name} is Ready ({node.virtual}) and accepts a test pod "
                               "(server-side dry run)", *evidence)
     message = body.get("message") if isinstance(body, dict) else body
-    return Outcome.failed(f"the API server refused a test pod on virtual node {node.name} (HTTP {status})",
-                          *evidence, cause=str(message),
-                          remedy="read the message: an admission webhook (eci-profile) or a quota rejects the pod",
-                          fix_step=VIRTUAL_STEP)
+    return Outcome.failed("CAPACITY-VK-POD-REFUSED", f"the API server refused a test pod on virtual node "
+                          f"{node.name} (HTTP {status})", *evidence, cause=str(message))
 
 
 @check("capacity.virtual-node", family="capacity",
-       title="The virtual-node component is installed and its virtual node Ready", timeout=6.0, fix_step=VIRTUAL_STEP)
+       title="The virtual-node component is installed and its virtual node Ready", timeout=6.0)
 async def virtual_node(ctx: Context, params: UsedParams) -> Outcome:
     if not params.used:
         return not_used("ECI", "eci")
@@ -255,10 +237,7 @@ def missing_zones(config: EciConfig, zone_of: Mapping[str, str]) -> dict[str, li
 def judge_zones(config: EciConfig | None, vpc_id: str, zone_of: Mapping[str, str], *evidence: Evidence) -> Outcome:
     """At least two zones, every vSwitch in the profile's VPC, at most the documented maximum."""
     if config is None:
-        return Outcome.failed("no ECI configuration in the registered cluster", *evidence,
-                              cause=f"neither the {ECI_PROFILE} ConfigMap nor the {VK_CONTROLLER} Deployment exists "
-                                    f"in {NAMESPACE}", remedy="install ack-virtual-node first",
-                              fix_step=VIRTUAL_STEP)
+        return Outcome.failed("CAPACITY-ECI-NO-CONFIG", "no ECI configuration in the registered cluster", *evidence)
     problems = []
     if config.vpc_id and config.vpc_id != vpc_id:
         problems.append(f"the configuration names VPC {config.vpc_id}, the profile's VPC is {vpc_id}")
@@ -267,6 +246,7 @@ def judge_zones(config: EciConfig | None, vpc_id: str, zone_of: Mapping[str, str
         problems.append(f"{', '.join(outside)} {'is' if len(outside) == 1 else 'are'} not a vSwitch of {vpc_id}")
     if len(config.vswitch_ids) > ECI_MAX_VSWITCHES:
         problems.append(f"{len(config.vswitch_ids)} vSwitches; ECI accepts at most {ECI_MAX_VSWITCHES}")
+    invalid = bool(problems)
     zones = sorted({zone_of[v] for v in config.vswitch_ids if v in zone_of})
     spare = missing_zones(config, zone_of)
     if len(zones) < 2:
@@ -274,15 +254,15 @@ def judge_zones(config: EciConfig | None, vpc_id: str, zone_of: Mapping[str, str
         problems.append(f"ECI vSwitches cover {len(zones)} zone(s) ({', '.join(zones) or 'none'}); burst capacity "
                         f"fails with that zone (vSwitches in other zones: {offer})")
     if problems:
-        return Outcome.failed("; ".join(problems), *evidence, cause=f"read from {config.source}",
-                              remedy="add vSwitches of the VPC in other zones to the ECI configuration "
-                                     "(action eci.add-zones), at most 10 in all", fix_step=ZONES_STEP)
+        code = "CAPACITY-ECI-VSWITCH-INVALID" if invalid else "CAPACITY-ECI-ONE-ZONE"
+        return Outcome.failed(code, "; ".join(problems), *evidence, source=config.source, vpc=vpc_id,
+                              most=ECI_MAX_VSWITCHES)
     return Outcome.passed(f"ECI can create pods in {len(zones)} zones ({', '.join(zones)}) through "
                           f"{len(config.vswitch_ids)} vSwitches of {vpc_id} ({config.source})", *evidence)
 
 
 @check("capacity.eci-zones", family="capacity", title="ECI vSwitches span at least two zones of the VPC",
-       timeout=_cloud.CLOUD_TIMEOUT, fix_step=ZONES_STEP)
+       timeout=_cloud.CLOUD_TIMEOUT)
 async def eci_zones(ctx: Context, params: VpcParams) -> Outcome:
     if not params.used:
         return not_used("ECI", "eci")

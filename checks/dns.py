@@ -4,21 +4,18 @@ center's side, to an address inside the ranges where that service lives privatel
 from __future__ import annotations
 
 import ipaddress
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from drconsole import vantage
 from drconsole.context import Context
+from drconsole.probes.dns import Resolution, resolve
 from drconsole.profile import Profile
 from drconsole.registry import check
 from drconsole.results import Evidence, Outcome
 
 Service = Literal["acr", "acr-ee", "oss", "gateway"]
-QUERY_BUDGET = 3.0  # seconds for all resolvers together
-QUERY_TIMEOUT = 1.5  # per resolver
 
 
 @dataclass(frozen=True)
@@ -51,58 +48,6 @@ def target(profile: Profile, service: Service) -> Target:
                   "network.vpc_cidrs", "gateway.ingress")
 
 
-@dataclass
-class Resolution:
-    """What the data center's resolvers said about one name."""
-
-    name: str
-    addresses: list[str] = field(default_factory=list)
-    server: str | None = None  # the resolver that answered
-    rcode: str | None = None  # e.g. NOERROR, NXDOMAIN
-    failures: list[str] = field(default_factory=list)  # per resolver that did not answer
-    ms: float = 0.0
-
-    @property
-    def answered(self) -> bool:
-        return self.rcode is not None
-
-
-def resolve(where: str | None, name: str, resolvers: list[str], port: int) -> Resolution:
-    """Ask each resolver in turn (A record, UDP, from `where`) until one answers."""
-    import dns.exception
-    import dns.message
-    import dns.query
-    import dns.rcode
-    import dns.rdatatype
-
-    started = time.monotonic()
-    result = Resolution(name)
-    timeout = min(QUERY_TIMEOUT, QUERY_BUDGET / max(1, len(resolvers)))
-    for server in resolvers:
-        query = dns.message.make_query(name, "A")
-        sock = vantage.udp_socket(where)
-        try:
-            sock.connect((server, port))  # connected, so a closed port is reported at once (ICMP)
-            reply = dns.query.udp(query, server, port=port, timeout=timeout, sock=sock)
-        except dns.exception.Timeout:
-            result.failures.append(f"{server}:{port} did not answer within {timeout:g} s")
-            continue
-        except ConnectionRefusedError:
-            result.failures.append(f"{server}:{port} refused the query (nothing listens there)")
-            continue
-        except OSError as exc:
-            result.failures.append(f"{server}:{port} unreachable: {exc.strerror or exc}")
-            continue
-        finally:
-            sock.close()
-        result.server, result.rcode = f"{server}:{port}", dns.rcode.to_text(reply.rcode())
-        result.addresses = sorted({item.address for rrset in reply.answer if rrset.rdtype == dns.rdatatype.A
-                                   for item in rrset})
-        break
-    result.ms = round((time.monotonic() - started) * 1000, 1)
-    return result
-
-
 def outside(addresses: list[str], expected: list[ipaddress.IPv4Network]) -> list[str]:
     return [a for a in addresses if not any(ipaddress.IPv4Address(a) in net for net in expected)]
 
@@ -115,39 +60,33 @@ def evidence_of(res: Resolution, resolvers: list[str], port: int, where: str | N
 
 
 def problem(res: Resolution, tgt: Target) -> tuple[str, str] | None:
-    """(summary, cause) when the answer is not a private address of the service; None when it is."""
+    """(finding code, summary) when the answer is not a private address of the service; None when it is."""
     if not res.answered:
-        refused = all("refused" in failure for failure in res.failures)
-        return (f"{res.name} did not resolve: no resolver answered ({'; '.join(res.failures)})",
-                "the data center's DNS service is down (its address refuses queries)" if refused
-                else "the data center's resolvers are silent or unreachable from here")
+        refused = bool(res.silent) and all(s.kind == "refused" for s in res.silent)
+        return ("DNS-RESOLVER-REFUSED" if refused else "DNS-TIMEOUT",
+                f"{res.name} did not resolve: no resolver answered ({'; '.join(res.failures)})")
     if res.rcode == "NXDOMAIN":
-        return (f"{res.name} does not exist for {res.server} (NXDOMAIN)",
-                f"the data center's resolver has no record for {tgt.label}: add a forward zone or host record")
+        return "DNS-NXDOMAIN", f"{res.name} does not exist for {res.server} (NXDOMAIN)"
     if res.rcode != "NOERROR" or not res.addresses:
-        return (f"{res.name}: {res.server} answered {res.rcode} with no address",
-                f"the resolver cannot give an address for {tgt.label}")
+        return "DNS-NO-ADDRESS", f"{res.name}: {res.server} answered {res.rcode} with no address"
     wrong = outside(res.addresses, tgt.expected)
     if not wrong:
         return None
     public = [a for a in wrong if ipaddress.IPv4Address(a).is_global]
     ranges = ", ".join(str(n) for n in tgt.expected)
     if public:
-        return (f"{res.name} resolves to the public address {', '.join(public)}, not a private one ({ranges})",
-                f"the resolver gives the internet answer for {tgt.label}: traffic would leave over the internet "
-                f"instead of Express Connect; answer it privately (forward the zone to the VPC's resolver)")
-    return (f"{res.name} resolves to {', '.join(wrong)}, outside the expected ranges {ranges}",
-            f"the address is not where {tgt.label} lives privately ({tgt.expected_key})")
+        return ("DNS-PUBLIC-ANSWER",
+                f"{res.name} resolves to the public address {', '.join(public)}, not a private one ({ranges})")
+    return "DNS-OUTSIDE-RANGES", f"{res.name} resolves to {', '.join(wrong)}, outside the expected ranges {ranges}"
 
 
 def unresolvable(profile: Profile, tgt: Target) -> Outcome | None:
     """Why a private name cannot be looked up from this profile (a `skipped` outcome), or None."""
     if tgt.name is None:
-        return Outcome.skipped("no ACR Enterprise instance in the profile (services.acr.enterprise_instance)",
-                               remedy="set it when the registry is an Enterprise Edition instance")
+        return Outcome.skipped("DNS-NO-ENTERPRISE-INSTANCE",
+                               "no ACR Enterprise instance in the profile (services.acr.enterprise_instance)")
     if not profile.network.resolvers:
-        return Outcome.skipped("the profile lists no data-center resolvers (network.resolvers)",
-                               remedy="record the DNS servers the data center's hosts use in network.resolvers")
+        return Outcome.skipped("DNS-NO-RESOLVERS", "the profile lists no data-center resolvers (network.resolvers)")
     return None
 
 
@@ -157,7 +96,7 @@ class Params(BaseModel):
 
 
 @check("dns.private-name", family="dns", title="Private name resolves to a private address from the data center",
-       timeout=5.0, fix_step="network.routes-acr")
+       timeout=5.0)
 async def private_name(ctx: Context, params: Params) -> Outcome:
     profile = ctx.profile
     tgt = target(profile, params.service)
@@ -166,14 +105,14 @@ async def private_name(ctx: Context, params: Params) -> Outcome:
         return missing
     resolvers = [str(r) for r in profile.network.resolvers]
     if not tgt.expected:
-        return Outcome.skipped(f"the profile has no private ranges for {tgt.label} ({tgt.expected_key})",
-                               remedy=f"record them in {tgt.expected_key}")
+        return Outcome.skipped("DNS-NO-RANGES", f"the profile has no private ranges for {tgt.label} "
+                               f"({tgt.expected_key})", key=tgt.expected_key)
     where, port = profile.network.vantage_netns, profile.network.resolver_port
     res = await ctx.blocking(resolve, where, tgt.name, resolvers, port)
     evidence = evidence_of(res, resolvers, port, where)
     found = problem(res, tgt)
     if found is not None:
-        summary, cause = found
-        return Outcome.failed(summary, evidence, cause=cause, fix_step=tgt.fix_step,
-                              remedy=f"make {tgt.name} resolve on-premises to its private address")
+        code, summary = found
+        return Outcome.failed(code, summary, evidence, fix_step=tgt.fix_step, name=tgt.name, label=tgt.label,
+                              rcode=res.rcode, key=tgt.expected_key)
     return Outcome.passed(f"{tgt.name} resolves to {', '.join(res.addresses)} (private, via {res.server})", evidence)

@@ -4,23 +4,20 @@ private address, verify TLS for the name, and read the service's answer to an an
 
 from __future__ import annotations
 
-import http.client
-import ssl
-import time
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from drconsole import vantage
-from drconsole.checks import _net
 from drconsole.checks import dns as names
 from drconsole.context import Context
+from drconsole.probes import http
+from drconsole.probes.dns import resolve
 from drconsole.registry import check
 from drconsole.results import Evidence, Outcome
 
 TIMEOUT = 2.0
 BODY_LIMIT = 2048
+SHOWN_HEADERS = ("www-authenticate", "docker-distribution-api-version", "content-type", "x-oss-request-id")
 
 
 class Params(BaseModel):
@@ -28,70 +25,8 @@ class Params(BaseModel):
     service: Literal["acr", "acr-ee", "oss"]
 
 
-@dataclass
-class Visit:
-    """One HTTPS request to a private endpoint, with where each phase ended."""
-
-    address: str
-    port: int
-    name: str
-    path: str
-    timings: dict[str, float] = field(default_factory=dict)  # connect, tls, first_byte (ms)
-    status: int | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    body: str = ""
-    failed_at: str | None = None  # connect | tls | http
-    error: str | None = None
-
-    def answer(self) -> dict[str, Any]:
-        keep = {k: v for k, v in self.headers.items()
-                if k in ("www-authenticate", "docker-distribution-api-version", "content-type", "x-oss-request-id")}
-        return {"status": self.status, "headers": keep, "body": self.body[:400] or None,
-                "timings_ms": self.timings, "failed_at": self.failed_at, "error": self.error}
-
-
-def https_get(where: str | None, address: str, port: int, name: str, path: str, ca_file: str | None) -> Visit:
-    """GET https://name{path} at address:port from `where`, TLS verified for `name` (SNI = name)."""
-    visit = Visit(address, port, name, path)
-    started = time.monotonic()
-
-    def lap(phase: str) -> None:
-        visit.timings[phase] = round((time.monotonic() - started) * 1000, 2)
-
-    try:
-        raw = vantage.connect_tcp(where, address, port, TIMEOUT)
-    except OSError as exc:
-        visit.failed_at, visit.error = "connect", _net.why(exc, TIMEOUT)
-        return visit
-    lap("connect")
-    try:
-        context = ssl.create_default_context(cafile=ca_file)  # with a cafile, only that CA is trusted
-        tls = context.wrap_socket(raw, server_hostname=name)
-    except (OSError, ssl.SSLError) as exc:
-        raw.close()
-        visit.failed_at, visit.error = "tls", _net.why(exc, TIMEOUT)
-        return visit
-    lap("tls")
-    try:
-        conn = http.client.HTTPSConnection(name, port, timeout=TIMEOUT, context=context)
-        conn.sock = tls
-        conn.request("GET", path, headers={"Host": name, "User-Agent": "drconsole-probe"})
-        response = conn.getresponse()
-        lap("first_byte")
-        visit.status = response.status
-        visit.headers = {k.lower(): v for k, v in response.getheaders()}
-        visit.body = response.read(BODY_LIMIT).decode("utf-8", "replace")
-    except (OSError, http.client.HTTPException) as exc:
-        visit.failed_at, visit.error = "http", _net.why(exc, TIMEOUT)
-    finally:
-        tls.close()
-    return visit
-
-
-
 @check("endpoints.private-https", family="endpoints",
-       title="Private endpoint answers over verified TLS from the data center", timeout=7.0,
-       fix_step="network.routes-acr")
+       title="Private endpoint answers over verified TLS from the data center", timeout=7.0)
 async def private_https(ctx: Context, params: Params) -> Outcome:
     profile = ctx.profile
     tgt = names.target(profile, params.service)
@@ -102,53 +37,51 @@ async def private_https(ctx: Context, params: Params) -> Outcome:
     where = profile.network.vantage_netns
     port = profile.services.oss.port if params.service == "oss" else profile.services.acr.port
     ca_file = str(profile.services.ca_file) if profile.services.ca_file else None
-    res = await ctx.blocking(names.resolve, where, tgt.name, resolvers, profile.network.resolver_port)
+    res = await ctx.blocking(resolve, where, tgt.name, resolvers, profile.network.resolver_port)
     dns_evidence = names.evidence_of(res, resolvers, profile.network.resolver_port, where)
     if not res.answered or not res.addresses:
         unresolved = names.problem(res, tgt)
-        return Outcome.errored(f"{tgt.name} did not resolve, so its endpoint was not tried", dns_evidence,
-                               cause=unresolved[1] if unresolved else "no address",
-                               remedy="fix name resolution first (the dns checks say why)")
+        return Outcome.errored("EP-UNRESOLVED", f"{tgt.name} did not resolve, so its endpoint was not tried",
+                               dns_evidence, cause=unresolved[1] if unresolved else None)
     wrong = names.outside(res.addresses, tgt.expected)
     if wrong:
-        return Outcome.failed(f"{tgt.name} resolves to {', '.join(wrong)}, outside the private ranges; not connecting",
-                              dns_evidence, cause=f"DNS sends {tgt.label} to an address that is not private, so "
-                                                  "clients would leave over the internet",
-                              remedy=f"make {tgt.name} resolve to its private address", fix_step=tgt.fix_step)
+        return Outcome.failed("EP-NOT-PRIVATE", f"{tgt.name} resolves to {', '.join(wrong)}, outside the private "
+                              "ranges; not connecting", dns_evidence, fix_step=tgt.fix_step, label=tgt.label,
+                              name=tgt.name)
     address = res.addresses[0]
     registry = params.service != "oss"
     path = "/v2/" if registry else "/"
-    visit = await ctx.blocking(https_get, where, address, port, tgt.name, path, ca_file)
+    visit = await ctx.blocking(lambda: http.get(where, address, port, tgt.name, path, tls=True, ca_file=ca_file,
+                                                timeout=TIMEOUT, body_limit=BODY_LIMIT))
+    answer = {**http.answer(visit, *SHOWN_HEADERS), "body": visit.text[:400] or None}
     evidence = Evidence(source=f"GET https://{tgt.name}{path}", asked=f"at {address}:{port}, SNI {tgt.name}, "
                         f"verified with {ca_file or 'the system CAs'}" + (f", from {where}" if where else ""),
-                        answer=visit.answer(), ms=visit.timings.get("first_byte"))
+                        answer=answer, ms=visit.timings.get("first_byte"))
     verdict = _registry_verdict(visit) if registry else _oss_verdict(visit)
     where_to = f"{tgt.name} at {address}:{port}"
     if visit.failed_at is not None:
-        return Outcome.failed(f"{where_to}: {visit.failed_at} failed: {visit.error}", dns_evidence, evidence,
-                              cause=_cause(visit, tgt.label), fix_step=tgt.fix_step,
-                              remedy="check the route to the private address and that the service is up there")
+        return Outcome.failed(_failure(visit), f"{where_to}: {visit.failed_at} failed: {visit.error}", dns_evidence,
+                              evidence, fix_step=tgt.fix_step, label=tgt.label, error=visit.error,
+                              address=f"{address}:{port}")
     if verdict is not None:
-        return Outcome.failed(f"{where_to} answered {visit.status}: {verdict}", dns_evidence, evidence,
-                              cause=f"what answers at that address is not {tgt.label}", fix_step=tgt.fix_step,
-                              remedy="check that the private address belongs to the service (DNS, routes)")
+        return Outcome.failed("EP-WRONG-SERVICE", f"{where_to} answered {visit.status}: {verdict}", dns_evidence,
+                              evidence, fix_step=tgt.fix_step, label=tgt.label)
     t = visit.timings
     healthy = "asks for credentials (401)" if registry else "denies anonymous access (403 AccessDenied)"
     return Outcome.passed(f"{where_to} {healthy}: connect {t['connect']} ms, TLS {t['tls']} ms, first byte "
                           f"{t['first_byte']} ms", dns_evidence, evidence)
 
 
-def _cause(visit: Visit, label: str) -> str:
+def _failure(visit: http.Reply) -> str:
+    """The finding for a request that failed at connect, TLS or HTTP."""
     if visit.failed_at == "tls":
-        return f"TLS with {label} failed ({visit.error}): wrong CA bundle (services.ca_file) or not the real endpoint"
-    if visit.error and "refused" in visit.error:
-        return f"nothing listens at {visit.address}:{visit.port}: {label} is down at that address"
-    if visit.failed_at == "connect":
-        return f"the data center cannot reach {visit.address}:{visit.port} ({visit.error}): no route or a firewall"
-    return f"{label} accepted the connection but did not answer the request ({visit.error})"
+        return "EP-TLS-FAILED"
+    if visit.failure is not None and visit.failure.kind == "refused":
+        return "EP-CONNECT-REFUSED"
+    return "EP-UNREACHABLE" if visit.failed_at == "connect" else "EP-NO-ANSWER"
 
 
-def _registry_verdict(visit: Visit) -> str | None:
+def _registry_verdict(visit: http.Reply) -> str | None:
     """None when the answer is a healthy registry's: 401 with a challenge, or 200 for anonymous access."""
     if visit.status == 401:
         return None if "www-authenticate" in visit.headers else "401 without a WWW-Authenticate challenge"
@@ -157,8 +90,8 @@ def _registry_verdict(visit: Visit) -> str | None:
     return "not the registry API's answer to /v2/"
 
 
-def _oss_verdict(visit: Visit) -> str | None:
+def _oss_verdict(visit: http.Reply) -> str | None:
     """None when the answer is OSS's: 403 with AccessDenied XML for an anonymous request."""
-    if visit.status == 403 and "<Code>AccessDenied</Code>" in visit.body:
+    if visit.status == 403 and "<Code>AccessDenied</Code>" in visit.text:
         return None
     return "not OSS's AccessDenied answer to an anonymous request"

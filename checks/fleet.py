@@ -3,15 +3,21 @@ and its API server answers from here."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict
 
 from drconsole.checks import _cloud, _k8s
 from drconsole.checks.topology import fleet_details
 from drconsole.context import Context
 from drconsole.registry import NoParams, check
-from drconsole.results import Outcome
+from drconsole.results import Evidence, Outcome
 
 ASSOCIATED = "Successed"  # the API's own spelling
+# ClusterInfo.State and DescribeManagedClusters Status.State values other than the good one (docs/ackone-facts.md)
+FLEET_STATES = {"initial": "FLEET-CREATING", "failed": "FLEET-FAILED", "delete_failed": "FLEET-FAILED"}
+MEMBER_STATES = {"Installing": "FLEET-MEMBER-INSTALLING", "Failed": "FLEET-MEMBER-FAILED",
+                 "Deleting": "FLEET-MEMBER-DETACHING", "Deleted": "FLEET-MEMBER-DETACHING"}
 
 
 class FleetParams(BaseModel):
@@ -23,8 +29,7 @@ class MemberParams(FleetParams):
     cluster_id: str
 
 
-@check("fleet.running", family="fleet", title="The Fleet exists and is running", timeout=_cloud.CLOUD_TIMEOUT,
-       fix_step="fleet.create")
+@check("fleet.running", family="fleet", title="The Fleet exists and is running", timeout=_cloud.CLOUD_TIMEOUT)
 async def fleet_running(ctx: Context, params: FleetParams) -> Outcome:
     from drconsole.cloud import CloudError
 
@@ -33,68 +38,69 @@ async def fleet_running(ctx: Context, params: FleetParams) -> Outcome:
     except CloudError as exc:
         if not _cloud.not_found(exc):
             raise
-        return Outcome.failed(f"Fleet {params.fleet_id} does not exist", cause=f"{exc.code}: {exc.message}",
-                              remedy="create the Fleet, or correct clusters.fleet.id in the profile")
+        return Outcome.failed("FLEET-NOT-FOUND", f"Fleet {params.fleet_id} does not exist",
+                              cause=f"{exc.code}: {exc.message}")
+    return judge_fleet(fleet, params.fleet_id, evidence)
+
+
+def judge_fleet(fleet: dict[str, Any], fleet_id: str, evidence: Evidence) -> Outcome:
+    """ClusterInfo.State must be running."""
     info = fleet.get("ClusterInfo") or {}
     state = info.get("State")
     if state != "running":
         why = f": {info['ErrorMessage']}" if info.get("ErrorMessage") else ""
-        return Outcome.failed(f"Fleet {params.fleet_id} is {state}{why}", evidence,
-                              cause=f"ClusterInfo.State is {state!r}, not 'running'{why}",
-                              remedy="wait for creation to finish (`initial`), or read ErrorMessage and recreate "
-                                     "it (`failed`)")
-    return Outcome.passed(f"Fleet {info.get('Name') or params.fleet_id} is running", evidence)
+        return Outcome.failed(FLEET_STATES.get(str(state), "FLEET-NOT-RUNNING"), f"Fleet {fleet_id} is {state}{why}",
+                              evidence, state=state, why=why)
+    return Outcome.passed(f"Fleet {info.get('Name') or fleet_id} is running", evidence)
 
 
 @check("fleet.member-associated", family="fleet", title="The cluster is associated with the Fleet",
-       timeout=_cloud.CLOUD_TIMEOUT, fix_step="fleet.attach")
+       timeout=_cloud.CLOUD_TIMEOUT)
 async def member_associated(ctx: Context, params: MemberParams) -> Outcome:
     body, evidence = await _cloud.ask(
         ctx, "adcp", "DescribeManagedClusters",
         lambda c, m: c.describe_managed_clusters(m.DescribeManagedClustersRequest(cluster_id=params.fleet_id)),
         asked=f"ClusterId={params.fleet_id}")
+    return judge_member(body, params.fleet_id, params.cluster_id, evidence)
+
+
+def judge_member(body: dict[str, Any], fleet_id: str, cluster_id: str, evidence: Evidence) -> Outcome:
+    """DescribeManagedClusters must list the cluster with Status.State Successed."""
     members = {(item.get("Cluster") or {}).get("ClusterID"): item for item in body.get("Clusters") or []}
-    member = members.get(params.cluster_id)
+    member = members.get(cluster_id)
     if member is None:
         listed = ", ".join(str(c) for c in members) or "none"
-        return Outcome.failed(f"cluster {params.cluster_id} is not associated with Fleet {params.fleet_id}",
-                              evidence,
-                              cause=f"DescribeManagedClusters does not list it (associated: {listed}); it was "
-                                    "never attached or has been detached",
-                              remedy="attach it with AttachClusterToHub (ClusterIds='[\"<id>\"]')")
+        return Outcome.failed("FLEET-MEMBER-MISSING", f"cluster {cluster_id} is not associated with Fleet {fleet_id}",
+                              evidence, listed=listed)
     status = member.get("Status") or {}
     state = status.get("State")
     if state != ASSOCIATED:
         message = f" ({status['Message']})" if status.get("Message") else ""
-        return Outcome.failed(f"cluster {params.cluster_id} association is {state}{message}", evidence,
-                              cause=f"Status.State is {state!r}, not {ASSOCIATED!r}{message}",
-                              remedy="`Installing` settles in minutes; for `Failed` read the message and attach "
-                                     "again")
-    name = (member.get("Cluster") or {}).get("Name") or params.cluster_id
-    return Outcome.passed(f"{name} ({params.cluster_id}) is associated (Successed)", evidence)
+        return Outcome.failed(MEMBER_STATES.get(str(state), "FLEET-MEMBER-NOT-ASSOCIATED"),
+                              f"cluster {cluster_id} association is {state}{message}", evidence,
+                              state=state, message=message)
+    name = (member.get("Cluster") or {}).get("Name") or cluster_id
+    return Outcome.passed(f"{name} ({cluster_id}) is associated (Successed)", evidence)
 
 
 @check("fleet.gitops-enabled", family="fleet", title="GitOps (Argo CD) is enabled on the Fleet",
-       timeout=_cloud.CLOUD_TIMEOUT, fix_step="gitops.enable")
+       timeout=_cloud.CLOUD_TIMEOUT)
 async def gitops_enabled(ctx: Context, params: FleetParams) -> Outcome:
     fleet, evidence = await fleet_details(ctx, params.fleet_id)
     gitops = (((fleet.get("ClusterInfo") or {}).get("MetaData") or {}).get("ACKOne") or {}).get("GitOps") or {}
     evidence.answer = {"ClusterInfo.MetaData.ACKOne.GitOps": gitops}
     if gitops.get("Enabled") is not True:
-        return Outcome.failed(f"GitOps is not enabled on Fleet {params.fleet_id}", evidence,
-                              cause="ClusterInfo.MetaData.ACKOne.GitOps.Enabled is not true",
-                              remedy="UpdateHubClusterFeature with ArgoCDEnabled=true")
+        return Outcome.failed("FLEET-GITOPS-OFF", f"GitOps is not enabled on Fleet {params.fleet_id}", evidence)
     ha = " (HA)" if gitops.get("HAEnabled") else ""
     return Outcome.passed(f"GitOps is enabled{ha} on Fleet {params.fleet_id}", evidence)
 
 
-@check("fleet.api-reachable", family="fleet", title="The Fleet's API server answers from here", timeout=5.0,
-       fix_step="fleet.create")
+@check("fleet.api-reachable", family="fleet", title="The Fleet's API server answers from here", timeout=5.0)
 async def api_reachable(ctx: Context, params: NoParams) -> Outcome:
     from drconsole.checks.kube import readyz
 
     try:
         evidence = await readyz(ctx, "fleet")
     except _k8s.KubeUnreachable as exc:
-        return Outcome.failed(exc.message, cause=exc.message, remedy=exc.fix or "")
+        return Outcome.failed("FLEET-API-UNREACHABLE", exc.message, cause=exc.message, remedy=exc.fix)
     return Outcome.passed(f"the Fleet API server is ready ({ctx.kube_context('fleet')})", evidence)

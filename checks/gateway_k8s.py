@@ -19,6 +19,8 @@ SERVICE_SUBSET = "mse.ingress.kubernetes.io/service-subset"
 SUBSET_LABELS = "mse.ingress.kubernetes.io/subset-labels"
 CLUSTER_LABEL = "topology.istio.io/cluster"
 GATEWAY_RUNNING = 2
+# MseIngressConfig phases before Listening (docs/ackone-facts.md)
+CONFIG_PHASES = {"Pending": "GW-CONFIG-PENDING", "Running": "GW-CONFIG-PENDING", "Failed": "GW-CONFIG-FAILED"}
 GATEWAY_STATUS = {0: "creating", 1: "create failed", 2: "running", 3: "changing", 4: "scaling in",
                   6: "scaling out", 8: "deleting", 9: "suspended", 10: "restarting", 11: "rebuilding",
                   12: "upgrading", 13: "upgrade failed"}
@@ -58,47 +60,44 @@ class GatewayParams(Params):
 
 
 @check("gateway.mse-ingress-config", family="gateway",
-       title="The MseIngressConfig is Listening for both clusters", timeout=5.0,
-       fix_step="gateway.mse-ingress-config")
+       title="The MseIngressConfig is Listening for both clusters", timeout=5.0)
 async def mse_ingress_config(ctx: Context, params: MseConfigParams) -> Outcome:
     config, evidence = await _k8s.get(ctx, "fleet", f"{MSE_CONFIGS}/{params.name}")
+    return judge_mse_config(config, params, evidence)
+
+
+def judge_mse_config(config: dict[str, Any] | None, params: MseConfigParams, evidence: Evidence) -> Outcome:
+    """The MseIngressConfig exists, lists both clusters in its remote-clusters annotation, and is Listening."""
     if config is None:
-        return Outcome.failed(f"MseIngressConfig {params.name} does not exist on the Fleet", evidence,
-                              cause="no gateway configuration by that name (gateway.mse_ingress_config)",
-                              remedy="apply the MseIngressConfig with the remote-clusters annotation on the Fleet")
+        return Outcome.failed("GW-CONFIG-MISSING", f"MseIngressConfig {params.name} does not exist on the Fleet",
+                              evidence)
     status = config.get("status") or {}
     phase, message = status.get("status") or "(none)", status.get("message") or ""
     listed = [c.strip() for c in ((config["metadata"].get("annotations") or {}).get(REMOTE_CLUSTERS) or "").split(",")
               if c.strip()]
     missing = [c for c in params.cluster_ids if c not in listed]
     if missing:
-        return Outcome.failed(f"{REMOTE_CLUSTERS} lacks {', '.join(missing)}", evidence,
-                              cause=f"the annotation lists {', '.join(listed) or 'nothing'}; the gateway cannot "
-                                    f"reach Services in {', '.join(missing)}",
-                              remedy=f"set {REMOTE_CLUSTERS}: \"{','.join(params.cluster_ids)}\"")
+        return Outcome.failed("GW-CONFIG-CLUSTERS", f"{REMOTE_CLUSTERS} lacks {', '.join(missing)}", evidence,
+                              listed=", ".join(listed) or "nothing", missing=", ".join(missing),
+                              wanted=",".join(params.cluster_ids))
     if phase != "Listening":
         explained = f": {message}" if message else ""
-        return Outcome.failed(f"MseIngressConfig {params.name} is {phase}{explained}", evidence,
-                              cause=f"status is {phase!r}, not 'Listening'{explained}",
-                              remedy="Pending and Running settle within minutes; Failed carries the reason — "
-                                     "fix it and re-apply")
+        return Outcome.failed(CONFIG_PHASES.get(phase, "GW-CONFIG-NO-STATUS"),
+                              f"MseIngressConfig {params.name} is {phase}{explained}", evidence,
+                              phase=phase, explained=explained)
     return Outcome.passed(f"MseIngressConfig {params.name} is Listening for {', '.join(listed)}", evidence)
 
 
-@check("gateway.fleet-namespace", family="gateway", title="The app namespace exists on the Fleet", timeout=5.0,
-       fix_step="gateway.namespace")
+@check("gateway.fleet-namespace", family="gateway", title="The app namespace exists on the Fleet", timeout=5.0)
 async def fleet_namespace(ctx: Context, params: NamespaceParams) -> Outcome:
     namespace, evidence = await _k8s.get(ctx, "fleet", f"/api/v1/namespaces/{params.namespace}")
     if namespace is None:
-        return Outcome.failed(f"namespace {params.namespace} does not exist on the Fleet", evidence,
-                              cause="the Fleet Ingress must live in a namespace named like the app's namespace "
-                                    "in the clusters",
-                              remedy=f"kubectl create namespace {params.namespace} (Fleet context)")
+        return Outcome.failed("GW-NAMESPACE-MISSING", f"namespace {params.namespace} does not exist on the Fleet",
+                              evidence, namespace=params.namespace)
     phase = (namespace.get("status") or {}).get("phase")
     if phase != "Active":
-        return Outcome.failed(f"namespace {params.namespace} on the Fleet is {phase}", evidence,
-                              cause=f"the namespace is {phase}, so nothing new can be created in it",
-                              remedy="wait for the deletion to finish and create it again")
+        return Outcome.failed("GW-NAMESPACE-NOT-ACTIVE", f"namespace {params.namespace} on the Fleet is {phase}",
+                              evidence, phase=phase)
     return Outcome.passed(f"namespace {params.namespace} exists on the Fleet", evidence)
 
 
@@ -134,19 +133,17 @@ def ingress_problems(ingress: dict[str, Any], params: IngressParams) -> list[str
 
 
 @check("gateway.ingress", family="gateway", title="The zone-DR Ingress on the Fleet matches the profile",
-       timeout=5.0, fix_step="gateway.ingress")
+       timeout=5.0)
 async def fleet_ingress(ctx: Context, params: IngressParams) -> Outcome:
     path = f"/apis/networking.k8s.io/v1/namespaces/{params.namespace}/ingresses/{params.name}"
     ingress, evidence = await _k8s.get(ctx, "fleet", path)
     if ingress is None:
-        return Outcome.failed(f"Ingress {params.namespace}/{params.name} does not exist on the Fleet", evidence,
-                              cause="the zone-DR routing rules are missing, so the gateway serves nothing",
-                              remedy="create the Ingress with ingressClassName mse in the app namespace")
+        return Outcome.failed("GW-INGRESS-MISSING", f"Ingress {params.namespace}/{params.name} does not exist on "
+                              "the Fleet", evidence)
     problems = ingress_problems(ingress, params)
     if problems:
-        return Outcome.failed("; ".join(problems), evidence,
-                              cause=f"the Ingress does not implement {params.mode}: " + "; ".join(problems),
-                              remedy="edit the Ingress as gateway.ingress describes for this mode")
+        return Outcome.failed("GW-INGRESS-MISMATCH", "; ".join(problems), evidence, mode=params.mode,
+                              problems="; ".join(problems))
     mode = (f"active-standby pinned to {params.primary_cluster_id}" if params.mode == "active-standby"
             else "active-active")
     return Outcome.passed(f"Ingress {params.namespace}/{params.name}: class mse, host {params.host} -> "
@@ -154,14 +151,12 @@ async def fleet_ingress(ctx: Context, params: IngressParams) -> Outcome:
 
 
 @check("gateway.mse-gateway", family="gateway", title="The MSE gateway runs and has an entry address",
-       timeout=_cloud.CLOUD_TIMEOUT, fix_step="gateway.mse-ingress-config")
+       timeout=_cloud.CLOUD_TIMEOUT)
 async def mse_gateway(ctx: Context, params: GatewayParams) -> Outcome:
     config, config_ev = await _k8s.get(ctx, "fleet", f"{MSE_CONFIGS}/{params.mse_ingress_config}")
     if config is None:
-        return Outcome.failed(f"MseIngressConfig {params.mse_ingress_config} does not exist, so there is no "
-                              "gateway to look for", config_ev,
-                              cause="the gateway is created from the MseIngressConfig on the Fleet",
-                              remedy="apply the MseIngressConfig first")
+        return Outcome.failed("GW-MSE-NO-CONFIG", f"MseIngressConfig {params.mse_ingress_config} does not exist, "
+                              "so there is no gateway to look for", config_ev)
     spec = config.get("spec") or {}
     name, reused = spec.get("name") or "mse-ingress", spec.get("id")
     config_ev.answer = {"spec.name": name, "spec.id": reused}
@@ -173,9 +168,8 @@ async def mse_gateway(ctx: Context, params: GatewayParams) -> Outcome:
     found = [g for g in (body.get("Data") or {}).get("Result") or []
              if (g.get("GatewayUniqueId") == reused if reused else g.get("Name") == name)]
     if not found:
-        return Outcome.failed(f"MSE has no gateway {reused or name} in {params.vpc_id}", config_ev, list_ev,
-                              cause="the MseIngressConfig has not created its gateway (yet), or it was deleted",
-                              remedy="read the MseIngressConfig's status message on the Fleet")
+        return Outcome.failed("GW-MSE-MISSING", f"MSE has no gateway {reused or name} in {params.vpc_id}",
+                              config_ev, list_ev)
     gateway = found[0]
     gateway_id, status = gateway.get("GatewayUniqueId"), gateway.get("Status")
     detail, get_ev = await _cloud.ask(
@@ -186,17 +180,14 @@ async def mse_gateway(ctx: Context, params: GatewayParams) -> Outcome:
     evidence: tuple[Evidence, ...] = (config_ev, list_ev, get_ev)
     if status != GATEWAY_RUNNING:
         words = GATEWAY_STATUS.get(status, f"status {status}") if isinstance(status, int) else str(status)
-        return Outcome.failed(f"MSE gateway {gateway_id} is {words}", *evidence,
-                              cause=f"Status is {status} ({words}), not 2 (running)",
-                              remedy="wait for creating/changing to finish; for a failure read the MSE console")
+        return Outcome.failed("GW-MSE-NOT-RUNNING", f"MSE gateway {gateway_id} is {words}", *evidence,
+                              status=status, words=words)
     addresses = [ip for entry in gateway.get("GatewayEntry") or [] for ip in entry.get("IpList") or []]
     if not addresses:
-        return Outcome.failed(f"MSE gateway {gateway_id} runs but has no entry address", *evidence,
-                              cause="GatewayEntry lists no IP, so nothing can reach the gateway",
-                              remedy="check the gateway's SLB in the MSE console")
+        return Outcome.failed("GW-MSE-NO-ADDRESS", f"MSE gateway {gateway_id} runs but has no entry address",
+                              *evidence)
     expected = str(ctx.profile.gateway.address) if ctx.profile.gateway.address else None
     if expected and expected not in addresses:
-        return Outcome.warned(f"MSE gateway {gateway_id} answers on {', '.join(addresses)}, the profile says "
-                              f"{expected}", *evidence, cause="the profile's gateway.address is out of date",
-                              remedy="set gateway.address to the gateway's entry address")
+        return Outcome.warned("GW-MSE-ADDRESS-DIFFERS", f"MSE gateway {gateway_id} answers on "
+                              f"{', '.join(addresses)}, the profile says {expected}", *evidence)
     return Outcome.passed(f"MSE gateway {gateway_id} ({name}) is running at {', '.join(addresses)}", *evidence)

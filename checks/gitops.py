@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from drconsole.checks import _k8s
 from drconsole.context import Context
 from drconsole.registry import check
-from drconsole.results import Outcome
+from drconsole.results import Evidence, Outcome
 
 ARGOCD = "argocd"
 CLUSTER_SECRETS = (f"/api/v1/namespaces/{ARGOCD}/secrets?labelSelector="
@@ -51,7 +51,7 @@ def argocd_cluster(secrets: dict[str, Any], cluster_id: str) -> dict[str, str] |
 
 
 @check("gitops.application-synced", family="gitops",
-       title="The cluster's Argo CD Application is Synced and Healthy", timeout=5.0, fix_step="gitops.synced")
+       title="The cluster's Argo CD Application is Synced and Healthy", timeout=5.0)
 async def application_synced(ctx: Context, params: AppParams) -> Outcome:
     (secrets, secrets_ev), (apps, apps_ev) = await asyncio.gather(_k8s.get(ctx, "fleet", CLUSTER_SECRETS),
                                                                   _k8s.get(ctx, "fleet", APPLICATIONS))
@@ -60,26 +60,26 @@ async def application_synced(ctx: Context, params: AppParams) -> Outcome:
         {"name": s["metadata"]["name"], "annotations": (s["metadata"].get("annotations") or {})}
         for s in (secrets or {}).get("items") or []]}
     if target is None:
-        return Outcome.failed(f"Argo CD on the Fleet does not know cluster {params.cluster_id}", secrets_ev,
-                              cause="no cluster Secret in argocd carries annotation cluster_id="
-                                    f"{params.cluster_id}; ACK One GitOps adds one when the cluster is associated "
-                                    "with the Fleet, so the cluster is not associated (or GitOps is off)",
-                              remedy="associate the cluster with the Fleet and make sure GitOps is enabled",
-                              fix_step="fleet.attach")
-    mine = [a for a in (apps or {}).get("items") or []
-            if ((a.get("spec") or {}).get("destination") or {}).get("server") == target["server"]
-            or ((a.get("spec") or {}).get("destination") or {}).get("name") == target["name"]]
-    in_namespace = [a for a in mine if a["spec"]["destination"].get("namespace") == params.namespace] or mine
+        return Outcome.failed("GITOPS-CLUSTER-UNKNOWN", f"Argo CD on the Fleet does not know cluster "
+                              f"{params.cluster_id}", secrets_ev, cluster_id=params.cluster_id)
     apps_ev.answer = {a["metadata"]["name"]: {"destination": a["spec"].get("destination"),
                                               "sync": ((a.get("status") or {}).get("sync") or {}).get("status"),
                                               "health": ((a.get("status") or {}).get("health") or {}).get("status")}
                       for a in (apps or {}).get("items") or []}
+    return judge_applications(target, (apps or {}).get("items") or [], params, secrets_ev, apps_ev)
+
+
+def judge_applications(target: dict[str, str], apps: list[dict[str, Any]], params: AppParams, secrets_ev: Evidence,
+                       apps_ev: Evidence) -> Outcome:
+    """The cluster's Applications (in the app's namespace, else any) must be Synced and Healthy."""
+    mine = [a for a in apps
+            if ((a.get("spec") or {}).get("destination") or {}).get("server") == target["server"]
+            or ((a.get("spec") or {}).get("destination") or {}).get("name") == target["name"]]
+    in_namespace = [a for a in mine if a["spec"]["destination"].get("namespace") == params.namespace] or mine
     if not in_namespace:
-        return Outcome.failed(f"no Argo CD Application deploys to cluster {params.cluster_id}", secrets_ev, apps_ev,
-                              cause=f"no Application in argocd has destination {target['server']} "
-                                    f"(Argo CD cluster {target['name']})",
-                              remedy="create the ApplicationSet whose cluster generator selects both clusters",
-                              fix_step="gitops.distribute")
+        return Outcome.failed("GITOPS-NO-APPLICATION", f"no Argo CD Application deploys to cluster "
+                              f"{params.cluster_id}", secrets_ev, apps_ev, server=target["server"],
+                              name=target["name"])
     bad = []
     for app in in_namespace:
         status = app.get("status") or {}
@@ -89,32 +89,24 @@ async def application_synced(ctx: Context, params: AppParams) -> Outcome:
             message = (status.get("health") or {}).get("message") or ""
             bad.append(f"{app['metadata']['name']} is {sync}/{health}" + (f" ({message})" if message else ""))
     if bad:
-        return Outcome.failed("; ".join(bad), secrets_ev, apps_ev,
-                              cause="the application is not fully deployed and running in this cluster: "
-                                    + "; ".join(bad),
-                              remedy="open the Application in Argo CD; OutOfSync on the registered cluster "
-                                     "often means an image pull over the private ACR/OSS routes failed")
+        return Outcome.failed("GITOPS-NOT-SYNCED", "; ".join(bad), secrets_ev, apps_ev, apps="; ".join(bad))
     names = ", ".join(a["metadata"]["name"] for a in in_namespace)
     return Outcome.passed(f"{names}: Synced and Healthy", secrets_ev, apps_ev)
 
 
 @check("gitops.cluster-label", family="gitops",
-       title=f"The app's pods carry {CLUSTER_LABEL} with their cluster's ID", timeout=5.0,
-       fix_step="gitops.distribute")
+       title=f"The app's pods carry {CLUSTER_LABEL} with their cluster's ID", timeout=5.0)
 async def cluster_label(ctx: Context, params: LabelParams) -> Outcome:
     service, service_ev = await _k8s.get(ctx, params.cluster,
                                          f"/api/v1/namespaces/{params.namespace}/services/{params.service}")
     where = f"{_k8s.noun(params.cluster)}, namespace {params.namespace}"
     if service is None:
-        return Outcome.failed(f"Service {params.service} does not exist in {where}", service_ev,
-                              cause="the application is not deployed there (or under another name)",
-                              remedy="sync the cluster's Application; the Service name must match "
-                                     "gateway.service in the profile")
+        return Outcome.failed("GITOPS-NO-SERVICE", f"Service {params.service} does not exist in {where}",
+                              service_ev)
     selector = (service.get("spec") or {}).get("selector") or {}
     if not selector:
-        return Outcome.failed(f"Service {params.service} in {where} has no selector", service_ev,
-                              cause="without a selector the gateway cannot find the pods behind it",
-                              remedy="give the Service a pod selector")
+        return Outcome.failed("GITOPS-NO-SELECTOR", f"Service {params.service} in {where} has no selector",
+                              service_ev)
     query = quote(",".join(f"{k}={v}" for k, v in sorted(selector.items())), safe="")
     pods, pods_ev = await _k8s.get(ctx, params.cluster,
                                    f"/api/v1/namespaces/{params.namespace}/pods?labelSelector={query}")
@@ -122,17 +114,12 @@ async def cluster_label(ctx: Context, params: LabelParams) -> Outcome:
     labels = {p["metadata"]["name"]: (p["metadata"].get("labels") or {}).get(CLUSTER_LABEL) for p in items}
     pods_ev.answer = {"pods": {name: {CLUSTER_LABEL: value} for name, value in labels.items()}}
     if not items:
-        return Outcome.failed(f"no pods behind Service {params.service} in {where}", service_ev, pods_ev,
-                              cause=f"nothing matches the selector {selector}",
-                              remedy="sync the cluster's Application and check its Deployment")
+        return Outcome.failed("GITOPS-NO-PODS", f"no pods behind Service {params.service} in {where}", service_ev,
+                              pods_ev, selector=selector)
     wrong = {name: value for name, value in labels.items() if value != params.cluster_id}
     if wrong:
         shown = ", ".join(f"{n}={v or '(missing)'}" for n, v in sorted(wrong.items()))
-        return Outcome.failed(f"{len(wrong)} of {len(items)} pods lack {CLUSTER_LABEL}={params.cluster_id}",
-                              service_ev, pods_ev,
-                              cause=f"pods {shown}: pinned routing selects this cluster's pods by that label, so "
-                                    "active-standby cannot pin (or fail over) correctly",
-                              remedy="set the chart's per-cluster clusterId from the Argo CD cluster annotation "
-                                     "cluster_id")
+        return Outcome.failed("GITOPS-POD-LABEL", f"{len(wrong)} of {len(items)} pods lack "
+                              f"{CLUSTER_LABEL}={params.cluster_id}", service_ev, pods_ev, pods=shown)
     return Outcome.passed(f"all {len(items)} pods in {where} carry {CLUSTER_LABEL}={params.cluster_id}",
                           service_ev, pods_ev)

@@ -44,14 +44,13 @@ async def api_ready(ctx: Context, params: ApiParams) -> Outcome:
         whoami = await ctx.blocking(_k8s.request, ctx, role, WHOAMI, "POST",
                                     {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"})
     except _k8s.KubeUnreachable as exc:
-        return Outcome.failed(exc.message, cause=exc.message, remedy=exc.fix or "", fix_step=fix_step)
+        return Outcome.failed("KUBE-API-DOWN", exc.message, cause=exc.message, fix_step=fix_step, remedy=exc.fix)
     user = ((whoami.body.get("status") or {}).get("userInfo") or {}) if isinstance(whoami.body, dict) else {}
     evidence = (ready, _evidence(ctx, role, "GET /version", version),
                 _evidence(ctx, role, f"POST {WHOAMI}", whoami))
     if not user.get("username"):
-        return Outcome.failed(f"{_k8s.noun(role)} did not say who the kubeconfig's user is", *evidence,
-                              cause="the SelfSubjectReview came back without a user", remedy=_k8s.AUTH_FIX,
-                              fix_step=fix_step)
+        return Outcome.failed("KUBE-NO-IDENTITY", f"{_k8s.noun(role)} did not say who the kubeconfig's user is",
+                              *evidence, fix_step=fix_step)
     git_version = version.body.get("gitVersion", "?") if isinstance(version.body, dict) else "?"
     return Outcome.passed(f"{_k8s.noun(role)} ({ctx.kube_context(role)}) is ready, Kubernetes {git_version}, "
                           f"we are {user['username']}", *evidence)

@@ -20,11 +20,7 @@ NAMESPACE = "kube-system"
 AGENT_PATH = f"/apis/apps/v1/namespaces/{NAMESPACE}/deployments/{AGENT}"
 AGENT_CONFIG = "ack-agent-config"
 CONFIG_PATH = f"/api/v1/namespaces/{NAMESPACE}/configmaps/{AGENT_CONFIG}"
-STATE_MEANS = {
-    "waiting": "ACK is still waiting for the agent to connect for the first time",
-    "disconnected": "the agent connected once but ACK has lost it (agent gone, or its path to the private "
-                    "endpoint broke)",
-}
+STATE_FINDINGS = {"waiting": "REG-WAITING", "disconnected": "REG-DISCONNECTED"}
 
 
 class ClusterParams(BaseModel):
@@ -33,7 +29,7 @@ class ClusterParams(BaseModel):
 
 
 @check("registered.running", family="registered", title="The registered cluster is running",
-       timeout=_cloud.CLOUD_TIMEOUT, fix_step="registered.agent-connected")
+       timeout=_cloud.CLOUD_TIMEOUT)
 async def registered_running(ctx: Context, params: ClusterParams) -> Outcome:
     from drconsole.cloud import CloudError
 
@@ -42,39 +38,35 @@ async def registered_running(ctx: Context, params: ClusterParams) -> Outcome:
     except CloudError as exc:
         if not _cloud.not_found(exc):
             raise
-        return Outcome.failed(f"registered cluster {params.cluster_id} does not exist",
-                              cause=f"{exc.code}: {exc.message}", remedy="create it, or correct "
-                              "clusters.registered.id in the profile", fix_step="registered.create")
+        return Outcome.failed("REG-NOT-FOUND", f"registered cluster {params.cluster_id} does not exist",
+                              cause=f"{exc.code}: {exc.message}")
+    return judge_running(cluster, params.cluster_id, evidence)
+
+
+def judge_running(cluster: dict[str, Any], cluster_id: str, evidence: Evidence) -> Outcome:
+    """DescribeClusterDetail's state must be running."""
     state = cluster.get("state")
     if state != "running":
-        meaning = STATE_MEANS.get(str(state), "it is not serving")
-        return Outcome.failed(f"registered cluster {params.cluster_id} is {state}", evidence,
-                              cause=f"state is {state!r}: {meaning}",
-                              remedy=f"check that {AGENT} runs in {NAMESPACE} on the on-premises cluster and can "
-                                     "reach the private endpoint over Express Connect")
-    return Outcome.passed(f"registered cluster {cluster.get('name') or params.cluster_id} is running", evidence)
+        return Outcome.failed(STATE_FINDINGS.get(str(state), "REG-NOT-RUNNING"),
+                              f"registered cluster {cluster_id} is {state}", evidence, state=state)
+    return Outcome.passed(f"registered cluster {cluster.get('name') or cluster_id} is running", evidence)
 
 
 @check("registered.agent-available", family="registered",
-       title=f"{AGENT} is available on the on-premises cluster", timeout=5.0, fix_step="registered.agent-connected")
+       title=f"{AGENT} is available on the on-premises cluster", timeout=5.0)
 async def agent_available(ctx: Context, params: NoParams) -> Outcome:
     deployment, evidence = await _k8s.get(ctx, "registered", AGENT_PATH)
     if deployment is None:
-        return Outcome.failed(f"no {AGENT} Deployment in {NAMESPACE} on the on-premises cluster", evidence,
-                              cause="the agent manifest was never applied there, or the Deployment was deleted",
-                              remedy="apply the internal-network agent manifest (DescribeExternalAgent "
-                                     "PrivateIpAddress=true) with the on-premises context",
-                              fix_step="registered.agent-apply")
+        return Outcome.failed("REG-AGENT-MISSING", f"no {AGENT} Deployment in {NAMESPACE} on the on-premises "
+                              "cluster", evidence)
     status = deployment.get("status") or {}
     ready, wanted = int(status.get("readyReplicas") or 0), int((deployment.get("spec") or {}).get("replicas", 1))
     evidence.answer = {"spec.replicas": wanted, "status": status}
     if ready < 1:
         conditions = {c.get("type"): c for c in status.get("conditions") or []}
         why = (conditions.get("Available") or {}).get("message") or "no pod is ready"
-        return Outcome.failed(f"{AGENT} has no ready replica (0/{wanted})", evidence,
-                              cause=f"{why}; pods crash-looping usually mean DNS or egress trouble",
-                              remedy=f"`kubectl -n {NAMESPACE} describe pod -l app={AGENT}` on the on-premises "
-                                     "cluster")
+        return Outcome.failed("REG-AGENT-NOT-READY", f"{AGENT} has no ready replica (0/{wanted})", evidence,
+                              why=why)
     return Outcome.passed(f"{AGENT} is available ({ready}/{wanted} ready)", evidence)
 
 
@@ -92,8 +84,7 @@ def _agent_settings(objects: list[dict[str, Any]]) -> dict[str, str]:
 
 
 @check("registered.agent-internal", family="registered",
-       title="The deployed agent is the internal-network variant", timeout=_cloud.CLOUD_TIMEOUT,
-       fix_step="registered.agent-yaml")
+       title="The deployed agent is the internal-network variant", timeout=_cloud.CLOUD_TIMEOUT)
 async def agent_internal(ctx: Context, params: ClusterParams) -> Outcome:
     (manifest, manifest_ev), (deployment, deploy_ev), (config, config_ev) = await asyncio.gather(
         _cloud.ask(ctx, "cs", "DescribeExternalAgent",
@@ -104,8 +95,8 @@ async def agent_internal(ctx: Context, params: ClusterParams) -> Outcome:
     manifest_ev.answer = "(the agent manifest; not recorded, it carries credentials)"
     config_ev.answer = {"data keys": sorted((config or {}).get("data") or {})} if config else "404 Not Found"
     if deployment is None:
-        return Outcome.skipped(f"no {AGENT} Deployment runs on the on-premises cluster, so no agent manifest is in "
-                               "use (registered.agent-available reports it)")
+        return Outcome.skipped("REG-AGENT-ABSENT", f"no {AGENT} Deployment runs on the on-premises cluster, so no "
+                               "agent manifest is in use (registered.agent-available reports it)")
     wanted = _agent_settings(await ctx.blocking(manifest_documents, manifest.get("config") or ""))
     live = _agent_settings([{**o, "kind": k} for o, k in ((deployment, "Deployment"), (config, "ConfigMap")) if o])
     compared = {key: (value, live.get(key)) for key, value in wanted.items()
@@ -115,15 +106,12 @@ async def agent_internal(ctx: Context, params: ClusterParams) -> Outcome:
                                                answer={k: {"internal": w, "deployed": d}
                                                        for k, (w, d) in compared.items()}))
     if not compared:
-        return Outcome.errored("the internal agent manifest names no endpoint setting to compare", *evidence,
-                               cause="DescribeExternalAgent returned a manifest without the agent's "
-                                     "register address or endpoint type")
+        return Outcome.errored("REG-AGENT-MANIFEST-EMPTY", "the internal agent manifest names no endpoint setting "
+                               "to compare", *evidence)
     differing = [f"{key} is {deployed!r}, the internal manifest has {internal!r}"
                  for key, (internal, deployed) in compared.items() if deployed != internal]
     if differing:
-        return Outcome.failed("the deployed agent is not the internal-network variant", *evidence,
-                              cause="; ".join(differing) + " — it dials the public endpoint, which the data "
-                                    "center cannot reach over Express Connect",
-                              remedy="fetch the manifest with PrivateIpAddress=true and apply it instead")
+        return Outcome.failed("REG-AGENT-PUBLIC", "the deployed agent is not the internal-network variant",
+                              *evidence, differing="; ".join(differing))
     return Outcome.passed(f"the deployed agent matches the internal-network manifest ({len(compared)} settings)",
                           *evidence)

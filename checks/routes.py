@@ -5,13 +5,14 @@ center's CIDRs to the VBR."""
 from __future__ import annotations
 
 import ipaddress
-import time
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from drconsole import vantage
+from drconsole.checks import _cloud
 from drconsole.context import Context
+from drconsole.probes import routes
 from drconsole.profile import Profile
 from drconsole.registry import check
 from drconsole.results import Evidence, Outcome
@@ -41,45 +42,41 @@ def ranges_of(profile: Profile, family: RangeFamily) -> list[ipaddress.IPv4Netwo
     return list(profile.services.acr.vip_ranges if family == "acr" else profile.services.oss.vip_ranges)
 
 
-def probe_address(network: ipaddress.IPv4Network) -> str:
-    """An address inside the range: the address itself for a /32, else the first host."""
-    return str(network.network_address if network.num_addresses == 1 else network.network_address + 1)
-
-
-@check("routes.via-vbr", family="routes", title="Private ranges leave the data center via the VBR", timeout=5.0,
-       fix_step="network.bgp-idc")
+@check("routes.via-vbr", family="routes", title="Private ranges leave the data center via the VBR", timeout=5.0)
 async def via_vbr(ctx: Context, params: KernelParams) -> Outcome:
     profile = ctx.profile
     label = LABELS[params.ranges]
     where = profile.network.vantage_netns
     if where is None and profile.lab is not None and profile.lab.mode == "loopback":
-        return Outcome.skipped("the lab runs in loopback mode: its BGP routes live only inside BIRD, so there is no "
-                               "kernel route decision to look at", remedy="run the lab as root (namespace mode)")
+        return Outcome.skipped("ROUTE-LOOPBACK-LAB", "the lab runs in loopback mode: its BGP routes live only "
+                               "inside BIRD, so there is no kernel route decision to look at")
     ranges = ranges_of(profile, params.ranges)
     if not ranges:
-        return Outcome.skipped(f"the profile lists no {label}s ({PROFILE_KEYS[params.ranges]})",
-                               remedy=f"record them in {PROFILE_KEYS[params.ranges]}")
+        return Outcome.skipped("ROUTE-NO-RANGES", f"the profile lists no {label}s ({PROFILE_KEYS[params.ranges]})",
+                               key=PROFILE_KEYS[params.ranges])
     vbr = str(profile.network.bgp.vbr_peer_ip)
     source = f"kernel route decision{f' in network namespace {where}' if where else ''}"
 
-    # every range in one batch: one entry into the namespace, one netlink socket
-    routes = await ctx.blocking(vantage.route_get_many, where, [probe_address(network) for network in ranges])
-    decisions = list(zip(ranges, routes, strict=True))
+    decisions = await ctx.blocking(routes.decisions, where, ranges)
     evidence = [Evidence(source=source, asked=f"ip route get {route.destination}  ({network})", ms=route.ms,
                          answer={"gateway": route.gateway, "dev": route.interface, "prefsrc": route.source,
                                  "matched": route.matched, "error": route.error})
                 for network, route in decisions]
+    return judge_decisions(decisions, vbr, params.ranges, evidence)
+
+
+def judge_decisions(decisions: list[tuple[ipaddress.IPv4Network, vantage.Route]], vbr: str, family: RangeFamily,
+                    evidence: list[Evidence]) -> Outcome:
+    """Every range's next hop must be the VBR."""
+    label = LABELS[family]
     wrong = [(network, route) for network, route in decisions if route.gateway != vbr]
     if not wrong:
-        names = ", ".join(str(n) for n in ranges)
+        names = ", ".join(str(n) for n, _ in decisions)
         return Outcome.passed(f"every {label} ({names}) leaves via the VBR {vbr}", *evidence)
     problems = [_wrong_way(network, route, vbr) for network, route in wrong]
-    more = f" (and {len(problems) - 1} more of {len(ranges)})" if len(problems) > 1 else ""
-    return Outcome.failed(problems[0] + more, *evidence, cause="; ".join(problems),
-                          remedy=f"the data-center router must learn (or be given) a route for every {label} with "
-                                 f"next hop {vbr}: check that the VBR announces them (the CEN must route them, "
-                                 f"step {FIX_STEPS[params.ranges]}) and the router accepts them",
-                          fix_step=FIX_STEPS[params.ranges])
+    more = f" (and {len(problems) - 1} more of {len(decisions)})" if len(problems) > 1 else ""
+    return Outcome.failed("ROUTE-NOT-VIA-VBR", problems[0] + more, *evidence, fix_step=FIX_STEPS[family],
+                          problems="; ".join(problems), label=label, vbr=vbr, step=FIX_STEPS[family])
 
 
 def _wrong_way(network: ipaddress.IPv4Network, route: vantage.Route, vbr: str) -> str:
@@ -92,28 +89,27 @@ def _wrong_way(network: ipaddress.IPv4Network, route: vantage.Route, vbr: str) -
 
 
 @check("routes.vpc-table", family="routes", title="VPC route table sends the data center's CIDRs to the VBR",
-       timeout=8.0, fix_step="network.cen-attach")
+       timeout=_cloud.CLOUD_TIMEOUT)
 async def vpc_table(ctx: Context, params: TableParams) -> Outcome:
-    from drconsole.cloud import models
-
     idc = list(ctx.profile.network.idc_cidrs)
     if not idc:
-        return Outcome.skipped("the profile lists no IDC CIDRs (network.idc_cidrs)",
-                               remedy="record the data center's CIDRs in network.idc_cidrs")
-    def describe() -> Any:  # the client and its SDK are loaded in the worker thread, off the event loop
-        request = models("vpc").DescribeRouteEntryListRequest(region_id=ctx.profile.cloud.region,
-                                                              route_table_id=params.route_table_id, max_result=100)
-        return ctx.cloud("vpc").describe_route_entry_list(request)
+        return Outcome.skipped("ROUTE-NO-IDC-CIDRS", "the profile lists no IDC CIDRs (network.idc_cidrs)")
+    body, evidence = await _cloud.ask(
+        ctx, "vpc", "DescribeRouteEntryList",
+        lambda c, m: c.describe_route_entry_list(m.DescribeRouteEntryListRequest(
+            region_id=ctx.profile.cloud.region, route_table_id=params.route_table_id, max_result=100)),
+        asked=f"RouteTableId={params.route_table_id}")
+    entries = (body.get("RouteEntrys") or {}).get("RouteEntry") or []
+    table = [{"DestinationCidrBlock": e.get("DestinationCidrBlock"), "Type": e.get("Type"), "Status": e.get("Status"),
+              "NextHops": [{"NextHopType": h.get("NextHopType"), "NextHopId": h.get("NextHopId")}
+                           for h in (e.get("NextHops") or {}).get("NextHop") or []]} for e in entries]
+    evidence.answer = table
+    return judge_vpc_table(table, idc, params, evidence)
 
-    started = time.monotonic()
-    response = await ctx.blocking(ctx.cloud_call, "vpc", "DescribeRouteEntryList", describe)
-    ms = round((time.monotonic() - started) * 1000, 1)
-    entries = list(response.body.route_entrys.route_entry or []) if response.body.route_entrys else []
-    table = [{"DestinationCidrBlock": e.destination_cidr_block, "Type": e.type, "Status": e.status,
-              "NextHops": [{"NextHopType": h.next_hop_type, "NextHopId": h.next_hop_id}
-                           for h in (e.next_hops.next_hop or [] if e.next_hops else [])]} for e in entries]
-    evidence = Evidence(source="vpc:DescribeRouteEntryList", asked=f"RouteTableId={params.route_table_id}",
-                        answer=table, ms=ms)
+
+def judge_vpc_table(table: list[dict[str, Any]], idc: list[ipaddress.IPv4Network], params: TableParams,
+                    evidence: Evidence) -> Outcome:
+    """Every IDC CIDR must have an available route that came through the CEN (a documented shape)."""
     missing, seen = [], set()
     for cidr in idc:
         covering = [row for row in table if _covers(row["DestinationCidrBlock"], cidr)]
@@ -123,12 +119,8 @@ async def vpc_table(ctx: Context, params: TableParams) -> Outcome:
             hops = "; ".join(f"{r['DestinationCidrBlock']} -> {_hops(r)}" for r in covering)
             missing.append(f"{cidr}" + (f" (only {hops})" if hops else ""))
     if missing:
-        return Outcome.failed(f"the VPC route table {params.route_table_id} has no route to "
-                              f"{', '.join(missing)} via the VBR {params.vbr_id}", evidence,
-                              cause="the VPC has not learnt the data center's prefixes through the CEN from the "
-                                    "VBR: the VBR or the VPC is not attached to the CEN (on a transit router, the VPC "
-                                    "attachment must advertise routes to the VPC), or the BGP session is down",
-                              remedy="attach both the VBR and the VPC to the same CEN and bring the BGP session up")
+        return Outcome.failed("ROUTE-VPC-TABLE-MISSING", f"the VPC route table {params.route_table_id} has no "
+                              f"route to {', '.join(missing)} via the VBR {params.vbr_id}", evidence)
     return Outcome.passed(f"the VPC route table sends {', '.join(str(c) for c in idc)} through the CEN toward the "
                           f"VBR {params.vbr_id} ({'; '.join(sorted(seen))})", evidence)
 

@@ -9,38 +9,47 @@ from __future__ import annotations
 
 import time
 
+from drconsole.cen import LEGACY, ServiceRoutes
+from drconsole.checks import _cloud
 from drconsole.context import Context
 from drconsole.registry import NoParams, check
 from drconsole.results import Evidence, Outcome
 
-FIX_STEP = "network.service-routes"
+RANGE_KEYS = "services.oss.vip_ranges and services.acr.vip_ranges"
 
 
 @check("routes.service-routes", family="routes", title="The CEN routes the OSS and ACR ranges toward the VPC",
-       timeout=8.0, fix_step=FIX_STEP)
+       timeout=_cloud.CLOUD_TIMEOUT)
 async def service_routes_check(ctx: Context, params: NoParams) -> Outcome:
     from drconsole.actions.context import ActionContext
     from drconsole.cen import service_routes
+    from drconsole.cloud import CloudError
 
     profile = ctx.profile
     cen_id = profile.network.cen_id
     ranges = list(profile.services.oss.vip_ranges) + list(profile.services.acr.vip_ranges)
     if not ranges:
-        return Outcome.skipped("the profile lists no OSS or ACR VIP ranges",
-                               remedy="record them in services.oss.vip_ranges and services.acr.vip_ranges")
+        return Outcome.skipped("ROUTE-NO-RANGES", f"the profile lists no OSS or ACR VIP ranges ({RANGE_KEYS})",
+                               key=RANGE_KEYS)
     if not cen_id:
-        return Outcome.failed("the profile has no CEN (network.cen_id), so nothing routes the service ranges",
-                              remedy="attach the VBR and the VPC to a CEN first", fix_step="network.cen-attach")
+        return Outcome.failed("ROUTE-NO-CEN", "the profile has no CEN (network.cen_id), so nothing routes the "
+                              "service ranges")
     started = time.monotonic()
-    seen = await ctx.blocking(service_routes, ActionContext(ctx).call, profile.cloud.region, cen_id,
-                              profile.network.vpc_id, ranges)
+    try:  # the action's read path (drconsole.cen), which reads the CEN whichever kind it is
+        seen = await ctx.blocking(service_routes, ActionContext(ctx).call, profile.cloud.region, cen_id,
+                                  profile.network.vpc_id, ranges)
+    except CloudError as exc:
+        raise _cloud.in_words(exc) from None
     evidence = Evidence(source=seen.source, asked=f"CenId={cen_id} ({seen.kind} CEN)", answer=seen.statuses,
                         ms=round((time.monotonic() - started) * 1000, 1))
-    how = "route services" if seen.kind == "legacy" else "transit-router routes toward the VPC attachment"
+    return judge_service_routes(seen, cen_id, evidence)
+
+
+def judge_service_routes(seen: ServiceRoutes, cen_id: str, evidence: Evidence) -> Outcome:
+    """Every service range must be routed, and Active, in the way the CEN's kind routes them."""
+    how = "route services" if seen.kind == LEGACY else "transit-router routes toward the VPC attachment"
     if seen.missing:
         listed = ", ".join(f"{c} ({seen.statuses[c]})" for c in seen.missing)
-        return Outcome.failed(f"the CEN {cen_id} has no active {how} for {listed}", evidence,
-                              cause="without them the VBR does not announce the service ranges to the data center, "
-                                    "so OSS and ACR private addresses are unreachable over Express Connect",
-                              remedy=f"add {how} for every OSS and ACR VIP range", fix_step=FIX_STEP)
-    return Outcome.passed(f"the CEN {cen_id} routes all {len(ranges)} service ranges ({how})", evidence)
+        return Outcome.failed("ROUTE-SERVICE-MISSING", f"the CEN {cen_id} has no active {how} for {listed}",
+                              evidence, how=how)
+    return Outcome.passed(f"the CEN {cen_id} routes all {len(seen.statuses)} service ranges ({how})", evidence)

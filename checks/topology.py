@@ -61,7 +61,7 @@ async def cluster_detail(ctx: Context, cluster_id: str) -> tuple[dict[str, Any],
 
 
 @check("topology.same-vpc", family="topology", title="The Fleet and both clusters are in the profile's VPC",
-       timeout=_cloud.CLOUD_TIMEOUT, fix_step="design.same-vpc")
+       timeout=_cloud.CLOUD_TIMEOUT)
 async def same_vpc(ctx: Context, params: SameVpcParams) -> Outcome:
     (fleet, fleet_ev), (ack, ack_ev), (reg, reg_ev) = await asyncio.gather(
         fleet_details(ctx, params.fleet_id), cluster_detail(ctx, params.ack_cluster_id),
@@ -71,16 +71,13 @@ async def same_vpc(ctx: Context, params: SameVpcParams) -> Outcome:
              f"the registered cluster {params.registered_cluster_id}": reg.get("vpc_id")}
     elsewhere = [f"{who} is in {vpc or 'no VPC'}" for who, vpc in found.items() if vpc != params.vpc_id]
     if elsewhere:
-        return Outcome.failed(f"not all in {params.vpc_id}: " + "; ".join(elsewhere), fleet_ev, ack_ev, reg_ev,
-                              cause="the MSE gateway and the Fleet need everything in one VPC; "
-                                    + "; ".join(elsewhere),
-                              remedy=f"recreate the misplaced resource in {params.vpc_id} "
-                                     "(a cluster cannot move VPC)")
+        return Outcome.failed("TOPO-VPC-SPLIT", f"not all in {params.vpc_id}: " + "; ".join(elsewhere), fleet_ev,
+                              ack_ev, reg_ev, elsewhere="; ".join(elsewhere), vpc=params.vpc_id)
     return Outcome.passed(f"the Fleet and both clusters are in {params.vpc_id}", fleet_ev, ack_ev, reg_ev)
 
 
 @check("topology.zones-api", family="topology", title="The two clusters are in different zones (API)",
-       timeout=_cloud.CLOUD_TIMEOUT, fix_step="design.zones")
+       timeout=_cloud.CLOUD_TIMEOUT)
 async def zones_api(ctx: Context, params: ZonesParams) -> Outcome:
     (ack, ack_ev), (reg, reg_ev), (switches, vsw_ev) = await asyncio.gather(
         cluster_detail(ctx, params.ack_cluster_id), cluster_detail(ctx, params.registered_cluster_id),
@@ -94,16 +91,14 @@ async def zones_api(ctx: Context, params: ZonesParams) -> Outcome:
     evidence = (ack_ev, reg_ev, vsw_ev)
     if not ack_zones or not reg_zones:
         who = "the ACK cluster" if not ack_zones else "the registered cluster"
-        return Outcome.failed(f"{who} has no zone in the API (no zone_id and no known vSwitch)", *evidence,
-                              cause=f"{who} reports neither zone_id nor a vSwitch of {params.vpc_id}",
-                              remedy="give the cluster a vSwitch in its zone of the VPC")
+        return Outcome.failed("TOPO-ZONE-UNKNOWN", f"{who} has no zone in the API (no zone_id and no known "
+                              "vSwitch)", *evidence, who=who, vpc=params.vpc_id)
     shared = sorted(ack_zones & reg_zones)
     if shared:
-        return Outcome.failed(f"both clusters are in {', '.join(shared)}", *evidence,
+        return Outcome.failed("TOPO-SAME-ZONE", f"both clusters are in {', '.join(shared)}", *evidence,
                               cause=f"the ACK cluster ({', '.join(sorted(ack_zones))}) and the registered cluster "
                                     f"({', '.join(sorted(reg_zones))}) share {', '.join(shared)}: one zone outage "
-                                    "takes both copies of the application",
-                              remedy="anchor the registered cluster on a vSwitch in another zone")
+                                    "takes both copies of the application")
     return Outcome.passed(f"ACK cluster in {', '.join(sorted(ack_zones))}, registered cluster in "
                           f"{', '.join(sorted(reg_zones))}", *evidence)
 
@@ -122,32 +117,30 @@ async def node_zones(ctx: Context, role: ClusterRole) -> tuple[dict[str, str | N
 
 
 @check("topology.zones-nodes", family="topology",
-       title="The two clusters' nodes are labelled with different zones", timeout=5.0, fix_step="design.zones")
+       title="The two clusters' nodes are labelled with different zones", timeout=5.0)
 async def zones_nodes(ctx: Context, params: NoParams) -> Outcome:
     (ack, ack_ev), (reg, reg_ev) = await asyncio.gather(node_zones(ctx, "ack"), node_zones(ctx, "registered"))
     ack_zones, reg_zones = {z for z in ack.values() if z}, {z for z in reg.values() if z}
     for role, nodes, zones in (("ack", ack, ack_zones), ("registered", reg, reg_zones)):
         if not nodes:
-            return Outcome.failed(f"{_k8s.noun(role)} has no nodes", ack_ev, reg_ev,
-                                  cause=f"{_k8s.noun(role)} lists no Node objects, so it can run nothing",
-                                  remedy="join nodes to the cluster before planning zones")
+            return Outcome.failed("TOPO-NO-NODES", f"{_k8s.noun(role)} has no nodes", ack_ev, reg_ev,
+                                  who=_k8s.noun(role))
         if not zones:
-            return Outcome.warned(f"{_k8s.noun(role)}'s nodes carry no {ZONE_LABEL} label", ack_ev, reg_ev,
-                                  cause=f"no node of {_k8s.noun(role)} says which zone it is in",
-                                  remedy=f"label the nodes with {ZONE_LABEL}=<zone id>")
+            return Outcome.warned("TOPO-NODES-UNLABELLED", f"{_k8s.noun(role)}'s nodes carry no {ZONE_LABEL} label",
+                                  ack_ev, reg_ev, who=_k8s.noun(role))
     shared = sorted(ack_zones & reg_zones)
     if shared:
-        return Outcome.failed(f"nodes of both clusters are in {', '.join(shared)}", ack_ev, reg_ev,
-                              cause=f"the ACK cluster's nodes ({', '.join(sorted(ack_zones))}) and the registered "
-                                    f"cluster's nodes ({', '.join(sorted(reg_zones))}) share {', '.join(shared)}",
-                              remedy="run each cluster's nodes in its own zone")
+        return Outcome.failed("TOPO-NODES-SAME-ZONE", f"nodes of both clusters are in {', '.join(shared)}", ack_ev,
+                              reg_ev, cause=f"the ACK cluster's nodes ({', '.join(sorted(ack_zones))}) and the "
+                                            f"registered cluster's nodes ({', '.join(sorted(reg_zones))}) share "
+                                            f"{', '.join(shared)}")
     expected = {"ack": ctx.profile.clusters.ack.zone, "registered": ctx.profile.clusters.registered.zone}
     off = [f"{_k8s.noun(role)} is labelled {', '.join(sorted(zones))}, the profile says {expected[role]}"
            for role, zones in (("ack", ack_zones), ("registered", reg_zones))
            if expected[role] and expected[role] not in zones]
     if off:
-        return Outcome.warned("node zones differ from the profile: " + "; ".join(off), ack_ev, reg_ev,
-                              cause="; ".join(off), remedy="correct clusters.*.zone in the profile or the labels")
+        return Outcome.warned("TOPO-NODES-OFF-PROFILE", "node zones differ from the profile: " + "; ".join(off),
+                              ack_ev, reg_ev, cause="; ".join(off))
     return Outcome.passed(f"ACK nodes in {', '.join(sorted(ack_zones))}, registered-cluster nodes in "
                           f"{', '.join(sorted(reg_zones))}", ack_ev, reg_ev)
 
@@ -161,26 +154,22 @@ def overlaps(idc: Networks, vpc: Networks) -> list[str]:
 
 
 @check("topology.cidrs-plan", family="topology", title="IDC and VPC CIDRs do not overlap (profile)",
-       timeout=1.0, fix_step="design.cidrs")
+       timeout=1.0)
 async def cidrs_plan(ctx: Context, params: CidrPlanParams) -> Outcome:
     evidence = Evidence(source="profile", asked="network.idc_cidrs, network.vpc_cidrs",
                         answer={"idc_cidrs": [str(n) for n in params.idc_cidrs],
                                 "vpc_cidrs": [str(n) for n in params.vpc_cidrs]})
     if not params.idc_cidrs or not params.vpc_cidrs:
-        return Outcome.failed("the profile lists no IDC or no VPC CIDR", evidence,
-                              cause="without both lists there is nothing to compare",
-                              remedy="record every IDC and VPC CIDR in the profile")
+        return Outcome.failed("TOPO-CIDRS-MISSING", "the profile lists no IDC or no VPC CIDR", evidence)
     problems = overlaps(params.idc_cidrs, params.vpc_cidrs)
     if problems:
-        return Outcome.failed("; ".join(problems), evidence,
-                              cause="overlapping prefixes send one side's traffic to the other",
-                              remedy="re-plan the colliding ranges (or use PrivateLink for 100.x services)")
+        return Outcome.failed("TOPO-CIDRS-OVERLAP", "; ".join(problems), evidence)
     return Outcome.passed(f"{len(params.idc_cidrs)} IDC and {len(params.vpc_cidrs)} VPC CIDRs are disjoint and "
                           f"outside {CGNAT}", evidence)
 
 
 @check("topology.vpc-cidr", family="topology", title="The VPC's CIDR from the API is planned and clear of the IDC",
-       timeout=_cloud.CLOUD_TIMEOUT, fix_step="design.cidrs")
+       timeout=_cloud.CLOUD_TIMEOUT)
 async def vpc_cidr(ctx: Context, params: VpcCidrParams) -> Outcome:
     body, evidence = await _cloud.ask(
         ctx, "vpc", "DescribeVpcs",
@@ -188,20 +177,16 @@ async def vpc_cidr(ctx: Context, params: VpcCidrParams) -> Outcome:
         asked=f"VpcId={params.vpc_id}")
     vpcs = [v for v in (body.get("Vpcs") or {}).get("Vpc") or [] if v.get("VpcId") == params.vpc_id]
     if not vpcs:
-        return Outcome.failed(f"VPC {params.vpc_id} does not exist in {ctx.profile.cloud.region}", evidence,
-                              cause="DescribeVpcs does not list the profile's VPC",
-                              remedy="correct network.vpc_id in the profile")
+        return Outcome.failed("TOPO-VPC-MISSING", f"VPC {params.vpc_id} does not exist in "
+                              f"{ctx.profile.cloud.region}", evidence)
     blocks = [vpcs[0].get("CidrBlock"), *((vpcs[0].get("SecondaryCidrBlocks") or {}).get("SecondaryCidrBlock") or [])]
     actual = [ipaddress.IPv4Network(b) for b in blocks if b]
     problems = overlaps(params.idc_cidrs, actual)
     if problems:
-        return Outcome.failed("; ".join(problems), evidence,
-                              cause="the VPC as it exists collides with the data center's addresses",
-                              remedy="re-address the colliding IDC range; a VPC's primary CIDR cannot change")
+        return Outcome.failed("TOPO-VPC-OVERLAP", "; ".join(problems), evidence)
     unplanned = [str(n) for n in actual if not any(n.subnet_of(p) for p in params.vpc_cidrs)]
     if unplanned:
-        return Outcome.warned(f"the VPC has {', '.join(unplanned)}, which the profile's vpc_cidrs do not cover",
-                              evidence, cause="the profile's address plan is out of date",
-                              remedy="add the VPC's CIDR blocks to network.vpc_cidrs")
+        return Outcome.warned("TOPO-VPC-UNPLANNED", f"the VPC has {', '.join(unplanned)}, which the profile's "
+                              "vpc_cidrs do not cover", evidence)
     return Outcome.passed(f"VPC {params.vpc_id} uses {', '.join(map(str, actual))}: planned and clear of the IDC",
                           evidence)

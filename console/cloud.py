@@ -65,6 +65,8 @@ LIMITER = RateLimiter(RATE_PER_SECOND, BURST)
 class CloudError(DrconsoleError):
     """An API call failed; carries the cloud's code and request ID (never credentials)."""
 
+    finding = "CLOUD-API-ERROR"
+
     def __init__(self, product: str, action: str, code: str, message: str, request_id: str | None,
                  status: int | None = None) -> None:
         said = ", ".join(part for part in (f"HTTP {status}" if status else "", code,
@@ -73,6 +75,8 @@ class CloudError(DrconsoleError):
         super().__init__(f"{product}:{action} {outcome} ({said}): {message}", fix=_fix_for(code))
         self.product, self.action, self.code = product, action, code
         self.request_id, self.status = request_id, status
+        if code.startswith("Throttling") or code == "ConnectionError" or (status or 0) >= 500:
+            self.finding = "CLOUD-UNAVAILABLE"  # no answer to judge (what checks/_cloud.in_words says in words)
 
 
 def _fix_for(code: str) -> str:

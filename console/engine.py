@@ -31,6 +31,7 @@ class Invocation:
     step: str | None = None
     zone: str | None = None
     timeout: float | None = None
+    fix_step: str | None = None  # the runbook's own step for this check's findings, over the catalogue's
 
 
 async def sweep(ctx: Context, invocations: Iterable[Invocation], *,
@@ -57,8 +58,8 @@ async def run_check(ctx: Context, invocation: Invocation) -> CheckResult:
     started_wall, started = time.time(), time.monotonic()
     resolved = templating.resolve(invocation.raw_params, ctx.profile)
     outcome = await _outcome(ctx, invocation, resolved, timeout)
-    if outcome.status is not Status.PASS and outcome.fix_step is None:
-        outcome.fix_step = spec.fix_step
+    if outcome.status is not Status.PASS:  # the runbook's own step, else the finding's, else where the check sits
+        outcome.fix_step = invocation.fix_step or outcome.fix_step or invocation.step
     return CheckResult(
         **outcome.model_dump(), check=spec.name, key=invocation.key, title=spec.title, family=spec.family,
         step=invocation.step, zone=invocation.zone, started_at=started_wall,
@@ -71,35 +72,33 @@ async def _outcome(ctx: Context, invocation: Invocation, resolved: dict[str, Any
     spec = invocation.spec
     missing = templating.first_missing(resolved)
     if missing is not None:
-        return Outcome.skipped(f"the profile has no value for {missing.path[len('profile.'):]} yet",
-                               remedy="complete the step that creates it; its ID is written to the profile")
+        unset = missing.path[len("profile."):]
+        return Outcome.skipped("CHECK-PARAM-UNSET", f"the profile has no value for {unset} yet")
     try:
         params = spec.params.model_validate(resolved)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        return Outcome.errored(f"bad parameters for {spec.name}", cause=f"{where}: {first['msg']}",
-                               remedy="correct the check's `with:` in the runbook")
+        return Outcome.errored("CHECK-BAD-PARAMS", f"bad parameters for {spec.name}", cause=f"{where}: {first['msg']}")
     try:
         with deadline.budget(timeout) as budget:
             outcome = await _within(budget, spec.fn(ctx, params))
     except TimeoutError:
         if budget.last_error is not None:  # a retry was still in flight: report what the last attempt got
             last = budget.last_error
-            return Outcome.errored(last.message, cause=f"{spec.name} was still retrying at its {timeout:g} s "
-                                                       f"deadline; the last answer was: {last.message}",
-                                   remedy=last.fix)
-        return Outcome.errored(f"no answer within {timeout:g} s", cause=f"{spec.name} timed out after {timeout:g} s",
-                               remedy="the part it asks is silent or very slow; check the path to it")
+            return Outcome.errored(last.finding, last.message,
+                                   cause=f"{spec.name} was still retrying at its {timeout:g} s deadline; "
+                                         f"the last answer was: {last.message}", remedy=last.fix)
+        return Outcome.errored("CHECK-TIMEOUT", f"no answer within {timeout:g} s",
+                               cause=f"{spec.name} timed out after {timeout:g} s")
     except DrconsoleError as exc:
-        return Outcome.errored(exc.message, cause=exc.message, remedy=exc.fix)
+        return Outcome.errored(exc.finding, exc.message, cause=exc.message, remedy=exc.fix)
     except Exception as exc:
         secret = _secret_of(ctx)
-        return Outcome.errored(f"{spec.name} could not run", cause=mask(f"{type(exc).__name__}: {exc}", secret),
-                               remedy="this is a drconsole bug if it repeats; the evidence names the call")
+        return Outcome.errored("CHECK-FAILED-TO-RUN", f"{spec.name} could not run",
+                               cause=mask(f"{type(exc).__name__}: {exc}", secret))
     if outcome.status is Status.PASS and not outcome.evidence:
-        return Outcome.errored("the check passed without evidence", cause="nothing was observed",
-                               remedy="a check must record what it observed")
+        return Outcome.errored("CHECK-NO-EVIDENCE", "the check passed without evidence")
     return outcome
 
 

@@ -7,6 +7,7 @@ class DrconsoleError(Exception):
     """An error the operator can act on. Rendered without a traceback."""
 
     exit_code = 2
+    finding = "CHECK-ERROR"  # the catalogue code when this error stops a check
 
     def __init__(self, message: str, *, where: str | None = None, fix: str | None = None) -> None:
         super().__init__(message)

@@ -70,6 +70,11 @@ MIGRATIONS: list[str] = [
     CREATE INDEX step_events_run ON step_events(run_id);
     CREATE INDEX confirmations_run ON confirmations(run_id);
     """,
+    # 3: each check result's finding code (drconsole.findings); older non-passing rows had none
+    """
+    ALTER TABLE check_results ADD COLUMN code TEXT;
+    UPDATE check_results SET code = 'RECORD-UNCODED' WHERE status <> 'pass';
+    """,
 ]
 
 T = TypeVar("T")
@@ -266,11 +271,11 @@ class Journal:
         evidence = json.dumps([e.model_dump(mode="json") for e in result.evidence], default=str)
         self._insert(
             "INSERT INTO check_results(run_id, runbook, step, check_name, title, key, family, zone, status, summary, "
-            "cause, remedy, fix_step, evidence, started, duration_ms, params) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "code, cause, remedy, fix_step, evidence, started, duration_ms, params) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (run_id, runbook, result.step, result.check, result.title, result.key, result.family, result.zone,
-             result.status.value, result.summary, result.cause, result.remedy, result.fix_step, evidence,
-             result.started_at, result.duration_ms,
+             result.status.value, result.summary, result.code, result.cause, result.remedy, result.fix_step,
+             evidence, result.started_at, result.duration_ms,
              None if result.params is None else json.dumps(result.params, default=str)), durable=False)
 
     def results(self, run_id: int) -> list[CheckResult]:
@@ -397,6 +402,7 @@ def _alive(pid: int) -> bool:
 def _result_of(row: sqlite3.Row) -> CheckResult:
     return CheckResult(
         check=row["check_name"], key=row["key"], title=row["title"], family=row["family"], step=row["step"],
-        zone=row["zone"], status=row["status"], summary=row["summary"], cause=row["cause"], remedy=row["remedy"],
+        zone=row["zone"], status=row["status"], summary=row["summary"], code=row["code"], cause=row["cause"],
+        remedy=row["remedy"],
         fix_step=row["fix_step"], evidence=json.loads(row["evidence"]), started_at=row["started"],
         duration_ms=row["duration_ms"], params=json.loads(row["params"]) if row["params"] else None)

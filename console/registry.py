@@ -32,14 +32,12 @@ class CheckSpec:
     params: type[BaseModel]
     timeout: float
     fn: CheckFn
-    fix_step: str | None = None
 
 
 CHECKS: dict[str, CheckSpec] = {}
 
 
-def check(name: str, *, family: str, title: str, timeout: float = 5.0,
-          fix_step: str | None = None) -> Callable[[CheckFn], CheckFn]:
+def check(name: str, *, family: str, title: str, timeout: float = 5.0) -> Callable[[CheckFn], CheckFn]:
     """Register an async check `fn(ctx, params) -> Outcome`; its params model is read from the annotation."""
 
     def register(fn: CheckFn) -> CheckFn:
@@ -49,7 +47,7 @@ def check(name: str, *, family: str, title: str, timeout: float = 5.0,
         if name in CHECKS and CHECKS[name].fn is not fn:
             raise ValueError(f"check {name!r} is registered twice")
         CHECKS[name] = CheckSpec(name=name, family=family, title=title, params=params, timeout=timeout,
-                                 fn=fn, fix_step=fix_step)
+                                 fn=fn)
         return fn
 
     return register
@@ -63,17 +61,22 @@ def _import_package_modules(package: str) -> None:
 
 
 def load_checks() -> dict[str, CheckSpec]:
-    """Import every module of drconsole.checks (each is cheap: heavy imports live inside the checks)."""
+    """Import every module of drconsole.checks (each is cheap: heavy imports live inside the checks), then
+    the site's check plugins (drconsole.plugins; one that fails is recorded there, the rest still load), and
+    read the catalogue of findings now rather than inside the first failing check's timeout."""
+    from drconsole import findings, plugins
+
     _import_package_modules("drconsole.checks")
+    plugins.load("drconsole.checks")
+    findings.catalogue()
     return CHECKS
 
 
 def load_actions() -> dict[str, Any]:
-    """Every registered action (drconsole.actions), by name; empty until actions exist."""
-    try:
-        registry = importlib.import_module("drconsole.actions.registry")
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("drconsole.actions"):
-            return {}
-        raise
-    return dict(registry.load_all())
+    """Every registered action (drconsole.actions and the site's action plugins), by name."""
+    from drconsole import plugins
+
+    registry = importlib.import_module("drconsole.actions.registry")
+    actions = registry.load_all()
+    plugins.load("drconsole.actions")
+    return dict(actions)

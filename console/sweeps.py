@@ -11,7 +11,7 @@ from drconsole.errors import RunbookError
 from drconsole.journal import Journal
 from drconsole.journal_db import JournalError
 from drconsole.registry import load_checks
-from drconsole.results import CheckResult
+from drconsole.results import CheckResult, Status, worst
 from drconsole.runbooks.schema import Runbook
 from drconsole.runs import begin_run
 
@@ -35,7 +35,7 @@ def invocations(runbook: Runbook, *, steps: Iterable[str] = (), only: Iterable[s
             if wanted and not ({key, ref.key, ref.use} & wanted):
                 continue
             found.append(Invocation(key=key, spec=registry[ref.use], raw_params=ref.with_, step=step.id,
-                                    zone=ref.zone))
+                                    zone=ref.zone, fix_step=ref.fix_step))
     if wanted and not found:
         raise RunbookError(f"no check matches {', '.join(sorted(wanted))}",
                            fix="name checks by key (step/check), id or registered name")
@@ -52,14 +52,14 @@ async def journaled_sweep(ctx: Context, journal: Journal, runbook: Runbook, chos
     if run_id is None:
         run_id = record_or_note(journal, begin_run, journal, kind="sweep", profile=ctx.profile,
                                 operator=ctx.operator, runbook=runbook, walk=walk) or 0
-    worst = "pass"
+    seen: set[Status] = set()
     try:
         async for result in sweep(ctx, chosen):
             record_or_note(journal, journal.record_result, result, run_id=run_id, runbook=runbook.id)
-            worst = _worse(worst, result.status.value)
+            seen.add(result.status)
             yield result
     finally:
-        record_or_note(journal, journal.finish_run, run_id, worst)
+        record_or_note(journal, journal.finish_run, run_id, (worst(seen) or Status.PASS).value)
 
 
 def record_or_note(journal: Journal, write: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
@@ -70,13 +70,6 @@ def record_or_note(journal: Journal, write: Callable[..., T], *args: Any, **kwar
     except JournalError as exc:
         journal.problem = journal.problem or exc
         return None
-
-
-ORDER = ["pass", "skipped", "warn", "error", "fail"]
-
-
-def _worse(a: str, b: str) -> str:
-    return a if ORDER.index(a) >= ORDER.index(b) else b
 
 
 def last_passing_run(journal: Journal, runbook: str, before: int) -> int | None:

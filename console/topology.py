@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from html import escape
 
-from drconsole.results import CheckResult, Status
+from drconsole import zones
+from drconsole.results import CheckResult, Status, worst
 
 COLOURS = {"pass": "#2e7d32", "warn": "#ef6c00", "fail": "#c62828", "error": "#6a1b9a", "unknown": "#757575"}
-WORST_FIRST = ["fail", "error", "warn", "pass"]
 
 # node: (label, x, y, the check families that decide its colour, zone or None)
 NODES: dict[str, tuple[str, int, int, tuple[str, ...], str | None]] = {
@@ -21,8 +21,8 @@ NODES: dict[str, tuple[str, int, int, tuple[str, ...], str | None]] = {
     "vbr": ("VBR", 290, 60, ("bgp", "routes"), None),
     "cen": ("CEN", 430, 60, ("routes",), None),
     "vpc": ("VPC", 570, 60, ("topology", "endpoints", "fleet"), None),
-    "zone-a": ("Zone A · ACK", 710, 10, ("kube", "gitops", "gateway"), "a"),
-    "zone-b": ("Zone B · registered", 710, 110, ("kube", "gitops", "registered", "gateway"), "b"),
+    "zone-a": (zones.LABELS["a"], 710, 10, ("kube", "gitops", "gateway"), "a"),
+    "zone-b": (zones.LABELS["b"], 710, 110, ("kube", "gitops", "registered", "gateway"), "b"),
     "gateway": ("MSE gateway", 850, 60, ("gateway",), None),
 }
 EDGES = [("idc", "ec"), ("ec", "vbr"), ("vbr", "cen"), ("cen", "vpc"), ("vpc", "zone-a"), ("vpc", "zone-b"),
@@ -35,9 +35,10 @@ def health(results: Iterable[CheckResult]) -> dict[str, str]:
     collected = list(results)
     verdict: dict[str, str] = {}
     for node, (_, _, _, families, zone) in NODES.items():
-        seen = {r.status.value for r in collected if r.family in families and (zone is None or r.zone in (zone, None))
+        seen = {r.status for r in collected if r.family in families and (zone is None or r.zone in (zone, None))
                 and r.status is not Status.SKIPPED}
-        verdict[node] = next((s for s in WORST_FIRST if s in seen), "unknown")
+        found = worst(seen)
+        verdict[node] = found.value if found else "unknown"
     return verdict
 
 

@@ -35,15 +35,29 @@ def shipped_runbooks() -> dict[str, Path]:
             if str(entry).endswith(".yaml")}
 
 
+def available_runbooks() -> dict[str, Path]:
+    """The shipped runbooks and the site's (from the folders the site config names), by name."""
+    from drconsole.plugins import runbook_dirs
+
+    found = shipped_runbooks()
+    for folder in runbook_dirs():
+        for path in sorted(folder.glob("*.yaml")):
+            if path.stem in found:
+                raise RunbookError(f"two runbooks are named {path.stem!r}: {found[path.stem]} and {path}",
+                                   fix="rename the site's runbook file (its name is how it is chosen)")
+            found[path.stem] = path
+    return found
+
+
 def find_runbook(name_or_path: str) -> Path:
     path = Path(name_or_path)
     if path.suffix in (".yaml", ".yml") and path.exists():
         return path
-    shipped = shipped_runbooks()
-    if name_or_path in shipped:
-        return shipped[name_or_path]
+    known = available_runbooks()
+    if name_or_path in known:
+        return known[name_or_path]
     raise RunbookError(f"no runbook {name_or_path!r}",
-                       fix=f"name a file or a shipped runbook: {', '.join(sorted(shipped))}")
+                       fix=f"name a file or a runbook: {', '.join(sorted(known))}")
 
 
 def load_runbook(name_or_path: str | Path, *, check_names: bool = True) -> Runbook:
@@ -137,12 +151,21 @@ def _node_at(root: yaml.Node, loc: list[Any]) -> tuple[yaml.Node, bool]:
 
 
 def _reference_problems(root: yaml.Node, runbook: Runbook, check_names: bool) -> list[Problem]:
+    from drconsole import plugins
     from drconsole.registry import load_actions, load_checks
 
     checks = load_checks() if check_names else {}
     actions = load_actions() if check_names else {}
     problems: list[Problem] = []
+    step_ids = {step.id: step for step in runbook.steps}
     for s, step in enumerate(runbook.steps):
+        for i, check_ref in enumerate(step.checks):
+            if check_ref.fix_step is not None and check_ref.fix_step not in step_ids:
+                node = _value_node(root, ["steps", s, "checks", i, "fix_step"]) or root
+                close = _closest(check_ref.fix_step, step_ids)
+                problems.append(Problem(node.start_mark.line + 1, node.start_mark.column + 1,
+                                        f"fix_step {check_ref.fix_step!r} names no step of this runbook",
+                                        f"did you mean {close!r}?" if close else "name one of the runbook's step ids"))
         for kind, refs, known in (("checks", step.checks, checks), ("actions", step.actions, actions)):
             for i, ref in enumerate(refs):
                 base = ["steps", s, kind, i]
@@ -151,6 +174,7 @@ def _reference_problems(root: yaml.Node, runbook: Runbook, check_names: bool) ->
                     node = _value_node(root, [*base, "use"]) or node
                     close = _closest(ref.use, known)
                     hint = f"did you mean {close!r}?" if close else f"`drconsole runbook {kind}` lists them"
+                    hint += "".join(f"; {broken}" for broken in plugins.broken())
                     problems.append(Problem(node.start_mark.line + 1, node.start_mark.column + 1,
                                             f"unknown {kind[:-1]} {ref.use!r}", hint))
                 for expr in templating.references(ref.with_):

@@ -25,6 +25,8 @@ class CheckRef(Item):
     use: str = Field(description="registered check name")
     id: str | None = None
     zone: Literal["a", "b"] | None = None
+    fix_step: str | None = Field(default=None, description="the step of this runbook that fixes the check's "
+                                                           "findings (default: the catalogue's)")
     with_: dict[str, Any] = Field(default_factory=dict, alias="with")
 
     @property

@@ -346,7 +346,7 @@ class Runner:
             chosen = invocations(self.runbook, steps=[step.id])
 
             results = asyncio.run(self._sweep(chosen))
-            bad = [f"{r.key}: {r.status.value}: {r.summary}" for r in results if r.status.value in ("fail", "error")]
+            bad = [f"{r.key}: {r.status.value}: {r.summary}" for r in results if r.status.bad]
             if not bad or time.monotonic() > deadline:
                 break
             time.sleep(1.0)

@@ -10,9 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from drconsole import zones
 from drconsole.action_events import TrafficRecord
 from drconsole.actions.context import ActionContext
-from drconsole.actions.probes import ZONE_ROLES, ZoneHealth, zone_health
+from drconsole.actions.probes import zone_health
+from drconsole.probes.health import ZoneHealth
 
 
 @dataclass
@@ -59,7 +61,7 @@ RULES: dict[str, Rule] = {"one-zone-serving": one_zone_serving, "target-zone-hea
 
 
 def live_health(actx: ActionContext) -> dict[str, ZoneHealth]:
-    return {zone: zone_health(actx, zone) for zone in ZONE_ROLES}
+    return {zone: zone_health(actx, zone) for zone in zones.KEYS}
 
 
 def evaluate(actx: ActionContext, change: TrafficChange) -> list[RuleResult]:

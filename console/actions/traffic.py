@@ -8,12 +8,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from drconsole import zones
 from drconsole.action_events import ActionOutput
 from drconsole.actions.base import Action, Plan, Result, Risk, action
 from drconsole.actions.context import ActionContext, ActionFailed
 from drconsole.actions.kube_setup import CLUSTER_LABEL, MSE, dr_ingress
 from drconsole.actions.manifests import apply_changes, plan_manifests
-from drconsole.actions.probes import ZONE_ROLES, gateway_get, ingress_path, require_ids, zone_health, zone_of
+from drconsole.actions.probes import gateway_get, ingress_path, require_ids, zone_health
 from drconsole.actions.safety import TrafficChange, live_health
 
 
@@ -37,9 +38,8 @@ def pinned_zone(actx: ActionContext) -> tuple[str | None, dict[str, Any]]:
                   "resourceVersion": ingress["metadata"].get("resourceVersion")}
 
 
-def zone_label(actx: ActionContext, zone: str) -> str:
-    _, zone_id, _ = zone_of(actx, zone)
-    return zone_id or f"zone-{zone}"
+def zone_label(actx: ActionContext, zone: zones.ZoneKey) -> str:
+    return zones.zone(actx.profile, zone).zone_id or f"zone-{zone}"
 
 
 @action("traffic.assess", risk=Risk.READ, title="Decide: which zone is healthy (live probes)", params=NoParams)
@@ -72,12 +72,12 @@ class Pin(Action):
     def plan(self, actx: ActionContext, params: PinParams) -> Plan:
         target = params.zone
         if target == "healthy":
-            health = {z: zone_health(actx, z) for z in ZONE_ROLES}
+            health = {z: zone_health(actx, z) for z in zones.KEYS}
             healthy = [z for z, h in health.items() if h.healthy]
             if not healthy:
                 raise ActionFailed("no zone is healthy; there is nowhere to shift traffic to",
                                    fix="restore a zone first (the assess step lists what fails)")
-            primary = next(z for z, r in ZONE_ROLES.items() if r == actx.profile.gateway.primary)
+            primary = zones.primary(actx.profile).key
             target = primary if primary in healthy else healthy[0]
         return pin_plan(self, actx, target)
 
@@ -89,13 +89,13 @@ def pin_plan(spec: Action, actx: ActionContext, zone: str) -> Plan:
     ids = require_ids(actx)
     current, seen = pinned_zone(actx)
     changes, evidence = plan_manifests(actx, "fleet", [dr_ingress(actx, ids[zone])])
-    others = [z for z in ZONE_ROLES if z != zone]
+    others = [z for z in zones.KEYS if z != zone]
     label = zone_label(actx, zone)
     plan = spec.new_plan(actx, f"pin traffic to zone {zone} ({label}, cluster {ids[zone]}); now "
                          f"{'pinned to zone ' + current if current else 'not pinned'}",
                          changes=changes, already_done=current == zone and not changes,
                          evidence={**evidence, "ingress": seen}, target=label,
-                         traffic=TrafficChange(to_zones=[zone], fallback=list(ZONE_ROLES), away_from=others),
+                         traffic=TrafficChange(to_zones=[zone], fallback=list(zones.KEYS), away_from=others),
                          data={"zone": zone})
     return plan
 
@@ -163,7 +163,7 @@ class FailbackParams(BaseModel):
         title="Fail back: after a stable period, return traffic to the primary zone", params=FailbackParams)
 class Failback(Action):
     def plan(self, actx: ActionContext, params: FailbackParams) -> Plan:
-        primary = next(z for z, r in ZONE_ROLES.items() if r == actx.profile.gateway.primary)
+        primary = zones.primary(actx.profile).key
         if actx.profile.gateway.mode == "active-active":
             plan = self._spread_plan(actx)
         else:
@@ -177,8 +177,8 @@ class Failback(Action):
         changes, evidence = plan_manifests(actx, "fleet", [dr_ingress(actx, None)])
         return self.new_plan(actx, "spread traffic over both zones (active-active)", changes=changes,
                              already_done=current is None and not changes, evidence={**evidence, "ingress": seen},
-                             target="both-zones", traffic=TrafficChange(to_zones=list(ZONE_ROLES),
-                                                                       fallback=list(ZONE_ROLES)),
+                             target="both-zones", traffic=TrafficChange(to_zones=list(zones.KEYS),
+                                                                       fallback=list(zones.KEYS)),
                              data={"zone": None})
 
     def apply(self, actx: ActionContext, plan: Plan) -> Result:

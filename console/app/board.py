@@ -10,14 +10,17 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from drconsole.results import WORST_FIRST
+from drconsole.results import worst as worst_status
+
 if TYPE_CHECKING:
+    from drconsole.profile import Profile
     from drconsole.results import CheckResult
 
 # The families always shown (more appear as checks report them).
 ZONE_FAMILIES = ("kube", "gitops", "gateway", "endpoints")
 SHARED_FAMILIES = ("bgp", "routes", "dns", "fleet", "gateway")
-WORST_FIRST = ("fail", "error", "warn", "pass", "skipped")
-PROBLEM_ORDER = {"fail": 0, "error": 1, "warn": 2}
+PROBLEM_ORDER = {status.value: rank for rank, status in enumerate(WORST_FIRST[:3])}  # fail, error, warn
 HISTORY = 30
 
 Where = tuple[str, str | None]  # (family, zone); zone None for the shared path
@@ -25,7 +28,8 @@ Where = tuple[str, str | None]  # (family, zone); zone None for the shared path
 
 def worst(statuses: list[str]) -> str:
     """The worst status, or 'unknown' when nothing was evaluated."""
-    return next((s for s in WORST_FIRST if s in statuses), "unknown")
+    found = worst_status(statuses)
+    return found.value if found else "unknown"
 
 
 @dataclass
@@ -106,9 +110,13 @@ class Board:
     def zone_verdict(self, zone: str) -> str:
         return worst([s for (_, z), cell in self.cells.items() if z == zone for s in cell.by_status])
 
-    def failing_zone(self) -> str | None:
-        """The zone to fail over from: the one whose checks fail while the other's do not."""
-        bad = [z for z in ("a", "b") if self.zone_verdict(z) in ("fail", "error")]
+    def failing_zone(self, profile: Profile) -> str | None:
+        """The zone to fail over from: the one that is unhealthy (drconsole.probes.health) while the other is not."""
+        from drconsole import zones
+        from drconsole.probes.health import from_results
+
+        health = [from_results(zone, self.results.values()) for zone in zones.zones(profile)]
+        bad = [h.zone.key for h in health if not h.healthy and (h.cluster_ok is not None or h.app_ok is not None)]
         return bad[0] if len(bad) == 1 else None
 
     def problem_list(self) -> list[CheckResult]:

@@ -163,9 +163,9 @@ class Session:
         return self._runbooks[name]
 
     def available_runbooks(self) -> list[str]:
-        from drconsole.runbooks.loader import shipped_runbooks
+        from drconsole.runbooks.loader import available_runbooks
 
-        return sorted(shipped_runbooks())
+        return sorted(available_runbooks())
 
     def invocations(self, runbook: Runbook, *, steps: list[str] | None = None,
                     only: list[str] | None = None) -> list[Invocation]:

@@ -12,7 +12,6 @@ if TYPE_CHECKING:
 
 NOT_STARTED, IN_PROGRESS, DONE, FAILING, BLOCKED = "not started", "in progress", "done", "failing", "blocked"
 SYMBOLS = {NOT_STARTED: "○", IN_PROGRESS: "◐", DONE: "●", FAILING: "✗", BLOCKED: "⊘"}
-BAD = ("fail", "error")
 
 
 def step_states(steps: list[Step], journaled: dict[str, str], confirmations: dict[tuple[str, str], dict[str, Any]],
@@ -31,10 +30,10 @@ def step_states(steps: list[Step], journaled: dict[str, str], confirmations: dic
 def _own_state(step: Step, journaled: str | None, confirmations: dict[tuple[str, str], dict[str, Any]],
                results: dict[str, CheckResult]) -> str:
     mine = [r for key, r in results.items() if key.startswith(f"{step.id}/")]
-    if journaled == "failed" or any(r.status.value in BAD for r in mine):
+    if journaled == "failed" or any(r.status.bad for r in mine):
         return FAILING
     ticked = [bool(confirmations.get((step.id, item.id), {}).get("confirmed")) for item in step.confirm]
-    checks_pass = len(mine) >= len(step.checks) and all(r.status.value in ("pass", "warn") for r in mine)
+    checks_pass = len(mine) >= len(step.checks) and all(r.status.holds for r in mine)
     has_evidence = bool(step.confirm or step.checks)
     if journaled == "done" or (has_evidence and all(ticked) and checks_pass):
         return DONE

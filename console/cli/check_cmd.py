@@ -118,12 +118,14 @@ def _line(result: CheckResult, colour: bool) -> str:
 
 
 def _closing(results: list[CheckResult], elapsed: float) -> str:
-    failed = [r for r in results if r.status.value == "fail"]
-    errors = [r for r in results if r.status.value == "error"]
+    from drconsole.results import Status
+
+    failed = [r for r in results if r.status is Status.FAIL]
+    errors = [r for r in results if r.status is Status.ERROR]
     lines = [f"\n{len(failed)}/{len(results)} checks failed ({len(errors)} could not be evaluated), {elapsed:.1f} s"]
     for r in results:
-        if r.status.value in ("fail", "error", "warn", "skipped"):
-            lines.append(f"  {r.status.symbol} {r.key}: {r.summary}")
+        if r.status is not Status.PASS:
+            lines.append(f"  {r.status.symbol} {r.key}: {r.code}: {r.summary}")
             if r.cause and r.cause != r.summary:
                 lines.append(f"      why: {r.cause}")
             if r.remedy:
@@ -149,13 +151,14 @@ def write_bundle(root: Path, results: list[CheckResult], secret: str | None) -> 
     import datetime as dt
     import json
 
+    from drconsole.results import Status
     from drconsole.secrets import mask
 
     folder = root / dt.datetime.now(tz=dt.UTC).strftime("drconsole-evidence-%Y%m%dT%H%M%SZ")
     folder.mkdir(parents=True, exist_ok=True)
     index = []
     for result in results:
-        if result.status.value == "pass":
+        if result.status is Status.PASS:
             continue
         name = result.key.replace("/", "__") + ".json"
         body = json.dumps(result.model_dump(mode="json"), indent=2, sort_keys=True, default=str)

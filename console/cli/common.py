@@ -21,6 +21,14 @@ class Options:
     read_only: bool = False
 
 
+def warn_broken_plugins() -> None:
+    """Name each site plugin that did not load, and why, on stderr."""
+    from drconsole import plugins
+
+    for broken in plugins.broken():
+        click.secho(f"warning: {broken}", fg="yellow", err=True)
+
+
 def fail(exc: DrconsoleError) -> NoReturn:
     click.secho(f"error: {exc}", fg="red", err=True)
     sys.exit(exc.exit_code)

@@ -15,7 +15,7 @@ from drconsole.cli.common import Options, fail
 # Each command is the attribute of the same name in drconsole.cli.<module>.
 COMMAND_MODULES = {"profile": "profile_cmd", "runbook": "runbook_cmd", "journal": "journal_cmd", "lab": "lab_cmd",
                    "check": "check_cmd", "export": "export_cmd", "run": "run_cmd", "setup": "setup_cmd",
-                   "fleet": "fleet_cmd", "watch": "watch_cmd"}
+                   "fleet": "fleet_cmd", "watch": "watch_cmd", "explain": "explain_cmd"}
 
 
 class LazyCommands(MutableMapping[str, click.Command]):

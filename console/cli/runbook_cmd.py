@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from drconsole.cli.common import warn_broken_plugins
+
 
 @click.group()
 def runbook() -> None:
@@ -12,10 +14,10 @@ def runbook() -> None:
 
 @runbook.command("list")
 def list_() -> None:
-    """List the shipped runbooks."""
-    from drconsole.runbooks.loader import load_runbook, shipped_runbooks
+    """List the runbooks: the shipped ones and the site's."""
+    from drconsole.runbooks.loader import available_runbooks, load_runbook
 
-    for name, path in sorted(shipped_runbooks().items()):
+    for name, path in sorted(available_runbooks().items()):
         book = load_runbook(path, check_names=False)
         click.echo(f"{name}\t{book.kind}\t{len(book.steps)} steps\t{book.title}")
 
@@ -60,6 +62,7 @@ def checks() -> None:
 
     for name, spec in sorted(load_checks().items()):
         click.echo(f"{name}\t{spec.family}\t{spec.title}")
+    warn_broken_plugins()
 
 
 @runbook.command()
@@ -69,3 +72,4 @@ def actions() -> None:
 
     for name, spec in sorted(load_actions().items()):
         click.echo(f"{name}\t{getattr(spec, 'risk', '')}\t{getattr(spec, 'title', '')}")
+    warn_broken_plugins()

@@ -6,6 +6,7 @@ from html import escape
 
 from drconsole.exporters.record import NOT_RECORDED, RunRecord, StepRecord
 from drconsole.exporters.text import evidence_text, runbook_line, when
+from drconsole.results import Status
 from drconsole.topology import topology_svg
 
 CSS = """
@@ -74,10 +75,11 @@ def _step(step: StepRecord) -> str:
     for r in step.checks:
         zone = f" (zone {r.zone})" if r.zone else ""
         evidence = "".join(f"<pre>{escape(evidence_text(e))}</pre>" for e in r.evidence)
-        why = f"<p>why: {escape(r.cause)}</p>" if r.cause and r.status.value != "pass" else ""
-        fix = f"<p>fix: {escape(r.remedy)}</p>" if r.remedy and r.status.value != "pass" else ""
+        why = f"<p>why: {escape(r.cause)}</p>" if r.cause and r.status is not Status.PASS else ""
+        fix = f"<p>fix: {escape(r.remedy)}</p>" if r.remedy and r.status is not Status.PASS else ""
+        code = f' <code class="finding">{escape(r.code)}</code>' if r.code else ""
         items.append(f'<li><details><summary><span class="status {r.status.value}">{r.status.value}</span> '
-                     f"<code>{escape(r.check)}</code>{zone}: {escape(r.summary)} ({r.duration_ms:.0f} ms)"
+                     f"<code>{escape(r.check)}</code>{zone}:{code} {escape(r.summary)} ({r.duration_ms:.0f} ms)"
                      f"</summary>{why}{fix}{evidence}</details></li>")
     for a in step.actions:
         override = (f'<p class="override">OVERRIDE of rule <code>{escape(a.override.rule)}</code>: '

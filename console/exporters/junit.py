@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 
 from drconsole.exporters.record import RunRecord
 from drconsole.exporters.text import evidence_text
+from drconsole.results import Status
 
 
 def render(record: RunRecord) -> str:
@@ -25,15 +26,16 @@ def render(record: RunRecord) -> str:
                                  time=f"{result.duration_ms / 1000:.3f}")
             detail = "\n\n".join(evidence_text(e) for e in result.evidence)
             reason = "\n".join(x for x in (result.cause, f"fix: {result.remedy}" if result.remedy else None) if x)
-            if result.status.value == "fail":
+            message = f"{result.code}: {result.summary}"
+            if result.status is Status.FAIL:
                 counts["failures"] += 1
-                ET.SubElement(case, "failure", message=result.summary, type="fail").text = f"{reason}\n\n{detail}"
-            elif result.status.value == "error":
+                ET.SubElement(case, "failure", message=message, type=str(result.code)).text = f"{reason}\n\n{detail}"
+            elif result.status is Status.ERROR:
                 counts["errors"] += 1
-                ET.SubElement(case, "error", message=result.summary, type="error").text = f"{reason}\n\n{detail}"
-            elif result.status.value == "skipped":
+                ET.SubElement(case, "error", message=message, type=str(result.code)).text = f"{reason}\n\n{detail}"
+            elif result.status is Status.SKIPPED:
                 counts["skipped"] += 1
-                ET.SubElement(case, "skipped", message=result.summary)
+                ET.SubElement(case, "skipped", message=message)
             else:
                 ET.SubElement(case, "system-out").text = f"{result.status.value}: {result.summary}\n\n{detail}"
         suite.attrib.update({k: str(v) for k, v in counts.items()} | {"time": f"{seconds:.3f}"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from drconsole.exporters.record import NOT_RECORDED, RunRecord
 from drconsole.exporters.text import runbook_line, when
+from drconsole.results import Status
 
 MARK = {"done": "x"}  # every other state is an open box
 
@@ -37,9 +38,10 @@ def render(record: RunRecord) -> str:
             who = f" — {c.operator}, {when(c.at)}" + (f": {c.note}" if c.note else "") if c.confirmed else ""
             lines.append(f"  - [{'x' if c.confirmed else ' '}] {c.text}{who}")
         for r in step.checks:
-            lines.append(f"  - [{'x' if r.status.value == 'pass' else ' '}] {r.status.symbol} `{r.check}`"
-                         f"{f' (zone {r.zone})' if r.zone else ''}: {r.summary} ({r.duration_ms:.0f} ms)")
-            if r.status.value != "pass" and r.remedy:
+            code = f" **{r.code}**" if r.code else ""
+            lines.append(f"  - [{'x' if r.status is Status.PASS else ' '}] {r.status.symbol} `{r.check}`"
+                         f"{f' (zone {r.zone})' if r.zone else ''}:{code} {r.summary} ({r.duration_ms:.0f} ms)")
+            if r.status is not Status.PASS and r.remedy:
                 lines.append(f"    - fix: {r.remedy}")
         for a in step.actions:
             ids = f" — request IDs {', '.join(a.request_ids)}" if a.request_ids else ""

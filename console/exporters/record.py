@@ -17,7 +17,8 @@ from drconsole.journal import Journal
 from drconsole.results import CheckResult, Status
 from drconsole.runbooks.schema import Runbook, Step
 
-SCHEMA = "drconsole.run/2"
+SCHEMA = "drconsole.run/2"  # 2: built from the journal alone (run inputs, typed action payloads); every check
+# result carries its finding `code`
 NOT_RECORDED = "not recorded"
 
 

@@ -12,14 +12,25 @@ if TYPE_CHECKING:
 
 STATUS_STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red", "error": "magenta", "skipped": "dim",
                 "unknown": "dim", "running": "cyan"}
-STATUS_SYMBOL = {"pass": "✓", "warn": "⚠", "fail": "✗", "error": "?", "skipped": "-", "unknown": "·",
-                 "running": "…"}
+OTHER_SYMBOLS = {"unknown": "·", "running": "…"}  # states of a cell or a check that are no status
 STATE_STYLE = {"not started": "dim", "in progress": "cyan", "done": "green", "failing": "bold red",
                "blocked": "yellow"}
 
 
+def symbol(state: str) -> str:
+    """A status's symbol (drconsole.results), or the console's own for `unknown` and `running`."""
+    if state in OTHER_SYMBOLS:
+        return OTHER_SYMBOLS[state]
+    from drconsole.results import Status
+
+    try:
+        return Status(state).symbol
+    except ValueError:
+        return "?"
+
+
 def status_text(status: str) -> Text:
-    return Text(f"{STATUS_SYMBOL.get(status, '?')} {status}", style=STATUS_STYLE.get(status, ""))
+    return Text(f"{symbol(status)} {status}", style=STATUS_STYLE.get(status, ""))
 
 
 def short(value: Any, limit: int = 300) -> str:

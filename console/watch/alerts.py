@@ -75,9 +75,8 @@ class Plan:
 
 
 def finding_code(result: CheckResult) -> str:
-    """The finding's code when the check gives one, else the check's registered name."""
-    code = getattr(result, "code", None)
-    return str(code) if code else result.check
+    """The finding's code (drconsole.findings); a passing result has none and is named by its check."""
+    return result.code or result.check
 
 
 def alert_of(result: CheckResult, status: AlertStatus, since: float, resolved_at: float | None = None) -> Alert:

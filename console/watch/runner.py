@@ -20,9 +20,9 @@ from drconsole.engine import Invocation, sweep
 from drconsole.errors import DrconsoleError
 from drconsole.journal import Journal
 from drconsole.profile import Profile
-from drconsole.results import CheckResult, Status
+from drconsole.results import CheckResult, Status, worst
 from drconsole.runbooks.loader import load_runbook
-from drconsole.sweeps import ORDER, invocations
+from drconsole.sweeps import invocations
 from drconsole.watch import alerts, webhooks
 from drconsole.watch.config import WatchConfig
 from drconsole.watch.leader import Election
@@ -119,8 +119,7 @@ class Watcher:
                 await self.alert()
         finally:
             campaign.cancel()
-            worst = max((r.status for r in self.tracker.latest.values()), key=_rank, default=Status.PASS)
-            journal.finish_run(run_id, worst.value)
+            journal.finish_run(run_id, (worst(r.status for r in self.tracker.latest.values()) or Status.PASS).value)
             journal.close()
             await asyncio.to_thread(self.election.resign)
             self.ctx.close()
@@ -224,10 +223,6 @@ class Watcher:
             pid=os.getpid(), identity=self.identity, leading=self.election.leading(), holder=self.election.holder,
             last_sweep=self.last_sweep, metrics_url=self.metrics_url, updated=time.time(),
             open_alerts=[a.model_copy() for a in self.open_alerts.values()]))
-
-
-def _rank(status: Status) -> int:
-    return ORDER.index(status.value)
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:

@@ -146,7 +146,7 @@ def test_no_create_is_duplicated_when_answers_are_lost(own_region: RegionLab, tm
     cen = next(o for o in report.outcomes if o.action == "network.cen-attach")
     assert cen.output.cen_kind == "transit-router"
     missing = setup.check("routes.service-routes")
-    assert (missing.status.value, missing.fix_step) == ("fail", "network.service-routes")
+    assert (missing.code, missing.fix_step) == ("ROUTE-SERVICE-MISSING", "network.service-routes")
     assert setup.run("svc", lose_answers=True).exit_code == 0
     assert setup.check("routes.service-routes").status.value == "pass"
 
@@ -175,7 +175,7 @@ def test_a_legacy_cen_is_attached_through_child_instances(legacy_region: RegionL
     sent = [r["action"] for r in legacy_region.requests()[start:] if r["mutating"]]
     assert sent.count("AttachCenChildInstance") == 2 and not [a for a in sent if "TransitRouter" in a]
     missing = setup.check("routes.service-routes")
-    assert (missing.status.value, missing.fix_step) == ("fail", "network.service-routes")
+    assert (missing.code, missing.fix_step) == ("ROUTE-SERVICE-MISSING", "network.service-routes")
     assert setup.run("svc").exit_code == 0
     assert setup.check("routes.service-routes").status.value == "pass"
     sent = [r["action"] for r in legacy_region.requests()[start:] if r["mutating"]]

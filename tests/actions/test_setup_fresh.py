@@ -128,7 +128,8 @@ def test_setup_runbook_with_a_legacy_cen(legacy_fresh_lab: LabEnv, tmp_path: Pat
     assert swept.exit_code == 1, swept.output
     results = [c for step in json.loads(report.read_text())["steps"] for c in step["checks"]]
     failed = [r for r in results if r["check"] == "routes.via-vbr"]
-    assert len(failed) == 2 and {(r["status"], r["fix_step"]) for r in failed} == {("fail", "network.service-routes")}
+    assert len(failed) == 2
+    assert {(r["code"], r["fix_step"]) for r in failed} == {("ROUTE-NOT-VIA-VBR", "network.service-routes")}
     run = drconsole("run", "zone-dr-hybrid", "--profile", "legacy", "--yes")
     assert run.exit_code == 0, run.output
     sent = [r["action"] for r in mutating(legacy_fresh_lab, start)]

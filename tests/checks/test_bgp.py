@@ -24,10 +24,11 @@ def test_bgp_checks_pass_against_the_lab(lab_profile: Profile) -> None:
     assert probe["messages"][-1].startswith("sent NOTIFICATION Cease")
 
 
-def test_open_probe_reports_a_bad_peer_as_in_words(lab_profile: Profile) -> None:
+def test_open_probe_reports_a_bad_peer_as(lab_profile: Profile) -> None:
     """Offering the wrong ASN gets BIRD's NOTIFICATION, decoded; the real session is left alone."""
     result = run_with(lab_profile, "network.bgp-idc/open", local_asn=64999)
     assert result.status is Status.FAIL
-    assert "Bad Peer AS" in result.summary and "bad peer AS" in (result.cause or "")
+    assert result.code == "BGP-PROBE-BAD-PEER-AS"
+    assert result.evidence[0].answer["notification"]["code"] == 2  # OPEN Message Error
     after = run_keys(lab_profile, ["network.bgp-idc/session"])["network.bgp-idc/session"]
     assert after.status is Status.PASS, after.summary

@@ -23,4 +23,4 @@ def test_an_unknown_name_fails_with_nxdomain(lab_profile: Profile) -> None:
     unknown = lab_profile.model_copy(deep=True)
     unknown.services.oss.endpoint = "oss-nowhere-internal.aliyuncs.com"
     result = run_keys(unknown, ["network.routes-oss/oss-dns"])["network.routes-oss/oss-dns"]
-    assert result.status is Status.FAIL and "NXDOMAIN" in result.summary
+    assert result.status is Status.FAIL and result.code == "DNS-NXDOMAIN"

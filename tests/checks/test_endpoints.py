@@ -33,7 +33,8 @@ def test_an_untrusted_certificate_fails(lab_profile: Profile, tmp_path: Path) ->
     untrusting = lab_profile.model_copy(deep=True)
     untrusting.services.ca_file = other_ca
     result = run_keys(untrusting, ["network.routes-oss/oss-endpoint"])["network.routes-oss/oss-endpoint"]
-    assert result.status is Status.FAIL and "certificate not trusted" in result.summary
+    assert result.status is Status.FAIL and result.code == "EP-TLS-FAILED"
+    assert result.evidence[1].answer["failed_at"] == "tls"
 
 
 def test_each_service_is_tried_on_its_own_port(lab_profile: Profile) -> None:
@@ -42,7 +43,8 @@ def test_each_service_is_tried_on_its_own_port(lab_profile: Profile) -> None:
     moved.services.oss.port = 9  # nothing listens there at the OSS address
     results = run_keys(moved, ENDPOINTS)
     oss = results["network.routes-oss/oss-endpoint"]
-    assert oss.status is Status.FAIL and f":{moved.services.oss.port}" in oss.summary, describe(results)
+    assert oss.status is Status.FAIL and oss.code == "EP-CONNECT-REFUSED", describe(results)
+    assert oss.evidence[1].asked.split(",")[0].endswith(f":{moved.services.oss.port}")
     assert results["network.routes-acr/acr-endpoint"].status is Status.PASS, describe(results)
 
 

@@ -19,7 +19,7 @@ async def test_fleet_running(lab_profile: Profile) -> None:
 
 async def test_unknown_fleet(lab_profile: Profile) -> None:
     result = await run(lab_profile, "fleet.running", fleet_id="c0000000000000000000000000000000f")
-    assert result.status is Status.FAIL and "does not exist" in result.summary
+    assert result.status is Status.FAIL and result.code == "FLEET-NOT-FOUND"
     assert "Cluster.NotFound" in (result.cause or "") and result.fix_step == "fleet.create"
 
 
@@ -34,7 +34,7 @@ async def test_members_associated(lab_profile: Profile, member: str) -> None:
 async def test_cluster_not_associated(lab_profile: Profile) -> None:
     result = await run(lab_profile, "fleet.member-associated", fleet_id=ids(lab_profile)["fleet_id"],
                        cluster_id="c1111111111111111111111111111111e")
-    assert result.status is Status.FAIL and "is not associated" in result.summary
+    assert result.status is Status.FAIL and result.code == "FLEET-MEMBER-MISSING"
     assert result.fix_step == "fleet.attach"
 
 

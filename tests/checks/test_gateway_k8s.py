@@ -34,18 +34,19 @@ async def test_mse_ingress_config_missing_a_cluster(lab_profile: Profile) -> Non
     known = ids(lab_profile)
     result = await run(lab_profile, "gateway.mse-ingress-config", name=lab_profile.gateway.mse_ingress_config,
                        cluster_ids=[known["ack_cluster_id"], "c4444444444444444444444444444444b"])
-    assert result.status is Status.FAIL and "lacks c4444444444444444444444444444444b" in result.summary
+    assert result.status is Status.FAIL and result.code == "GW-CONFIG-CLUSTERS"
+    assert "c4444444444444444444444444444444b" in (result.cause or "")
 
 
 async def test_mse_ingress_config_absent(lab_profile: Profile) -> None:
     result = await run(lab_profile, "gateway.mse-ingress-config", name="no-such-config", cluster_ids=[])
-    assert result.status is Status.FAIL and "does not exist on the Fleet" in result.summary
+    assert result.status is Status.FAIL and result.code == "GW-CONFIG-MISSING"
 
 
 async def test_fleet_namespace(lab_profile: Profile) -> None:
     assert (await run(lab_profile, "gateway.fleet-namespace", namespace="demo")).status is Status.PASS
     missing = await run(lab_profile, "gateway.fleet-namespace", namespace="demo-typo")
-    assert missing.status is Status.FAIL and missing.fix_step == "gateway.namespace"
+    assert missing.code == "GW-NAMESPACE-MISSING" and missing.fix_step == "gateway.namespace"
 
 
 async def test_ingress(lab_profile: Profile) -> None:
@@ -54,16 +55,17 @@ async def test_ingress(lab_profile: Profile) -> None:
     assert "active-standby pinned to" in result.summary
 
 
-@pytest.mark.parametrize(("changes", "said"), [
-    ({"mode": "active-active"}, "active-active must not pin a cluster"),
-    ({"primary": "registered"}, "not the primary cluster"),
-    ({"host": "other.example.com"}, "no rule for host other.example.com"),
-    ({"service": "service2"}, "not Service service2"),
-    ({"name": "absent"}, "does not exist on the Fleet"),
+@pytest.mark.parametrize(("changes", "code", "said"), [
+    ({"mode": "active-active"}, "GW-INGRESS-MISMATCH", "active-active must not pin a cluster"),
+    ({"primary": "registered"}, "GW-INGRESS-MISMATCH", "not the primary cluster"),
+    ({"host": "other.example.com"}, "GW-INGRESS-MISMATCH", "no rule for host other.example.com"),
+    ({"service": "service2"}, "GW-INGRESS-MISMATCH", "not Service service2"),
+    ({"name": "absent"}, "GW-INGRESS-MISSING", ""),
 ])
-async def test_ingress_mismatches(lab_profile: Profile, changes: dict[str, Any], said: str) -> None:
+async def test_ingress_mismatches(lab_profile: Profile, changes: dict[str, Any], code: str, said: str) -> None:
     result = await run(lab_profile, "gateway.ingress", **ingress_params(lab_profile, **changes))
-    assert result.status is Status.FAIL and said in result.summary, result
+    assert result.status is Status.FAIL and result.code == code, result
+    assert said in result.summary  # which difference: the data the check found
     assert result.fix_step == "gateway.ingress"
 
 
@@ -77,4 +79,4 @@ async def test_mse_gateway(lab_profile: Profile) -> None:
 async def test_mse_gateway_in_another_vpc(lab_profile: Profile) -> None:
     result = await run(lab_profile, "gateway.mse-gateway", mse_ingress_config=lab_profile.gateway.mse_ingress_config,
                        vpc_id="vpc-otherone0001")
-    assert result.status is Status.FAIL and "MSE has no gateway mse-ingress in vpc-otherone0001" in result.summary
+    assert result.status is Status.FAIL and result.code == "GW-MSE-MISSING"

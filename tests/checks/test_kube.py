@@ -43,7 +43,7 @@ async def test_fleet_api_reachable(lab_profile: Profile) -> None:
 
 async def failing(profile: Profile, cluster: str = "fleet") -> tuple[str, str]:
     result = await run(profile, "kube.api-ready", cluster=cluster)
-    assert result.status is Status.FAIL, result
+    assert result.status is Status.FAIL and result.code == "KUBE-API-DOWN", result
     assert result.remedy and result.fix_step == FIX_STEPS[cluster]
     return result.summary, result.remedy
 

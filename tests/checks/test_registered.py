@@ -23,7 +23,7 @@ async def test_running(lab_profile: Profile) -> None:
 
 async def test_unknown_cluster(lab_profile: Profile) -> None:
     result = await run(lab_profile, "registered.running", cluster_id="c2222222222222222222222222222222d")
-    assert result.status is Status.FAIL and "does not exist" in result.summary
+    assert result.status is Status.FAIL and result.code == "REG-NOT-FOUND"
     assert result.fix_step == "registered.create"
 
 
@@ -60,4 +60,4 @@ async def test_public_agent_is_not_internal(lab_profile: Profile, public_agent: 
     result = await run(lab_profile, "registered.agent-internal", cluster_id=ids(lab_profile)["registered_cluster_id"])
     assert result.status is Status.FAIL, result
     assert "cs-anony.cn-hangzhou.aliyuncs.com:5533" in (result.cause or "")
-    assert "public endpoint" in (result.cause or "") and result.fix_step == "registered.agent-yaml"
+    assert result.code == "REG-AGENT-PUBLIC" and result.fix_step == "registered.agent-yaml"

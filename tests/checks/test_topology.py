@@ -45,7 +45,7 @@ async def test_zones_from_the_api_fail_when_shared(lab_profile: Profile) -> None
     result = await run(lab_profile, "topology.zones-api", vpc_id=same["vpc_id"], ack_cluster_id=same["ack_cluster_id"],
                        registered_cluster_id=same["ack_cluster_id"])
     assert result.status is Status.FAIL
-    assert result.summary == "both clusters are in cn-hangzhou-h" and "one zone outage" in (result.cause or "")
+    assert result.code == "TOPO-SAME-ZONE" and result.summary == "both clusters are in cn-hangzhou-h"
 
 
 async def test_zones_from_node_labels(lab_profile: Profile) -> None:
@@ -59,7 +59,7 @@ async def test_zones_from_node_labels_fail_when_one_cluster_is_read_twice(lab_pr
     profile.clusters.registered.context = profile.clusters.ack.context
     result = await run(profile, "topology.zones-nodes")
     assert result.status is Status.FAIL
-    assert result.summary == "nodes of both clusters are in cn-hangzhou-h"
+    assert result.code == "TOPO-NODES-SAME-ZONE" and result.summary == "nodes of both clusters are in cn-hangzhou-h"
 
 
 async def test_cidr_plan(lab_profile: Profile) -> None:
@@ -75,8 +75,8 @@ async def test_cidr_plan(lab_profile: Profile) -> None:
 ])
 async def test_cidr_plan_collisions(lab_profile: Profile, idc: list[str], vpc: list[str], said: str) -> None:
     result = await run(lab_profile, "topology.cidrs-plan", idc_cidrs=idc, vpc_cidrs=vpc)
-    assert result.status is Status.FAIL and said in result.summary
-    assert result.fix_step == "design.cidrs"
+    assert result.status is Status.FAIL and result.code == "TOPO-CIDRS-OVERLAP"
+    assert said in result.summary and result.fix_step == "design.cidrs"
 
 
 def test_overlaps_is_empty_for_a_clean_plan() -> None:
@@ -93,16 +93,17 @@ async def test_vpc_cidr_from_the_api(lab_profile: Profile) -> None:
 async def test_vpc_cidr_collides_with_the_idc(lab_profile: Profile) -> None:
     result = await run(lab_profile, "topology.vpc-cidr", vpc_id=lab_profile.network.vpc_id,
                        idc_cidrs=["192.168.1.0/24"], vpc_cidrs="${profile.network.vpc_cidrs}")
-    assert result.status is Status.FAIL and "IDC 192.168.1.0/24 overlaps VPC 192.168.0.0/16" in result.summary
+    assert result.status is Status.FAIL and result.code == "TOPO-VPC-OVERLAP"
+    assert "IDC 192.168.1.0/24 overlaps VPC 192.168.0.0/16" in result.summary
 
 
 async def test_vpc_cidr_unplanned_warns(lab_profile: Profile) -> None:
     result = await run(lab_profile, "topology.vpc-cidr", vpc_id=lab_profile.network.vpc_id,
                        idc_cidrs="${profile.network.idc_cidrs}", vpc_cidrs=["192.168.0.0/24"])
-    assert result.status is Status.WARN and "192.168.0.0/16" in result.summary
+    assert result.status is Status.WARN and result.code == "TOPO-VPC-UNPLANNED" and "192.168.0.0/16" in result.summary
 
 
 async def test_vpc_that_does_not_exist(lab_profile: Profile) -> None:
     result = await run(lab_profile, "topology.vpc-cidr", vpc_id="vpc-nosuchvpc01", idc_cidrs=["10.0.0.0/16"],
                        vpc_cidrs=["192.168.0.0/16"])
-    assert result.status is Status.FAIL and "does not exist" in result.summary
+    assert result.status is Status.FAIL and result.code == "TOPO-VPC-MISSING"

@@ -39,6 +39,7 @@ ELSEWHERE = {
     "./dev lab": "tests/tui/test_e2e_tmux.py::test_drconsole_lab_in_tmux",  # ends in `drconsole --lab`
     "drconsole --lab": "tests/tui/test_e2e_tmux.py::test_drconsole_lab_in_tmux",
     "drconsole setup": "tests/tui/test_setup_entry.py::test_setup_opens_the_wizard",
+    "drconsole explain BGP-PEER-IDLE": "tests/core/test_findings.py::test_explain_prints_every_entry",  # every code
     "drconsole lab up": "tests/lab/test_lab_cli.py::test_a_newcomers_lab_from_built_to_fresh_to_built",
     "drconsole lab up --state fresh": "tests/lab/test_lab_cli.py::test_a_newcomers_lab_from_built_to_fresh_to_built",
     "drconsole lab down": "tests/lab/test_lab_cli.py::test_a_newcomers_lab_from_built_to_fresh_to_built",

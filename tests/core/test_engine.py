@@ -76,30 +76,42 @@ async def test_a_hanging_check_becomes_error_at_its_timeout_and_others_finish(ct
     ])
     by_key = {r.key: r for r in results}
     assert by_key["quick"].status is Status.PASS
-    assert by_key["hang"].status is Status.ERROR
+    assert (by_key["hang"].status, by_key["hang"].code) == (Status.ERROR, "CHECK-TIMEOUT")
     assert "timed out after 0.3 s" in (by_key["hang"].cause or "")
     assert by_key["hang"].duration_ms >= 300
 
 
 async def test_a_raising_check_is_an_error_with_the_reason(ctx: Context) -> None:
     [result] = await _collect(ctx, [Invocation(key="boom", spec=spec("boom", boom), raw_params={"seconds": 0})])
-    assert result.status is Status.ERROR
+    assert (result.status, result.code) == (Status.ERROR, "CHECK-FAILED-TO-RUN")
     assert "the probe fell over" in (result.cause or "")
 
 
 async def test_a_pass_without_evidence_is_not_a_pass(ctx: Context) -> None:
     [result] = await _collect(ctx, [Invocation(key="e", spec=spec("e", empty_pass), raw_params={"seconds": 0})])
-    assert result.status is Status.ERROR
+    assert (result.status, result.code) == (Status.ERROR, "CHECK-NO-EVIDENCE")
 
 
 async def test_unset_profile_values_skip_with_the_reason(ctx: Context) -> None:
     [result] = await _collect(ctx, [Invocation(key="x", spec=spec("x", sleeper),
                                                raw_params={"seconds": "${profile.network.cen_id}"})])
-    assert result.status is Status.SKIPPED
+    assert (result.status, result.code) == (Status.SKIPPED, "CHECK-PARAM-UNSET")
     assert "network.cen_id" in result.summary
 
 
 async def test_bad_parameters_are_an_error_not_a_crash(ctx: Context) -> None:
     [result] = await _collect(ctx, [Invocation(key="x", spec=spec("x", sleeper), raw_params={"seconds": "soon"})])
-    assert result.status is Status.ERROR
+    assert (result.status, result.code) == (Status.ERROR, "CHECK-BAD-PARAMS")
     assert "seconds" in (result.cause or "")
+
+
+async def test_a_findings_fix_step_is_the_runbooks_own_else_the_catalogues_else_the_checks_step(ctx: Context) -> None:
+    def boom_in(step: str, fix_step: str | None = None) -> Invocation:
+        return Invocation(key=step, spec=spec("boom", boom), raw_params={"seconds": 0}, step=step, fix_step=fix_step)
+
+    async def failing(ctx: Context, params: Delay) -> Outcome:
+        return Outcome.failed("BGP-PEER-IDLE", "Idle")
+
+    idle = Invocation(key="idle", spec=spec("idle", failing), raw_params={"seconds": 0}, step="detect")
+    results = {r.key: r.fix_step for r in await _collect(ctx, [boom_in("detect"), boom_in("s", "repair"), idle])}
+    assert results == {"detect": "detect", "s": "repair", "idle": "network.bgp-idc"}

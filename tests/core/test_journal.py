@@ -19,7 +19,8 @@ WRITER = textwrap.dedent("""
     j = Journal(Path(sys.argv[1]))
     run = j.start_run(kind="sweep", profile="p", operator="alice", runbook="zone-dr-hybrid")
     j.record_result(CheckResult(check="bgp.peer", key="network.bgp-vbr/bgp.peer", title="BGP peer", family="bgp",
-                                status="fail", summary="BGP session with 10.200.0.2 is Idle", cause="Idle",
+                                status="fail", summary="BGP session with 10.200.0.2 is Idle", code="BGP-PEER-IDLE",
+                                cause="Idle",
                                 evidence=[Evidence(source="vpc:DescribeBgpPeers", answer={"BgpStatus": "Idle"})]),
                     run_id=run, runbook="zone-dr-hybrid")
     j.confirm("zone-dr-hybrid", "network.express-connect", "circuit", "alice", note="ticket 42")

@@ -68,6 +68,8 @@ def test_a_good_runbook_loads(tmp_path: Path) -> None:
     ("      - use: test.always\n", "      - use: test.alwyas\n", ":17:14:", "unknown check 'test.alwyas'"),
     ("${profile.network.vbr_id}", "${profile.network.vbr_idd}", ":19:16:", "has no field `vbr_idd`"),
     ("    requires: [first]\n", "    requires: [third]\n", ":1:1:", "not an earlier step"),
+    ("      - use: test.always\n", "      - use: test.always\n        fix_step: frist\n", ":18:19:",
+     "fix_step 'frist' names no step of this runbook"),
 ])
 def test_broken_runbooks_are_located_with_a_fix(tmp_path: Path, old: str, new: str, where: str,
                                                 words: str) -> None:
@@ -85,3 +87,16 @@ def test_typo_suggests_the_closest_check(tmp_path: Path) -> None:
     with pytest.raises(RunbookError) as caught:
         load_runbook(_write(tmp_path, GOOD.replace("test.always", "test.alwyas")))
     assert "did you mean 'test.always'" in str(caught.value)
+
+
+def test_a_fix_step_naming_a_step_of_the_runbook_loads(tmp_path: Path) -> None:
+    book = load_runbook(_write(tmp_path, GOOD.replace("      - use: test.always\n",
+                                                      "      - use: test.always\n        fix_step: first\n")))
+    assert book.step("second").checks[0].fix_step == "first"
+
+
+def test_a_misspelt_fix_step_suggests_the_closest_step(tmp_path: Path) -> None:
+    with pytest.raises(RunbookError) as caught:
+        load_runbook(_write(tmp_path, GOOD.replace("      - use: test.always\n",
+                                                   "      - use: test.always\n        fix_step: frist\n")))
+    assert "did you mean 'first'?" in str(caught.value)

@@ -38,7 +38,8 @@ def record() -> RunRecord:
     book = load_runbook("zone-dr-hybrid", check_names=False)
     first, second = book.steps[0], book.steps[12]
     checks = [result(second.id, "bgp.peer", "fail", "BGP session with 10.20.255.2 is Idle",
-                     cause="the session is Idle", remedy="start BGP on the data-center router", zone="a"),
+                     code="BGP-PEER-IDLE", cause="the session is Idle",
+                     remedy="start BGP on the data-center router", zone="a"),
               result(second.id, "dns.private", "pass", "all names resolve privately")]
     override = Override(rule="target-zone-healthy", reason="zone B verified by hand", blocked_because="zone B down",
                         who="alice")

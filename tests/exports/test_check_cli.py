@@ -71,7 +71,7 @@ def test_exit_codes_fail_unevaluated_and_profile_errors(lab: dict[str, Any], lab
     finally:
         the_lab.heal("region-5xx")
     assert unevaluated.returncode == 3, unevaluated.stdout
-    assert "could not be evaluated" in unevaluated.stdout
+    assert "could not be evaluated" in unevaluated.stdout and "CLOUD-UNAVAILABLE" in unevaluated.stdout
     bundle = tmp_path / "bundle"
     assert drconsole("check", "--profile", name, "--step", "gateway.verify").returncode == 0
     the_lab.break_("zone-b")
@@ -81,7 +81,7 @@ def test_exit_codes_fail_unevaluated_and_profile_errors(lab: dict[str, Any], lab
     finally:
         the_lab.heal("zone-b")
     assert failed.returncode == 1, failed.stdout
-    assert "gateway.verify/zone-b" in failed.stdout and "fix:" in failed.stdout
+    assert "gateway.verify/zone-b: GW-ZONE-DOWN:" in failed.stdout and "fix:" in failed.stdout
     assert "changed since the last all-pass run" in failed.stdout
     [folder] = list(bundle.iterdir())
     files = list(folder.iterdir())

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from drconsole.findings import lookup
 from drconsole.profile import Profile
 from tests.actions.helpers import drconsole, run_id_of
 from tests.actions.test_failover import zone_a_broken  # noqa: F401  (a fixture)
@@ -84,8 +85,9 @@ def test_a_sweep_and_a_failover_export_from_the_journal_alone(lab_profile: Profi
     swept_record = json.loads(before[sweep_id]["json"])
     peer = next(c for step in swept_record["steps"] for c in step["checks"] if c["check"] == "bgp.peer-established")
     assert peer["params"]["vbr_id"] == lab_profile.network.vbr_id
-    failing = {c["key"] for step in swept_record["steps"] for c in step["checks"] if c["status"] == "fail"}
+    failing = {c["key"]: c["code"] for step in swept_record["steps"] for c in step["checks"] if c["status"] == "fail"}
     assert "detect/zone-a" in failing
+    assert all(lookup(code).severity == "fail" for code in failing.values()), failing  # the sweep's codes, kept
 
     # Edit the profile file and both runbooks: the records of the past runs do not change.
     edited = lab_profile.model_copy(update={"description": "edited after the drill"}, deep=True)

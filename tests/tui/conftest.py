@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from drconsole import findings
 from drconsole.context import Context
 from drconsole.profile import Profile
 from drconsole.registry import check
@@ -27,8 +28,12 @@ class PortParams(BaseModel):
     host: str = "127.0.0.1"
 
 
-@check("tuidemo.port-open", family="gateway", title="The demo service accepts TCP connections", timeout=3.0,
-       fix_step="plan.port")
+findings.add(Path(__file__).parent / "data" / "findings.yaml")
+# stand-ins of each non-passing status, for synthetic results
+CODES = {"fail": "GW-ZONE-DOWN", "error": "CHECK-TIMEOUT", "warn": "GW-FAILED-OVER", "skipped": "GW-ZONE-NO-BACKEND"}
+
+
+@check("tuidemo.port-open", family="gateway", title="The demo service accepts TCP connections", timeout=3.0)
 async def port_open(ctx: Context, params: PortParams) -> Outcome:
     """A real check: a TCP connect on loopback."""
 
@@ -41,10 +46,9 @@ async def port_open(ctx: Context, params: PortParams) -> Outcome:
     try:
         ms = await ctx.blocking(connect)
     except OSError as exc:
-        return Outcome.failed(f"nothing accepts connections on port {params.port}",
+        return Outcome.failed("DEMO-PORT-CLOSED", f"nothing accepts connections on port {params.port}",
                               Evidence(source="tcp", asked=asked, answer=str(exc)),
-                              cause=f"{type(exc).__name__}: the port is closed",
-                              remedy="start the demo service, then re-run the check")
+                              cause=f"{type(exc).__name__}: the port is closed")
     return Outcome.passed(f"port {params.port} accepts connections", Evidence(source="tcp", asked=asked,
                                                                               answer="connected", ms=ms))
 
@@ -71,6 +75,7 @@ def result(key: str, status: str, family: str, zone: str | None, *, ms: float = 
         status=Status(status), summary=summary or f"{family} is {status}", check=f"{family}.demo", key=key,
         title=f"{family} works", family=family, step=step or key.split("/")[0], zone=zone, started_at=FIXED,
         duration_ms=ms, evidence=[Evidence(source=f"{family}-probe", asked="is it up?", answer={"up": not failing})],
+        code=CODES.get(status),
         cause="it answered no" if failing else None, remedy="restart it" if failing else None)
 
 

@@ -119,7 +119,7 @@ async def test_dashboard_turns_red_when_a_zone_breaks_and_back_when_it_heals(lab
         try:
             await sweep_now(pilot, dash)
             assert dash.board.verdict("gateway", "a") == "fail"
-            assert dash.board.failing_zone() == "a"
+            assert dash.board.failing_zone(lab_profile) == "a"
             assert dash.query_one("#col-a").has_class("-bad")
             assert not dash.query_one("#col-b").has_class("-bad")
             assert "last sweep:" in str(dash.query_one("#last-sweep", Static).render())
@@ -148,7 +148,7 @@ async def test_the_zone_probes_show_a_zone_going_down_between_sweeps(lab_profile
         try:
             await until(pilot, lambda: dash.query_one("#col-a").has_class("-bad"), "zone A shown failing")
             assert dash.sweeps_done == 1  # the probes showed it, not a sweep
-            assert dash.board.failing_zone() == "a"
+            assert dash.board.failing_zone(lab_profile) == "a"
         finally:
             Lab(lab_env).heal("zone-a")
         await until(pilot, lambda: dash.board.verdict("gateway", "a") == "pass", "zone A's probe passing again")

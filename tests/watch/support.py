@@ -5,11 +5,16 @@ from __future__ import annotations
 from drconsole.results import CheckResult, Evidence, Status
 from drconsole.watch.metrics import WatchMetrics
 
+# A catalogue code of the right severity for each status that is not a pass.
+CODES = {Status.FAIL: "BGP-PEER-IDLE", Status.ERROR: "CLOUD-UNAVAILABLE", Status.WARN: "GW-FAILED-OVER",
+         Status.SKIPPED: "CHECK-PARAM-UNSET"}
+
 
 def result(key: str, status: Status = Status.PASS, *, check: str = "bgp.peer-established", family: str = "bgp",
            zone: str | None = None) -> CheckResult:
     return CheckResult(status=status, summary=f"{key} is {status.value}", check=check, key=key, title=check,
                        family=family, zone=zone, evidence=[Evidence(source="test")], duration_ms=12.0,
+                       code=CODES.get(status),
                        cause=None if status is Status.PASS else "it broke",
                        fix_step=None if status is Status.PASS else "network.bgp-idc")
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from drconsole.results import CheckResult, Status
 from drconsole.watch.alerts import Plan, Sent, finding_code, plan, record
+from tests.watch.support import CODES
 
 FAILING = {"fail"}
 HOUR = 3600.0
 
 
-def result(status: Status, key: str = "network.bgp-idc/session", **extra: object) -> CheckResult:
+def result(status: Status, key: str = "network.bgp-idc/session") -> CheckResult:
     return CheckResult(status=status, summary=f"it is {status.value}", check="bgp.peer-established", key=key,
-                       title="BGP peer is Established", family="bgp", zone=None, cause="the peer is down",
-                       remedy="bring the session up", fix_step="network.bgp-idc", **extra)
+                       title="BGP peer is Established", family="bgp", zone=None,
+                       code=CODES.get(status), cause="the peer is down",
+                       remedy="bring the session up", fix_step="network.bgp-idc")
 
 
 def step(opened: dict[str, Sent], status: Status, now: float) -> Plan:
@@ -28,7 +30,7 @@ def test_one_alert_per_failure_then_one_recovery() -> None:
     fired = step(opened, Status.FAIL, 10)
     assert [a.status for a in fired.firing] == ["firing"] and not fired.resolved
     alert = fired.firing[0]
-    assert (alert.code, alert.fix_step, alert.cause) == ("bgp.peer-established", "network.bgp-idc", "the peer is down")
+    assert (alert.code, alert.fix_step, alert.cause) == ("BGP-PEER-IDLE", "network.bgp-idc", "the peer is down")
     assert not step(opened, Status.FAIL, 20)  # deduplicated
     recovered = step(opened, Status.PASS, 30)
     assert [a.status for a in recovered.resolved] == ["resolved"] and not recovered.firing
@@ -55,12 +57,9 @@ def test_unevaluated_checks_neither_open_nor_resolve() -> None:
     assert step(opened, Status.WARN, 30).resolved  # warn is not an alerting status here
 
 
-def test_the_findings_code_wins_over_the_check_name() -> None:
-    plain = result(Status.FAIL)
-    assert finding_code(plain) == "bgp.peer-established"
-    coded = plain.model_copy()
-    object.__setattr__(coded, "code", "BGP-002")  # what i15's finding codes add to a result
-    assert finding_code(coded) == "BGP-002"
+def test_an_alert_names_the_findings_code_and_a_pass_its_check() -> None:
+    assert finding_code(result(Status.FAIL)) == "BGP-PEER-IDLE"
+    assert finding_code(result(Status.PASS)) == "bgp.peer-established"
 
 
 def test_only_the_checks_of_this_sweep_are_compared() -> None:

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from drconsole.coordination.fleet import kube_call
+from drconsole.findings import lookup
 from drconsole.journal import Journal
 from drconsole.lab.env import LabEnv
 from drconsole.lab.lab import Lab
@@ -111,8 +112,8 @@ def test_fault_alerts_once_recovers_once_and_never_mutates(lab: dict[str, Any], 
     assert sorted(a["fingerprint"] for a in firing) == sorted(FAILING_KEYS)  # one alert per finding
     assert sorted(a["fingerprint"] for a in resolved) == sorted(FAILING_KEYS)  # one recovery each
     for alert in firing:
-        assert alert["code"] and alert["cause"] and alert["fix_step"], alert
-        assert alert["check_status"] == "fail"
+        assert alert["cause"] and alert["fix_step"], alert
+        assert alert["check_status"] == "fail" == lookup(alert["code"]).severity, alert  # the result's finding
     assert all(body["sender"] == "zone-a" for body in hook.bodies())
 
     journal = Journal.for_profile(lab_profile.name)

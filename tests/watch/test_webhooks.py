@@ -23,7 +23,8 @@ SETTINGS = Alerts(attempts=3, backoff_s=0.01, timeout_s=5)
 def failing_plan() -> Plan:
     result = CheckResult(status=Status.FAIL, summary="peer is Idle", check="bgp.peer-established",
                          key="network.bgp-idc/session", title="BGP peer", family="bgp", zone="b",
-                         cause="the session is down", remedy="restart bird", fix_step="network.bgp-idc")
+                         code="BGP-PEER-IDLE", cause="the session is down", remedy="restart bird",
+                         fix_step="network.bgp-idc")
     return Plan(firing=[alert_of(result, "firing", since=1.0)])
 
 
@@ -35,7 +36,7 @@ def test_generic_json_carries_code_cause_and_fix_step() -> None:
     assert body["schema"] == SCHEMA and body["status"] == "firing" and body["sender"] == "replica-a"
     [alert] = body["alerts"]
     assert (alert["code"], alert["cause"], alert["fix_step"], alert["zone"]) == \
-        ("bgp.peer-established", "the session is down", "network.bgp-idc", "b")
+        ("BGP-PEER-IDLE", "the session is down", "network.bgp-idc", "b")
 
 
 def test_slack_compatible_text_names_code_and_step() -> None:
@@ -43,7 +44,7 @@ def test_slack_compatible_text_names_code_and_step() -> None:
         deliver(Webhook(name="chat", kind="slack", url=rx.url), SETTINGS, Secrets(), "prod", "a", failing_plan())
     [body] = rx.bodies()
     assert set(body) == {"text"}
-    assert "`bgp.peer-established`" in body["text"] and "step network.bgp-idc" in body["text"]
+    assert "`BGP-PEER-IDLE`" in body["text"] and "step network.bgp-idc" in body["text"]
 
 
 def test_dingtalk_is_signed_with_the_keyring_secret_and_token() -> None:
@@ -59,7 +60,7 @@ def test_dingtalk_is_signed_with_the_keyring_secret_and_token() -> None:
     stamp = query["timestamp"][0]
     expected = base64.b64encode(hmac.new(b"SECabc", f"{stamp}\nSECabc".encode(), hashlib.sha256).digest()).decode()
     assert query["sign"] == [expected]
-    assert post.body["msgtype"] == "markdown" and "bgp.peer-established" in post.body["markdown"]["text"]
+    assert post.body["msgtype"] == "markdown" and "BGP-PEER-IDLE" in post.body["markdown"]["text"]
 
 
 def test_signature_is_url_safe_and_changes_with_time() -> None:

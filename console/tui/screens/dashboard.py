@@ -25,7 +25,7 @@ from textual.worker import get_current_worker
 from drconsole.app.board import Board, Cell, Where
 from drconsole.app.session import FAILOVER_RUNBOOK, SETUP_RUNBOOK
 from drconsole.tui.messages import ResultArrived, SweepDone
-from drconsole.tui.render import STATUS_STYLE, STATUS_SYMBOL
+from drconsole.tui.render import STATUS_STYLE, symbol
 from drconsole.tui.widgets import Banner
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def topology_text(board: Board) -> Text:
     def node(name: str, label: str) -> Text:
         state = verdict.get(name, "unknown")
         style = {"unknown": "dim"}.get(state, STATUS_STYLE.get(state, ""))
-        return Text(f"[{label} {STATUS_SYMBOL.get(state, '·')}]", style=style)
+        return Text(f"[{label} {symbol(state)}]", style=style)
 
     line = Text()
     for i, (name, label) in enumerate(NODE_LABELS):
@@ -73,7 +73,7 @@ def problem_row(result: CheckResult) -> ProblemRow:
 def problem_cell(row: ProblemRow, position: int) -> Text:
     """What a problems-table cell shows (plain text: a summary is never read as markup)."""
     if position == 0:
-        return Text(STATUS_SYMBOL[row[0]], style=STATUS_STYLE[row[0]])
+        return Text(symbol(row[0]), style=STATUS_STYLE[row[0]])
     return Text(row[position])
 
 
@@ -125,7 +125,7 @@ class FamilyRow(Horizontal):
         verdict = cell.verdict
         counts = f"{cell.count('pass')}/{cell.total}" if cell.total else "—"
         text = Text.assemble(
-            (f"{STATUS_SYMBOL.get(verdict, '·')} ", STATUS_STYLE.get(verdict, "")), (f"{self.family:<10}", "bold"),
+            (f"{symbol(verdict)} ", STATUS_STYLE.get(verdict, "")), (f"{self.family:<10}", "bold"),
             f" {counts:>5} ", (verdict, STATUS_STYLE.get(verdict, "")))
         if text != self._shown:
             self._shown = text
@@ -218,15 +218,14 @@ class DashboardScreen(Screen[None]):
             self.query_one(f"#{widget_id}", Static).update(text, layout=layout)
 
     def zone_titles(self) -> None:
+        from drconsole import zones
+
         session = self.dr_app.session
-        zones = {"a": "", "b": ""}
-        if session is not None:
-            clusters = session.profile.clusters
-            zones = {"a": clusters.ack.zone or "", "b": clusters.registered.zone or ""}
-        for zone, name in (("a", "Zone A · ACK"), ("b", "Zone B · registered")):
+        ids = {z.key: z.zone_id or "" for z in zones.zones(session.profile)} if session is not None else {}
+        for zone, name in zones.LABELS.items():
             verdict = self.board.zone_verdict(zone)
             self._show_text(f"title-{zone}", Text.assemble(
-                (f"{verdict:<7} ", STATUS_STYLE.get(verdict, "")), (f"{name} ", "bold"), (zones[zone], "dim")))
+                (f"{verdict:<7} ", STATUS_STYLE.get(verdict, "")), (f"{name} ", "bold"), (ids.get(zone, ""), "dim")))
             self.query_one(f"#col-{zone}").set_class(verdict in ("fail", "error"), "-bad")
 
     def schedule_redraw(self) -> None:
@@ -400,10 +399,10 @@ class DashboardScreen(Screen[None]):
         self.query_one("#headroom", Static).update(Text(message.text))
 
     def action_failover(self) -> None:
-        zone = self.board.failing_zone()
         session = self.dr_app.session
         if session is None:
             return
+        zone = self.board.failing_zone(session.profile)
         if FAILOVER_RUNBOOK not in session.available_runbooks():
             self.notify(f"the {FAILOVER_RUNBOOK} runbook is not installed", severity="error")
             return

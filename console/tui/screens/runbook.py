@@ -487,7 +487,7 @@ class RunbookScreen(Screen[None]):
         if message.error:
             self.notify(message.error, title="the checks could not run", severity="error", timeout=15)
         else:
-            bad = sum(1 for r in self.results.values() if r.status.value in ("fail", "error"))
+            bad = sum(1 for r in self.results.values() if r.status.bad)
             self.notify(f"{message.count} result(s); {bad} failing in this runbook", timeout=4)
 
     # -- actions ----------------------------------------------------------------------------------
