@@ -181,6 +181,8 @@ class Outbox:
                                runbook=row["runbook"], step=row["step"], run_id=row["run_id"],
                                summary=f"{row['item']}" + (f": {row['note']}" if row["note"] else ""))
         data = _loads(row["data"])
+        nested = [data.get(key) for key in ("output", "evidence")]  # typed payloads keep these in sub-records
+        data = {**{k: v for part in nested if isinstance(part, dict) for k, v in part.items()}, **data}
         details = {k: _short(data[k]) for k in DETAIL_KEYS if data.get(k) not in (None, "", [], {})}
         return SharedEntry(**common, at=row["at"], kind=row["kind"], runbook=row["runbook"], step=row["step"],
                            action=row["action"], run_id=row["run_id"],

@@ -10,6 +10,21 @@ from typing import Any
 from click.testing import CliRunner, Result
 
 WRITE_VERBS = {"APPLY", "PATCH", "POST", "PUT", "DELETE"}
+# The sections after [network] that the hand-written test profiles share (the lab's peering and contexts).
+PROFILE_TAIL = """
+[network.bgp]
+idc_asn = 65001
+vbr_peer_ip = "10.200.0.1"
+idc_peer_ip = "10.200.0.2"
+[clusters.fleet]
+context = "fleet"
+[clusters.ack]
+context = "ack"
+[clusters.registered]
+context = "idc"
+[gateway]
+host = "app.example.com"
+"""
 
 
 def drconsole(*args: str) -> Result:

@@ -10,6 +10,8 @@ import textwrap
 import time
 from pathlib import Path
 
+from tests.actions.helpers import PROFILE_TAIL
+
 SCRIPT = textwrap.dedent('''
     import sys, time
     from pathlib import Path
@@ -44,19 +46,7 @@ PROFILE = textwrap.dedent('''
     vpc_id = "vpc-abcdef123456"
     vpc_cidrs = ["192.168.0.0/16"]
     idc_cidrs = ["10.0.0.0/16"]
-    [network.bgp]
-    idc_asn = 65001
-    vbr_peer_ip = "10.200.0.1"
-    idc_peer_ip = "10.200.0.2"
-    [clusters.fleet]
-    context = "fleet"
-    [clusters.ack]
-    context = "ack"
-    [clusters.registered]
-    context = "idc"
-    [gateway]
-    host = "app.example.com"
-''')
+''') + PROFILE_TAIL
 RUNBOOK = textwrap.dedent('''
     id: kill-test
     title: one slow action

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.actions.helpers import PROFILE_TAIL
 from tests.fixtures.region import RegionLab, fresh
 
 if TYPE_CHECKING:
@@ -79,19 +80,7 @@ def _profile(region: RegionLab, cen_id: str | None = None) -> Any:
         [network.vswitch_ids]
         cn-hangzhou-h = "{ids["vswitches"]["cn-hangzhou-h"]}"
         cn-hangzhou-i = "{ids["vswitches"]["cn-hangzhou-i"]}"
-        [network.bgp]
-        idc_asn = 65001
-        vbr_peer_ip = "10.200.0.1"
-        idc_peer_ip = "10.200.0.2"
-        [clusters.fleet]
-        context = "fleet"
-        [clusters.ack]
-        context = "ack"
-        [clusters.registered]
-        context = "idc"
-        [gateway]
-        host = "app.example.com"
-        '''), source="test")
+        ''') + PROFILE_TAIL, source="test")
 
 
 class Setup:

@@ -39,7 +39,18 @@ class Console:
     def act(self, kind: str, summary: str) -> None:
         run = self.journal.start_run(kind="runbook", profile="lab", operator="os-user", runbook="zone-failover")
         self.journal.action_event("uid-" + summary, "traffic.pin", kind, "os-user", run_id=run,
-                                  runbook="zone-failover", step="shift", data={"summary": summary, "zone": "b"})
+                                  runbook="zone-failover", step="shift", data=_payload(kind, summary))
+
+
+def _payload(kind: str, summary: str) -> Any:
+    """The typed payload the runner would journal for an event of `kind`."""
+    from drconsole import action_events as events
+
+    return {"succeeded": lambda: events.Succeeded(summary=summary, output=events.ActionOutput(zone="b")),
+            "failed": lambda: events.Failed(error=summary),
+            "override": lambda: events.Override(rule="fleet-lock", reason=summary, blocked_because="held",
+                                                who="os-user"),
+            "confirmed": lambda: events.Confirmed(typed=summary, who="os-user")}[kind]()
 
 
 @pytest.fixture
@@ -137,6 +148,7 @@ def test_viewer_sees_the_record_but_takes_no_lock(fleet_user: Any, consoles: tup
 def test_viewer_console_is_refused_the_lock_with_the_reason(fleet_user: Any, tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """The runner's lock step for a viewer: refused, journaled, and the message names the missing verb."""
+    from drconsole.action_events import Refused
     from drconsole.context import Context
     from drconsole.coordination.rbac import VIEWER_ROLE
     from drconsole.coordination.run import LOCK_RULE, RunCoordination
@@ -150,16 +162,18 @@ def test_viewer_console_is_refused_the_lock_with_the_reason(fleet_user: Any, tmp
                                      "registered": {"context": "idc"}})
     ctx = Context(profile)
     journal = Journal(tmp_path / "j.sqlite")
-    events: list[tuple[str, dict[str, Any]]] = []
+    journaled: list[Any] = []
     coordination = RunCoordination(ctx, journal, out=lambda line: None)
     try:
-        refused = coordination.ensure_lock("zone failover", "shift", lambda kind, **data: events.append((kind, data)),
+        refused = coordination.ensure_lock("zone failover", "shift", journaled.append,
                                            confirmer=None)  # type: ignore[arg-type]  # never asked: no override
-        kind, data = events[0]
-        assert (kind, data["rule"], data["resource"]) == ("refused", LOCK_RULE, "leases")
-        assert data["verb"] in ("create", "update")  # update once the Lease exists
-        assert data["identity"]["user"] == "system:serviceaccount:drconsole:victor"
-        assert refused is not None and f"{data['verb']} leases" in refused and "drconsole-responder" in refused
+        payload = journaled[0]
+        assert isinstance(payload, Refused)
+        assert (payload.rule, payload.evidence["resource"]) == (LOCK_RULE, "leases")
+        verb = payload.evidence["verb"]
+        assert verb in ("create", "update")  # update once the Lease exists
+        assert payload.fleet_identity["user"] == "system:serviceaccount:drconsole:victor"
+        assert refused is not None and f"{verb} leases" in refused and "drconsole-responder" in refused
         save_profile(profile)
         shown = drconsole("fleet", "status", "--profile", profile.name)
         assert shown.exit_code == 0 and "you are victor@" in shown.output and "lock: " in shown.output

@@ -201,8 +201,9 @@ def test_two_operators_lock_expiry_override_and_shared_record(operators: dict[st
         assert held.holder in refused.stdout and "step hold" in refused.stdout
         lock_refusals = [e for e in bob.events() if e["kind"] == "refused"]
         assert lock_refusals and lock_refusals[-1]["data"]["rule"] == LOCK_RULE
-        assert lock_refusals[-1]["data"]["holder"] == held.holder
-        assert lock_refusals[-1]["data"]["step"] == "hold" and lock_refusals[-1]["data"]["expired"] is False
+        assert lock_refusals[-1]["data"]["evidence"]["holder"] == held.holder
+        evidence = lock_refusals[-1]["data"]["evidence"]
+        assert evidence["step"] == "hold" and evidence["expired"] is False
         assert not [e for e in bob.events() if e["kind"] == "started"]  # nothing was sent
 
         # each console shows the other's actions: alice's lock in bob's view, bob's refusal in alice's record
@@ -220,8 +221,8 @@ def test_two_operators_lock_expiry_override_and_shared_record(operators: dict[st
         assert proceeded.returncode == 0, proceeded.stdout + proceeded.stderr
         taken = [e for e in bob.events() if e["kind"] == "lock"][-1]["data"]
         assert taken["previous_holder"] == held.holder and taken["previous_expired"] is True
-        assert taken["holder"].startswith("bob@") and taken["identity"]["source"] == "kubeconfig"
-        assert taken["identity"]["user"] == "system:serviceaccount:drconsole:bob"
+        assert taken["holder"].startswith("bob@") and taken["fleet_identity"]["source"] == "kubeconfig"
+        assert taken["fleet_identity"]["user"] == "system:serviceaccount:drconsole:bob"
 
         # 3. a live but stuck holder: bob overrides with a reason; both journals record it
         second = alice.start(hold)

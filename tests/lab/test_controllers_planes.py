@@ -159,5 +159,6 @@ def test_gateway_keeps_both_clusters_with_gitops_off(lab: dict[str, Any], planes
         assert (served(lab) or {}).get("zone") == lab["net"]["zones"]["a"]["zone_id"]
     finally:
         client.update_hub_cluster_feature(adcp.UpdateHubClusterFeatureRequest(cluster_id=fleet_id,
-                                                                              argo_cdenabled=True))
+                                                                              argo_cdenabled=True,
+                                                                              argo_cdhaenabled=True))
     wait_for(lambda: len((fleet.get(secrets) or {}).get("items") or []) == 2, 15, "Argo CD cluster Secrets back")

@@ -35,7 +35,7 @@ def lab_processes(root: Path) -> list[int]:
 def test_fresh_lab_lifecycle(tmp_path: Path) -> None:
     from drconsole.lab.env import LabEnv
     from drconsole.lab.net import PART
-    from drconsole.lab.net.bgp import bgp_session, set_peer_enabled
+    from drconsole.lab.net.bgp import bgp_session, set_peer_enabled, set_service_routes
     from drconsole.lab.net.netns import netns_exists
     from drconsole.lab.net.services import bgp_healthy
 
@@ -58,8 +58,13 @@ def test_fresh_lab_lifecycle(tmp_path: Path) -> None:
         set_peer_enabled(env, True)
         wait_until(lambda: bgp_healthy(env), 10, "session Established after CreateBgpPeer")
         print(f"peer enabled to routes in the idc table: {time.monotonic() - started:.2f} s")
-        assert route_get(facts, "100.118.28.1")["gateway"] == facts["bgp"]["vbr_ip"]
+        # the VPC's CIDR is learnt; a cloud-service VIP range only once the cloud routes it to the VBR
+        assert route_get(facts, facts["gateway"]["address"])["gateway"] == facts["bgp"]["vbr_ip"]
+        assert route_get(facts, "100.118.28.1")["gateway"] == "203.0.113.254"
         assert gateway_get(facts).status == 404  # reachable now, but no route rendered yet
+        set_service_routes(env, ["100.118.28.0/24"])
+        wait_until(lambda: route_get(facts, "100.118.28.1")["gateway"] == facts["bgp"]["vbr_ip"], 10,
+                   "the OSS range announced once the cloud routes it")
 
         # a crash: two daemons die; the next `up` rebuilds the part and keeps the peer configured
         for name in ("net-bird-vbr", "net-dnsmasq"):
