@@ -177,7 +177,9 @@ def test_request_log_marks_mutations(fresh_region: RegionLab) -> None:
     before = len(fresh_region.requests())
     fresh_region.client("cbn").create_cen(cbn.CreateCenRequest(name="logged"))
     fresh_region.client("cbn").describe_cens(cbn.DescribeCensRequest())
-    records = fresh_region.requests()[before:]
+    # the region appends a line once its answer is sent, so the last one may land a moment after the call returns
+    records = wait_until(lambda: fresh_region.requests()[before:][1:] and fresh_region.requests()[before:], 10,
+                         "both calls in the request log")
     assert [(r["action"], r["mutating"]) for r in records] == [("CreateCen", True), ("DescribeCens", False)]
     assert records[0]["params"]["Name"] == "logged" and records[0]["request_id"]
 
