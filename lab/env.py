@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from drconsole.lab.supervisor import Supervisor
+from drconsole.lab.timing import Timing, TimingName, timing_for
 
 Mode = Literal["netns", "loopback"]
 StartState = Literal["fresh", "built"]
@@ -25,6 +26,7 @@ class LabEnv:
     mode: Mode
     lab_id: str = ""
     start_state: StartState = "built"
+    timing_name: TimingName = "fast"  # see drconsole.lab.timing
     # The lab AccessKey secret; None = from the keyring, else generated. Kept out of repr().
     access_key_secret: str | None = field(default=None, repr=False)
     supervisor: Supervisor = field(init=False)
@@ -32,6 +34,10 @@ class LabEnv:
     def __post_init__(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         self.supervisor = Supervisor(self.root / "run")
+
+    @property
+    def timing(self) -> Timing:
+        return timing_for(self.timing_name)
 
     @staticmethod
     def default_mode() -> Mode:

@@ -56,7 +56,7 @@ class Lab:
         and the error names the part and the cause.
         """
         started = self._started()
-        if self._crashed() or (started is not None and started.get("start_state") != self.env.start_state):
+        if self._crashed() or (started is not None and self._started_as(started) != self._wanted()):
             self.down()
         self._write_started(complete=False)
         for part in self.parts:
@@ -112,7 +112,14 @@ class Lab:
             return None
 
     def _write_started(self, *, complete: bool) -> None:
-        self._started_path.write_text(json.dumps({"start_state": self.env.start_state, "complete": complete}))
+        self._started_path.write_text(json.dumps({**self._wanted(), "complete": complete}))
+
+    def _wanted(self) -> dict[str, str]:
+        return {"start_state": self.env.start_state, "timing": self.env.timing_name}
+
+    @staticmethod
+    def _started_as(started: dict[str, Any]) -> dict[str, str]:
+        return {"start_state": started.get("start_state") or "", "timing": started.get("timing") or "fast"}
 
     def state(self) -> LabState:
         components = self.status()

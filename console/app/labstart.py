@@ -12,8 +12,9 @@ if TYPE_CHECKING:
     from drconsole.profile import Profile
 
 
-def open_env(start_state: str | None = None, mode: str | None = None) -> LabEnv:
-    """The lab in the state dir; its mode, start state and ID (derived from the dir) are remembered in lab.json."""
+def open_env(start_state: str | None = None, mode: str | None = None, timing: str | None = None) -> LabEnv:
+    """The lab in the state dir; its mode, start state, timing and ID (derived from the dir) are remembered in
+    lab.json."""
     from drconsole import paths
     from drconsole.lab.env import LabEnv
 
@@ -23,9 +24,10 @@ def open_env(start_state: str | None = None, mode: str | None = None) -> LabEnv:
         saved = json.loads((root / "lab.json").read_text())
     env = LabEnv(root=root, mode=(mode or saved.get("mode") or LabEnv.default_mode()),
                  start_state=(start_state or saved.get("start_state") or "built"),
+                 timing_name=(timing or saved.get("timing") or "fast"),
                  lab_id=saved.get("lab_id") or LabEnv.id_for(root))
     (root / "lab.json").write_text(json.dumps({"mode": env.mode, "start_state": env.start_state,
-                                               "lab_id": env.lab_id}))
+                                               "timing": env.timing_name, "lab_id": env.lab_id}))
     return env
 
 

@@ -37,7 +37,10 @@ def lab() -> None:
               help="fresh: only what exists before the procedure; built: everything done (default).")
 @click.option("--mode", type=click.Choice(["netns", "loopback"]), default=None,
               help="netns (root: namespaces and real routes) or loopback (no root). Default: by privilege.")
-def up(start_state: str | None, mode: str | None) -> None:
+@click.option("--timing", type=click.Choice(["fast", "real"]), default=None,
+              help="real: a real account's latencies and transition times; fast: the same events scaled down "
+                   "(default, and what the tests use).")
+def up(start_state: str | None, mode: str | None, timing: str | None) -> None:
     """Start the lab (idempotent) and write the `lab` profile.
 
     A lab that runs in another start state, or only partly, is stopped and started again in the one asked
@@ -46,12 +49,12 @@ def up(start_state: str | None, mode: str | None) -> None:
     from drconsole.lab.lab import Lab
     from drconsole.lab.profile import write_lab_profile
 
-    env = open_env(start_state, mode)
+    env = open_env(start_state, mode, timing)
     started = time.monotonic()
     Lab(env).up()
     profile = write_lab_profile(env)
-    click.echo(f"lab up ({env.mode} mode, {env.start_state}) in {time.monotonic() - started:.1f} s; "
-               f"profile {profile.name!r} written. Open it with `drconsole --lab`.")
+    click.echo(f"lab up ({env.mode} mode, {env.start_state}, {env.timing_name} timing) in "
+               f"{time.monotonic() - started:.1f} s; profile {profile.name!r} written. Open it with `drconsole --lab`.")
 
 
 @lab.command()
@@ -80,10 +83,10 @@ def status(as_json: bool) -> None:
     broken = sorted(env.broken())
     if as_json:
         click.echo(json.dumps({"lab_id": env.lab_id, "dir": str(env.root), "mode": env.mode, "phase": state.phase,
-                               "start_state": state.start_state, "broken": broken,
+                               "start_state": state.start_state, "timing": env.timing_name, "broken": broken,
                                "components": [asdict(c) for c in components]}, indent=2))
         return
-    started = f", started {state.start_state}" if state.start_state else ""
+    started = f", started {state.start_state}, {env.timing_name} timing" if state.start_state else ""
     click.echo(f"lab {env.lab_id} at {env.root}: {state.phase} ({env.mode} mode{started})")
     if state.phase == "partly up":
         click.echo("  `drconsole lab up` starts what is missing; `drconsole lab down` stops it all")

@@ -1,4 +1,4 @@
-"""`python -m drconsole.lab.controllers run --lab-dir DIR [--mode M] [--lab-id ID] [--state S]`."""
+"""`python -m drconsole.lab.controllers run --lab-dir DIR [--mode M] [--lab-id ID] [--state S] [--timing T]`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from types import FrameType
 
 from drconsole.lab.controllers.controller import HEARTBEAT, Controllers
 from drconsole.lab.env import LabEnv
+from drconsole.lab.timing import TIMING_NAMES
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,9 +22,11 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--mode", choices=("netns", "loopback"), default=LabEnv.default_mode())
     run.add_argument("--lab-id", default="")
     run.add_argument("--state", choices=("fresh", "built"), default="built")
+    run.add_argument("--timing", choices=TIMING_NAMES, default="fast")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
-    env = LabEnv(root=args.lab_dir, mode=args.mode, lab_id=args.lab_id, start_state=args.state)
+    env = LabEnv(root=args.lab_dir, mode=args.mode, lab_id=args.lab_id, start_state=args.state,
+                 timing_name=args.timing)
     stopping = False
 
     def on_term(signum: int, frame: FrameType | None) -> None:

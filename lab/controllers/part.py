@@ -52,7 +52,8 @@ class ControllersPart:
         env.supervisor.start(Daemon(
             name=DAEMON,
             argv=[sys.executable, "-m", "drconsole.lab.controllers", "run", "--lab-dir", str(env.root),
-                  "--mode", env.mode, "--lab-id", env.lab_id, "--state", env.start_state],
+                  "--mode", env.mode, "--lab-id", env.lab_id, "--state", env.start_state,
+                  "--timing", env.timing_name],
             ready=heartbeat.exists, ready_timeout=30.0,
         ))
         if env.start_state == "built":

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from drconsole.lab.env import LabEnv, Mode, StartState
+from drconsole.lab.timing import TimingName
 
 SECRET_ENV = "DRCONSOLE_LAB_REGION_SECRET"
 ACCESS_KEY_ID = "LTAI5tDrLabAccessKey0001"
@@ -25,6 +26,7 @@ class RegionConfig:
     port: int
     access_key_id: str = ACCESS_KEY_ID
     region: str = REGION
+    timing: TimingName = "fast"  # see drconsole.lab.timing
     legacy_cen: bool = False  # the account already has a CEN built before transit routers (Basic Edition)
 
     @staticmethod
@@ -39,7 +41,8 @@ class RegionConfig:
         self.path(region_dir).write_text(json.dumps(asdict(self), indent=2))
 
     def lab_env(self) -> LabEnv:
-        return LabEnv(root=Path(self.lab_root), mode=self.mode, lab_id=self.lab_id, start_state=self.start_state)
+        return LabEnv(root=Path(self.lab_root), mode=self.mode, lab_id=self.lab_id, start_state=self.start_state,
+                      timing_name=self.timing)
 
 
 def flags_path(region_dir: Path) -> Path:

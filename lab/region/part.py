@@ -39,7 +39,8 @@ def _config(env: LabEnv) -> RegionConfig:
         return RegionConfig.load(directory)
     except (OSError, ValueError, TypeError):
         config = RegionConfig(lab_root=str(env.root), mode=env.mode, lab_id=env.lab_id,
-                              start_state=env.start_state, port=free_port())
+                              start_state=env.start_state, timing=env.timing_name,
+                              port=free_port())
         config.save(directory)
         return config
 

@@ -1,0 +1,37 @@
+"""How fast the lab's cloud and clusters move: `real` (the figures a real account shows, each with its
+source in docs/cloud-facts.md) or `fast` (the same events in the same order, scaled down for tests).
+
+One home for every lab delay: a part that waits, sleeps or ages something reads it from `timing(env)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+TimingName = Literal["real", "fast"]
+TIMING_NAMES: tuple[TimingName, ...] = ("fast", "real")
+
+
+@dataclass(frozen=True)
+class Timing:
+    name: TimingName
+    # Extra time the region API takes to answer one call, as seen from a data center (seconds).
+    region_latency_s: float
+    # One-way delay on the Express Connect link between the data center and the VPC (milliseconds).
+    link_delay_ms: float
+    # Factor applied to the documented durations of cloud state transitions (1.0 = documented time).
+    transition_scale: float
+
+
+TIMINGS: dict[TimingName, Timing] = {
+    "real": Timing("real", region_latency_s=0.030, link_delay_ms=2.0, transition_scale=1.0),
+    "fast": Timing("fast", region_latency_s=0.0, link_delay_ms=0.0, transition_scale=0.01),
+}
+
+
+def timing_for(name: str) -> Timing:
+    try:
+        return TIMINGS[name]  # type: ignore[index]
+    except KeyError:
+        raise ValueError(f"unknown lab timing {name!r}; choose one of {', '.join(TIMING_NAMES)}") from None
