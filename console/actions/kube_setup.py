@@ -18,7 +18,7 @@ from drconsole.kube import manifest_documents
 
 CLUSTER_LABEL = "topology.istio.io/cluster"
 MSE = "mse.ingress.kubernetes.io/"
-PRIVATE_SLB_SPEC = "slb.s2.small"  # the smallest documented spec but one ("Configure an MseIngressConfig")
+PRIVATE_SLB_SPEC = "slb.s2.small"  # the documented default spec ("Configure an MseIngressConfig")
 
 
 class KubeAction(Action):
