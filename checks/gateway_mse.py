@@ -7,9 +7,9 @@ order: a gateway ID the MseIngressConfig reports in its status (which field carr
 documented, so any `gw-…` value at the top of the status counts), `spec.id` (reuse mode), and the
 resource tags a gateway made through an MseIngressConfig carries ("Configure an MseIngressConfig":
 `ingress.k8s.alibaba/MseIngressConfig` names the config, `ack.aliyun.com` the cluster). Where the
-address comes from: the gateway's SLBs (`Slb[].Type` PRIVATE_NET / PUB_NET, SDK model) and its
-entries (`GatewayEntry[].NetType`, values not documented: `Intranet` / `Internet` as the console
-words them). Every variant found is named in the evidence."""
+address comes from: the gateway's SLBs (`Slb[].Type` PRIVATE_NET / PUB_NET, SDK model;
+`InternetSlb[]`, Internet-facing) and its entries (`GatewayEntry[].NetType`, whose values are not
+documented: `Intranet` / `Internet` are accepted). The summary names the fields it read."""
 
 from __future__ import annotations
 
