@@ -1,5 +1,5 @@
 """BGP between the data center and the VBR: the session as the API reports it, TCP 179 from the
-data center's side, and a real BGP OPEN exchange with the VBR's probe neighbour."""
+data center's side, and (only when the operator names a probe peer) a real BGP OPEN exchange."""
 
 from __future__ import annotations
 
@@ -112,14 +112,17 @@ def _in(where: str | None) -> str:
 
 # -- the BGP OPEN exchange --------------------------------------------------------------------------
 
-@check("bgp.open-probe", family="bgp", title="VBR completes a BGP OPEN exchange with the probe neighbour",
+@check("bgp.open-probe", family="bgp", title="VBR completes a BGP OPEN exchange with the operator's probe peer",
        timeout=8.0)
 async def open_probe(ctx: Context, params: OpenParams) -> Outcome:
+    """Off unless the profile names a probe peer (network.bgp.probe_source_ip). A VBR speaks BGP only
+    with the peers configured on it, and CreateBgpPeer has no passive or probe mode, so the probe
+    needs a BGP peer the network team configured on the VBR for it — never the live router's
+    address, whose session a second OPEN would disturb."""
     source = _source(ctx)
     if source is None:
-        return Outcome.skipped("BGP-PROBE-UNCONFIGURED", "no BGP probe neighbour is configured "
-                               "(network.bgp.probe_source_ip): the OPEN probe only talks to a neighbour the VBR "
-                               "keeps for it, never to the live session")
+        return Outcome.skipped("BGP-PROBE-UNCONFIGURED", "the BGP OPEN probe is off: no probe peer in "
+                               "network.bgp.probe_source_ip (a VBR speaks BGP only with its configured peers)")
     where = ctx.profile.network.vantage_netns
     peer = str(params.peer_ip)
     target = f"{peer}:{params.port}"

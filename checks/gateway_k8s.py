@@ -1,6 +1,6 @@
-"""Gateway, the Kubernetes and MSE side: the MseIngressConfig on the Fleet is Listening for both
-clusters, the app namespace and the zone-DR Ingress exist there as the profile describes, and the
-MSE gateway behind them runs with an entry address."""
+"""Gateway, the Kubernetes side: the MseIngressConfig on the Fleet is Listening for both clusters,
+and the app namespace and the zone-DR Ingress exist there as the profile describes (the MSE gateway
+behind them: gateway_mse.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from drconsole.checks import _cloud, _k8s
+from drconsole.checks import _k8s
 from drconsole.context import Context
 from drconsole.registry import check
 from drconsole.results import Evidence, Outcome
@@ -18,12 +18,8 @@ REMOTE_CLUSTERS = "mse.alibabacloud.com/remote-clusters"
 SERVICE_SUBSET = "mse.ingress.kubernetes.io/service-subset"
 SUBSET_LABELS = "mse.ingress.kubernetes.io/subset-labels"
 CLUSTER_LABEL = "topology.istio.io/cluster"
-GATEWAY_RUNNING = 2
 # MseIngressConfig phases before Listening (docs/ackone-facts.md)
 CONFIG_PHASES = {"Pending": "GW-CONFIG-PENDING", "Running": "GW-CONFIG-PENDING", "Failed": "GW-CONFIG-FAILED"}
-GATEWAY_STATUS = {0: "creating", 1: "create failed", 2: "running", 3: "changing", 4: "scaling in",
-                  6: "scaling out", 8: "deleting", 9: "suspended", 10: "restarting", 11: "rebuilding",
-                  12: "upgrading", 13: "upgrade failed"}
 
 
 class Params(BaseModel):
@@ -52,11 +48,6 @@ class IngressParams(Params):
     @property
     def primary_cluster_id(self) -> str:
         return self.ack_cluster_id if self.primary == "ack" else self.registered_cluster_id
-
-
-class GatewayParams(Params):
-    mse_ingress_config: str
-    vpc_id: str
 
 
 @check("gateway.mse-ingress-config", family="gateway",
@@ -148,46 +139,3 @@ async def fleet_ingress(ctx: Context, params: IngressParams) -> Outcome:
             else "active-active")
     return Outcome.passed(f"Ingress {params.namespace}/{params.name}: class mse, host {params.host} -> "
                           f"{params.service}, {mode}", evidence)
-
-
-@check("gateway.mse-gateway", family="gateway", title="The MSE gateway runs and has an entry address",
-       timeout=_cloud.CLOUD_TIMEOUT)
-async def mse_gateway(ctx: Context, params: GatewayParams) -> Outcome:
-    config, config_ev = await _k8s.get(ctx, "fleet", f"{MSE_CONFIGS}/{params.mse_ingress_config}")
-    if config is None:
-        return Outcome.failed("GW-MSE-NO-CONFIG", f"MseIngressConfig {params.mse_ingress_config} does not exist, "
-                              "so there is no gateway to look for", config_ev)
-    spec = config.get("spec") or {}
-    name, reused = spec.get("name") or "mse-ingress", spec.get("id")
-    config_ev.answer = {"spec.name": name, "spec.id": reused}
-    body, list_ev = await _cloud.ask(
-        ctx, "mse", "ListGateway",
-        lambda c, m: c.list_gateway(m.ListGatewayRequest(page_size=50, filter_params=m.ListGatewayRequestFilterParams(
-            vpc=params.vpc_id, gateway_unique_id=reused, name=None if reused else name))),
-        asked=f"FilterParams Vpc={params.vpc_id} " + (f"GatewayUniqueId={reused}" if reused else f"Name={name}"))
-    found = [g for g in (body.get("Data") or {}).get("Result") or []
-             if (g.get("GatewayUniqueId") == reused if reused else g.get("Name") == name)]
-    if not found:
-        return Outcome.failed("GW-MSE-MISSING", f"MSE has no gateway {reused or name} in {params.vpc_id}",
-                              config_ev, list_ev)
-    gateway = found[0]
-    gateway_id, status = gateway.get("GatewayUniqueId"), gateway.get("Status")
-    detail, get_ev = await _cloud.ask(
-        ctx, "mse", "GetGateway",
-        lambda c, m: c.get_gateway(m.GetGatewayRequest(gateway_unique_id=gateway_id)),
-        asked=f"GatewayUniqueId={gateway_id}")
-    status = (detail.get("Data") or {}).get("Status", status)
-    evidence: tuple[Evidence, ...] = (config_ev, list_ev, get_ev)
-    if status != GATEWAY_RUNNING:
-        words = GATEWAY_STATUS.get(status, f"status {status}") if isinstance(status, int) else str(status)
-        return Outcome.failed("GW-MSE-NOT-RUNNING", f"MSE gateway {gateway_id} is {words}", *evidence,
-                              status=status, words=words)
-    addresses = [ip for entry in gateway.get("GatewayEntry") or [] for ip in entry.get("IpList") or []]
-    if not addresses:
-        return Outcome.failed("GW-MSE-NO-ADDRESS", f"MSE gateway {gateway_id} runs but has no entry address",
-                              *evidence)
-    expected = str(ctx.profile.gateway.address) if ctx.profile.gateway.address else None
-    if expected and expected not in addresses:
-        return Outcome.warned("GW-MSE-ADDRESS-DIFFERS", f"MSE gateway {gateway_id} answers on "
-                              f"{', '.join(addresses)}, the profile says {expected}", *evidence)
-    return Outcome.passed(f"MSE gateway {gateway_id} ({name}) is running at {', '.join(addresses)}", *evidence)

@@ -67,7 +67,8 @@ class Bgp(Section):
     idc_peer_ip: ipaddress.IPv4Address = Field(description="the data-center router's address")
     port: int = Field(default=179, ge=1, le=65535)
     probe_source_ip: ipaddress.IPv4Address | None = Field(
-        default=None, description="source address for the BGP OPEN probe; the VBR must list it as a neighbour")
+        default=None, description="off unless set: source address for the BGP OPEN probe, a BGP peer configured "
+        "on the VBR for the probe (CreateBgpPeer has no passive mode), never the live router's address")
 
     @model_validator(mode="after")
     def _asns(self) -> Bgp:

@@ -49,7 +49,7 @@ def lab_profile(env: LabEnv, name: str = LAB_PROFILE) -> Profile:
             resolvers=net["dns"]["servers"], resolver_port=net["dns"]["port"],
             vantage_netns=net.get("vantage_netns"),
             bgp=Bgp(vbr_asn=bgp["vbr_asn"], idc_asn=bgp["idc_asn"], vbr_peer_ip=bgp["vbr_ip"],
-                    idc_peer_ip=bgp["idc_ip"], port=bgp["vbr_port"], probe_source_ip=bgp.get("probe_source_ip")),
+                    idc_peer_ip=bgp["idc_ip"], port=bgp["vbr_port"]),
         ),
         clusters=Clusters(
             kubeconfig=kube["kubeconfig"],

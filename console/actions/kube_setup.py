@@ -18,6 +18,7 @@ from drconsole.kube import manifest_documents
 
 CLUSTER_LABEL = "topology.istio.io/cluster"
 MSE = "mse.ingress.kubernetes.io/"
+PRIVATE_SLB_SPEC = "slb.s2.small"  # the documented default spec ("Configure an MseIngressConfig")
 
 
 class KubeAction(Action):
@@ -157,9 +158,11 @@ class CreateMseIngressConfig(KubeAction):
                _need(clusters.registered.id, "registered cluster ID", "registered.create")]
         hub = _hub(actx, fleet) or {}
         switches = [str(s) for s in (hub.get("Network") or {}).get("VSwitches") or []][:2]
-        common: dict[str, Any] = {"instance": {"spec": "2c4g", "replicas": 3}}
+        # An internal SLB: the data center reaches the gateway over Express Connect, not the Internet.
+        network: dict[str, Any] = {"privateSLBSpec": PRIVATE_SLB_SPEC}
         if switches:
-            common["network"] = {"vSwitches": switches}
+            network["vSwitches"] = switches
+        common: dict[str, Any] = {"instance": {"spec": "2c4g", "replicas": 3}, "network": network}
         manifest = {
             "apiVersion": "mse.alibabacloud.com/v1alpha1", "kind": "MseIngressConfig",
             "metadata": {"name": actx.profile.gateway.mse_ingress_config,

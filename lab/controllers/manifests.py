@@ -44,13 +44,14 @@ def application_set(repo_url: str) -> dict[str, Any]:
 
 
 def mse_ingress_config(cluster_ids: list[str], vswitches: list[str] | None = None) -> dict[str, Any]:
-    network = {"vSwitches": vswitches} if vswitches else {}
+    # An internal SLB, so the data center reaches the gateway over Express Connect.
+    network: dict[str, Any] = {**({"vSwitches": vswitches} if vswitches else {}), "privateSLBSpec": "slb.s2.small"}
     return {
         "apiVersion": "mse.alibabacloud.com/v1alpha1", "kind": "MseIngressConfig",
         "metadata": {"name": MSE_CONFIG,
                      "annotations": {"mse.alibabacloud.com/remote-clusters": ",".join(cluster_ids)}},
         "spec": {"name": "mse-ingress",
-                 "common": {"instance": {"spec": "2c4g", "replicas": 3}, **({"network": network} if network else {})},
+                 "common": {"instance": {"spec": "2c4g", "replicas": 3}, "network": network},
                  "ingress": {"local": {"ingressClass": "mse"}}},
     }
 

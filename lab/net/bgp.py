@@ -4,10 +4,11 @@ The VBR announces the VPC CIDR and, while the cloud routes a service range to it
 service or a transit-router route, kept by the region in `bgp-state.json`), that OSS/ACR VIP range:
 static routes that live in BIRD only, one protocol per range so each is switched on its own (the
 VBR namespace's kernel is untouched). It learns the data center's prefixes (at most
-`ROUTE_LIMIT`, like a cloud BGP peer) and keeps a passive neighbour for drconsole's own BGP OPEN
-probe. The data-center router originates its aggregate (the IDC CIDRs, discard routes in BIRD
-only, the way an edge router originates an aggregate) and installs what it learns into the `idc`
-namespace's kernel table (namespace mode only).
+`ROUTE_LIMIT`, like a cloud BGP peer) from its one configured peer, the data-center router; like
+CreateBgpPeer, it has no passive or probe neighbour (docs/cloud-facts.md). The data-center router
+originates its aggregate (the IDC CIDRs, discard routes in BIRD only, the way an edge router
+originates an aggregate) and installs what it learns into the `idc` namespace's kernel table
+(namespace mode only).
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ from drconsole.lab.net.layout import (
 
 # BIRD protocol names other code may look for.
 VBR_PROTOCOL = "idc_router"  # the VBR's session toward the data-center router
-PROBE_PROTOCOL = "py_probe"  # the VBR's passive neighbour for drconsole's OPEN probe
 VPC_ROUTES = "vpc_routes"  # static: the VPC CIDR
 SERVICE_ROUTES = "service_routes"  # static, one protocol per OSS or ACR VIP range: service_routes_<n>
 SERVICE_RANGES = OSS_VIP_CIDRS + ACR_VIP_CIDRS
@@ -133,13 +133,6 @@ protocol bgp {VBR_PROTOCOL} {{
 {disabled}{_speaker(lay.vbr_ip, lay.vbr_port, VBR_ASN, lay.idc_ip, lay.idc_port, IDC_ASN, loopback)}
 {_TIMERS}
   ipv4 {{ import all; import limit {ROUTE_LIMIT} action block; export where source = RTS_STATIC;{nexthop} }};
-}}
-protocol bgp {PROBE_PROTOCOL} {{
-{_speaker(lay.vbr_ip, lay.vbr_port, VBR_ASN, lay.probe_ip, None, IDC_ASN, loopback)}
-  passive on;
-  hold time 60;
-  error wait time 1, 1;
-  ipv4 {{ import none; export where source = RTS_STATIC;{nexthop} }};
 }}
 """
 

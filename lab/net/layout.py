@@ -54,7 +54,7 @@ class Layout:
     vbr_port: int
     idc_ip: str
     idc_port: int
-    probe_ip: str
+    probe_ip: str  # a host address in the data center (no BGP role: the VBR's only peer is idc_ip)
     dns_ip: str
     dns_port: int
     acr_ip: str

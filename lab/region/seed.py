@@ -7,7 +7,7 @@ import time
 from drconsole.lab.net.bgp import SERVICE_RANGES
 from drconsole.lab.region import capacity, ids, netview
 from drconsole.lab.region.config import ZONE_A, ZONE_B
-from drconsole.lab.region.ops import adcp, cbn, cs, transit, vpc
+from drconsole.lab.region.ops import adcp, cbn, cs, mse, transit, vpc
 from drconsole.lab.region.region import Region
 from drconsole.lab.region.store import State
 
@@ -41,6 +41,7 @@ def _fresh(region: Region, state: State, created: float) -> None:
                          plane="ack", created=created)
     state["ack_cluster_id"] = ack["cluster_id"]
     state["gateway_id"] = ids.resource_id("gw")
+    mse.new_foreign_gateway(state, state["vswitches"][ZONE_A], ack["cluster_id"], created)
     if region.config.legacy_cen:  # an account whose CEN predates transit routers (Basic Edition)
         cbn.new_cen(state, name="drlab-legacy-cen", protection="REDUCED", created=created,
                     region_id=region.region_id, legacy=True)

@@ -43,7 +43,6 @@ EXPECTED: dict[str, dict[str, tuple[Status, str]]] = {
     "link": {
         "network.bgp-idc/session": (FAIL, "BGP-PEER-IDLE|BGP-PEER-CONNECT|BGP-PEER-ACTIVE"),
         "network.bgp-idc/tcp-179": (FAIL, "BGP-TCP-TIMEOUT"),
-        "network.bgp-idc/open": (FAIL, "BGP-TCP-TIMEOUT"),
         **ROUTES_GONE,
     },
     "dns": {

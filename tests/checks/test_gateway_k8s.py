@@ -67,16 +67,3 @@ async def test_ingress_mismatches(lab_profile: Profile, changes: dict[str, Any],
     assert result.status is Status.FAIL and result.code == code, result
     assert said in result.summary  # which difference: the data the check found
     assert result.fix_step == "gateway.ingress"
-
-
-async def test_mse_gateway(lab_profile: Profile) -> None:
-    result = await run(lab_profile, "gateway.mse-gateway", mse_ingress_config=lab_profile.gateway.mse_ingress_config,
-                       vpc_id=lab_profile.network.vpc_id)
-    assert result.status is Status.PASS, result
-    assert f"is running at {lab_profile.gateway.address}" in result.summary
-
-
-async def test_mse_gateway_in_another_vpc(lab_profile: Profile) -> None:
-    result = await run(lab_profile, "gateway.mse-gateway", mse_ingress_config=lab_profile.gateway.mse_ingress_config,
-                       vpc_id="vpc-otherone0001")
-    assert result.status is Status.FAIL and result.code == "GW-MSE-MISSING"

@@ -20,9 +20,9 @@ def test_socket_lives_in_the_namespace(net_lab: dict[str, Any]) -> None:
         pytest.skip("loopback mode has no namespaces")
     inside = socket_in_netns(ns)
     with inside:
-        inside.bind((net_lab["bgp"]["probe_source_ip"], 0))  # an address that exists only in `idc`
+        inside.bind((net_lab["idc_host_ip"], 0))  # an address that exists only in `idc`
     with socket.socket() as outside, pytest.raises(OSError):
-        outside.bind((net_lab["bgp"]["probe_source_ip"], 0))
+        outside.bind((net_lab["idc_host_ip"], 0))
 
 
 def test_run_in_netns_returns_results_and_raises_errors(net_lab: dict[str, Any]) -> None:

@@ -251,6 +251,18 @@ def test_mse_list_gateway_parses(region_lab: RegionLab) -> None:
     assert body.success is True and body.data.total_size == len(body.data.result)
 
 
+def test_mse_list_tag_resources_parses(region_lab: RegionLab) -> None:
+    from alibabacloud_mse20190531 import models as mse
+
+    listed = call(region_lab, "mse", "list_gateway", mse.ListGatewayRequest(
+        page_number=1, page_size=10, filter_params=mse.ListGatewayRequestFilterParams(name="mse-ingress")))
+    ids = [g.gateway_unique_id for g in listed.data.result]
+    body = call(region_lab, "mse", "list_tag_resources", mse.ListTagResourcesRequest(
+        region_id="cn-hangzhou", resource_type="GATEWAY", resource_id=ids))
+    keys = {(t.resource_id, t.tag_key) for t in body.tag_resources.tag_resource}
+    assert ids and {(gid, "ack.aliyun.com") for gid in ids} <= keys
+
+
 def test_mse_unknown_gateway_is_not_found(region_lab: RegionLab) -> None:
     from alibabacloud_mse20190531 import models as mse
     from alibabacloud_tea_openapi.exceptions import ClientException

@@ -150,8 +150,19 @@ def test_mse_gateway_follows_the_mse_ingress_config(region_live: RegionLab, plan
         fleet.request("PATCH", f"{path}/status", {"status": {"status": "Listening"}},
                       "application/merge-patch+json")
         listening = wait_until(lambda: (lambda g: g if g and g.status == 2 else None)(gateway()), 5, "running")
+        # no privateSLBSpec: only the Internet-facing SLB (publicSLBSpec defaults to slb.s2.small)
+        assert [(s.type, s.slb_spec) for s in listening.slb] == [("PUB_NET", "slb.s2.small")]
+        assert [e.net_type for e in listening.gateway_entry] == ["Internet"]
+        fleet.request("PATCH", path, {"spec": {"common": {"network": {"privateSLBSpec": "slb.s1.small"}}}},
+                      "application/merge-patch+json")
         address = region_live.env.facts()["net"]["gateway"]["address"]
-        assert listening.gateway_entry[0].ip_list == [address]
+        private = wait_until(lambda: [s for s in gateway().slb if s.type == "PRIVATE_NET"], 5, "an internal SLB")
+        assert [(s.slb_ip, s.slb_spec) for s in private] == [(address, "slb.s1.small")]
+        assert [e.ip_list for e in gateway().gateway_entry if e.net_type == "Intranet"] == [[address]]
+        tags = region_live.client("mse").list_tag_resources(mse.ListTagResourcesRequest(
+            region_id=REGION, resource_type="GATEWAY", resource_id=[found.gateway_unique_id])).body
+        assert {t.tag_key: t.tag_value for t in tags.tag_resources.tag_resource}[
+            "ingress.k8s.alibaba/MseIngressConfig"] == "region-contract-test"
         detail = region_live.client("mse").get_gateway(mse.GetGatewayRequest(
             gateway_unique_id=found.gateway_unique_id)).body.data
         assert (detail.status, detail.name) == (2, "region-test-gw")
