@@ -33,7 +33,9 @@ ROUTES_GONE: dict[str, tuple[Status, str]] = {
     "registered.agent-connected/registered.running": (FAIL, "REG-AGENT-UNREACHABLE"),
 }
 EXPECTED: dict[str, dict[str, tuple[Status, str]]] = {
-    "bgp": {"network.bgp-idc/session": (FAIL, "BGP-PEER-IDLE"), **ROUTES_GONE},
+    # the VBR's only BGP speaker is its peer's, so with it down nothing listens on TCP 179
+    "bgp": {"network.bgp-idc/session": (FAIL, "BGP-PEER-IDLE"), "network.bgp-idc/tcp-179": (FAIL, "BGP-TCP-REFUSED"),
+            **ROUTES_GONE},
     "bgp-routes": {
         "network.routes-acr/acr-routes": (FAIL, "ROUTE-NOT-VIA-VBR"),
         "network.routes-oss/oss-routes": (FAIL, "ROUTE-NOT-VIA-VBR"),

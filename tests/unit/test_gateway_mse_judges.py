@@ -81,8 +81,8 @@ def test_a_gateway_id_in_the_status_is_used_whatever_its_field(status: dict[str,
 
 
 def test_addresses_come_from_the_slbs_and_the_entries() -> None:
-    both = addresses(gateway("gw-1", slb=[("PUB_NET", "203.0.113.10"), ("PRIVATE_NET", "192.168.10.20")]))
-    assert (both.private, both.public) == (["192.168.10.20"], ["203.0.113.10"])
+    both = addresses(gateway("gw-1", slb=[("PUB_NET", "198.51.100.10"), ("PRIVATE_NET", "192.168.10.20")]))
+    assert (both.private, both.public) == (["192.168.10.20"], ["198.51.100.10"])
     assert both.seen == ["Slb[].Type=PRIVATE_NET", "Slb[].Type=PUB_NET"]
     entries = addresses(gateway("gw-1", entries=[("Intranet", "192.168.10.20")]))
     assert (entries.private, entries.seen) == (["192.168.10.20"], ["GatewayEntry[].NetType=Intranet"])
@@ -91,12 +91,12 @@ def test_addresses_come_from_the_slbs_and_the_entries() -> None:
 
 
 @pytest.mark.parametrize(("found", "expected", "status", "code"), [
-    (gateway("gw-1", slb=[("PUB_NET", "203.0.113.10")], entries=[("Internet", "203.0.113.10")]), None,
+    (gateway("gw-1", slb=[("PUB_NET", "198.51.100.10")], entries=[("Internet", "198.51.100.10")]), None,
      Status.FAIL, "GW-MSE-PUBLIC-ONLY"),
     (gateway("gw-1"), None, Status.FAIL, "GW-MSE-NO-ADDRESS"),
     (gateway("gw-1", slb=[("PRIVATE_NET", "192.168.10.20")]), "192.168.10.99", Status.WARN,
      "GW-MSE-ADDRESS-DIFFERS"),
-    (gateway("gw-1", slb=[("PUB_NET", "203.0.113.10"), ("PRIVATE_NET", "192.168.10.20")]), "192.168.10.20",
+    (gateway("gw-1", slb=[("PUB_NET", "198.51.100.10"), ("PRIVATE_NET", "192.168.10.20")]), "192.168.10.20",
      Status.PASS, None),
 ])
 def test_the_gateway_needs_an_intranet_address(found: dict[str, Any], expected: str | None, status: Status,
@@ -106,7 +106,7 @@ def test_the_gateway_needs_an_intranet_address(found: dict[str, Any], expected: 
 
 
 def test_public_only_names_the_private_slb_setting() -> None:
-    outcome = judge_gateway(gateway("gw-1", slb=[("PUB_NET", "203.0.113.10")]), 2, "tags", None, EV)
+    outcome = judge_gateway(gateway("gw-1", slb=[("PUB_NET", "198.51.100.10")]), 2, "tags", None, EV)
     assert outcome.fix_step == "gateway.mse-ingress-config" and "privateSLBSpec" in (outcome.remedy or "")
 
 

@@ -24,8 +24,8 @@ DEFAULT_NAME = "mse-ingress"
 CLUSTER_TAG = "ack.aliyun.com"
 CONFIG_TAG = "ingress.k8s.alibaba/MseIngressConfig"
 DEFAULT_SLB_SPEC = "slb.s2.small"
-# The Internet-facing SLB's address: a documentation range (RFC 5737) nothing in the lab routes.
-PUBLIC_SLB_NET = ipaddress.ip_network("203.0.113.0/24")
+# The Internet-facing SLB's address: a documentation range (RFC 5737) that nothing in the lab answers on.
+PUBLIC_SLB_NET = ipaddress.ip_network("198.51.100.0/24")
 FOREIGN_HOST = 250  # the other gateway's private address: this host in the ACK zone's vSwitch
 
 
@@ -41,7 +41,7 @@ def _slbs(gateway_id: str, network: dict[str, Any], private_ip: str, ordinal: in
     """An Internet-facing SLB (publicSLBSpec, default slb.s2.small) and, only when privateSLBSpec is
     set, an internal one at `private_ip`."""
     base = gateway_id.removeprefix("gw-")[:12]
-    slbs = [{"SlbId": f"lb-{base}p", "SlbIp": str(PUBLIC_SLB_NET[10 + ordinal]), "SlbPort": "80",
+    slbs = [{"SlbId": f"lb-{base}p", "SlbIp": str(PUBLIC_SLB_NET[100 + ordinal]), "SlbPort": "80",
              "SlbSpec": network.get("publicSLBSpec") or DEFAULT_SLB_SPEC, "Type": "PUB_NET"}]
     if network.get("privateSLBSpec") and private_ip:
         slbs.append({"SlbId": f"lb-{base}i", "SlbIp": private_ip, "SlbPort": "80",
