@@ -1,0 +1,47 @@
+"""The attribution marker in the profile: the beacon by default, a header or a body regex with one capture
+group, refused with the key named when it is both, neither, a bad regex or a bad header name."""
+
+from __future__ import annotations
+
+import pytest
+
+from drconsole.errors import ProfileError
+from drconsole.probes.attribution import marker_of, served_by
+from drconsole.profile import BEACON_PATH, parse_profile
+from drconsole.zones import zones
+
+
+def test_the_default_marker_is_the_beacon(profile_text: str) -> None:
+    profile = parse_profile(profile_text, source="p.toml")
+    marker = marker_of(profile)
+    assert marker.path == BEACON_PATH and marker.header is None
+    ack_id = profile.clusters.ack.id
+    assert served_by({}, f"drconsole-beacon cluster={ack_id}\n".encode(), zones(profile), marker).zone == \
+        zones(profile)[0]
+
+
+@pytest.mark.parametrize(("section", "path", "header", "regex"), [
+    ('path = "/"\nbody_regex = \'\\b(c[0-9a-f]{32})\\b\'', "/", None, r"\b(c[0-9a-f]{32})\b"),
+    ('path = "/"\nheader = "X-Site-Cluster"', "/", "x-site-cluster", None),
+])
+def test_a_header_or_a_body_regex(profile_text: str, section: str, path: str, header: str | None,
+                                  regex: str | None) -> None:
+    marker = marker_of(parse_profile(profile_text + f"\n[attribution]\n{section}\n", source="p.toml"))
+    assert (marker.path, marker.header, marker.body_regex) == (path, header, regex)
+
+
+@pytest.mark.parametrize(("section", "expected"), [
+    ('path = "/"\nheader = "x-a"\nbody_regex = "(x)"', ["attribution", "not both"]),
+    ('path = "/"', ["attribution", "neither"]),
+    ('path = "/"\nbody_regex = "(unclosed"', ["attribution", "not a valid regex"]),
+    ('path = "/"\nbody_regex = "no-group"', ["attribution", "0 capture groups"]),
+    ('path = "/"\nbody_regex = "(a)(b)"', ["attribution", "2 capture groups"]),
+    ('path = "/"\nheader = "x zone"', ["attribution", "not a header name"]),
+    ('path = "drconsole-beacon"', ["attribution", "must start with '/'"]),
+])
+def test_a_bad_marker_is_refused_with_the_key_named(profile_text: str, section: str, expected: list[str]) -> None:
+    with pytest.raises(ProfileError) as caught:
+        parse_profile(profile_text + f"\n[attribution]\n{section}\n", source="p.toml")
+    message = str(caught.value)
+    assert all(fragment in message for fragment in expected), message
+    assert "fix:" in message
