@@ -81,7 +81,8 @@ class RepoParams(BaseModel):
 
 
 def application_set(repo_url: str, path: str, revision: str, namespace: str) -> dict[str, Any]:
-    """One Application per cluster associated with the Fleet, each stamped with its cluster ID."""
+    """One Application per cluster associated with the Fleet, each stamped with its cluster ID: as the pod
+    label (`clusterId`) and as the page's ENV_NAME (`envCluster`), so the demo page names its cluster."""
     cluster_id = "{{.metadata.annotations.cluster_id}}"
     return {
         "apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet",
@@ -96,7 +97,7 @@ def application_set(repo_url: str, path: str, revision: str, namespace: str) -> 
                     "source": {"repoURL": repo_url, "targetRevision": revision, "path": path,
                                "helm": {"parameters": [
                                    {"name": "clusterId", "value": cluster_id},
-                                   {"name": "envCluster", "value": "{{.metadata.annotations.cluster_name}}"}]}},
+                                   {"name": "envCluster", "value": cluster_id}]}},
                     "destination": {"server": "{{.server}}", "namespace": namespace},
                     "syncPolicy": {"automated": {"prune": True, "selfHeal": True},
                                    "syncOptions": ["CreateNamespace=true"]},
@@ -185,7 +186,7 @@ class CreateMseIngressConfig(KubeAction):
 def dr_ingress(actx: ActionContext, pin_cluster: str | None) -> dict[str, Any]:
     """The DR Ingress: pinned to one cluster (active-standby / failover) or spread (active-active)."""
     gw = actx.profile.gateway
-    annotations = {MSE + "service-subset": "", MSE + "subset-labels": f"{CLUSTER_LABEL} {pin_cluster}\n"} \
+    annotations = {MSE + "service-subset": "", MSE + "subset-labels": f"{CLUSTER_LABEL} {pin_cluster}"} \
         if pin_cluster else {}
     return {
         "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",

@@ -1,5 +1,10 @@
 """The lab's GitOps source: a local git repository holding the demo app as a tiny Helm-like chart,
-and the renderer Argo CD's sync uses (values.yaml + `--set`-style parameters + `{{ .Values.x }}`)."""
+and the renderer Argo CD's sync uses (values.yaml + `--set`-style parameters + `{{ .Values.x }}`).
+
+The chart follows gitops-demo's manifests/helm/web-demo: the values registryDomain/image/tag/envCluster/
+clusterId, Service `service1` 80 -> 8080, `ENV_NAME` from envCluster. It differs where the lab's template
+subset cannot follow: the cluster label is always set (the real chart sets it only `if clusterId`), and
+`replicaCount` is a value (the real chart runs 1 replica)."""
 
 from __future__ import annotations
 
@@ -12,15 +17,16 @@ from typing import Any
 from drconsole.lab.controllers.gotemplate import render_string
 
 CHART_PATH = "manifests/helm/web-demo"
-IMAGE = "registry-cn-hangzhou.ack.aliyuncs.com/acs/web-demo:0.5.0"
 
 _FILES = {
     f"{CHART_PATH}/Chart.yaml": "apiVersion: v2\nname: web-demo\nversion: 0.1.0\n",
     f"{CHART_PATH}/values.yaml": (
         "replicaCount: 2\n"
+        "registryDomain: registry-cn-hangzhou.ack.aliyuncs.com\n"
+        "image: acs/web-demo\n"
+        "tag: 0.5.0\n"
+        "envCluster: cluster-oneregion\n"
         "clusterId: unset\n"
-        "envCluster: unset\n"
-        f"image: {IMAGE}\n"
     ),
     f"{CHART_PATH}/templates/deployment.yaml": """\
 apiVersion: apps/v1
@@ -43,7 +49,7 @@ spec:
     spec:
       containers:
       - name: web-demo
-        image: {{ .Values.image }}
+        image: "{{ .Values.registryDomain }}/{{ .Values.image }}:{{ .Values.tag }}"
         ports:
         - containerPort: 8080
         env:

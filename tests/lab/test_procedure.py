@@ -316,8 +316,7 @@ metadata:
   namespace: demo
   annotations:
     mse.ingress.kubernetes.io/service-subset: ""
-    mse.ingress.kubernetes.io/subset-labels: |
-      topology.istio.io/cluster PRIMARY
+    mse.ingress.kubernetes.io/subset-labels: topology.istio.io/cluster PRIMARY
 spec:
   ingressClassName: mse
   rules:
