@@ -17,6 +17,7 @@ from typing import Any
 from drconsole.lab.controllers.gotemplate import render_string
 
 CHART_PATH = "manifests/helm/web-demo"
+BEACON_CHART = "drconsole-beacon"
 
 _FILES = {
     f"{CHART_PATH}/Chart.yaml": "apiVersion: v2\nname: web-demo\nversion: 0.1.0\n",
@@ -85,11 +86,12 @@ class RepoError(RuntimeError):
 
 
 def ensure_demo_repo(path: Path) -> Path:
-    """Create (once) the git repository with the demo chart committed on branch main."""
+    """Create (once) the git repository with the demo chart committed on branch main, and drconsole's
+    zone beacon chart beside it, as an operator following drconsole's README commits it."""
     if (path / ".git").exists():
         return path
     path.mkdir(parents=True, exist_ok=True)
-    for name, text in _FILES.items():
+    for name, text in {**_FILES, **_beacon_chart()}.items():
         target = path / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)
@@ -97,6 +99,23 @@ def ensure_demo_repo(path: Path) -> Path:
     _git(path, "add", ".")
     _git(path, "commit", "-q", "-m", "web-demo chart")
     return path
+
+
+def _beacon_chart() -> dict[str, str]:
+    """The beacon chart's files as drconsole ships them (data, not code: the lab imports no product code)."""
+    from importlib.resources import files
+
+    chart = files("drconsole.runbooks") / "beacon" / BEACON_CHART
+    found: dict[str, str] = {}
+    pending = [(chart, BEACON_CHART)]
+    while pending:
+        node, where = pending.pop()
+        for child in node.iterdir():
+            if child.is_dir():
+                pending.append((child, f"{where}/{child.name}"))
+            else:
+                found[f"{where}/{child.name}"] = child.read_text()
+    return found
 
 
 def repo_url(path: Path) -> str:
