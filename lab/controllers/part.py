@@ -14,7 +14,6 @@ from drconsole.lab.controllers import manifests
 from drconsole.lab.controllers.controller import HEARTBEAT
 from drconsole.lab.controllers.gitrepo import ensure_demo_repo, repo_url
 from drconsole.lab.controllers.kubeapi import Kube
-from drconsole.lab.controllers.pages import demo_page
 from drconsole.lab.env import Component, Fault, LabEnv
 from drconsole.lab.supervisor import Daemon
 
@@ -28,21 +27,20 @@ def demo_repo(env: LabEnv) -> Path:
     return ensure_demo_repo(env.part_dir(NAME) / "gitops-demo")
 
 
-def served_cluster(facts: Mapping[str, Any]) -> str | None:
-    """The cluster whose demo page the gateway served for the app host, or None when none did. The lab
-    knows the page each cluster's workload publishes (drconsole.lab.controllers.pages), so it needs no marker."""
+def served_zone(env: LabEnv) -> str | None:
+    """The zone key ("a"/"b") whose copy of the app the gateway served for the app host, or None when none
+    did. The lab tells it from the pages it publishes per zone (drconsole.lab.net.zonepages), not a header."""
     from drconsole.lab.net.probe import http_request
+    from drconsole.lab.net.zonepages import zone_of_page
 
-    net = facts.get("net") or {}
+    net = env.facts().get("net") or {}
     gateway = net.get("gateway") or {}
-    ids = (facts.get("region") or {}).get("ids") or {}
     try:
         reply = http_request(net.get("vantage_netns") or None, gateway["address"], int(gateway["http_port"]), "/",
                              host=gateway["host"], timeout=2.0)
     except (OSError, TimeoutError, KeyError, ValueError):
         return None
-    clusters = [ids.get("ack_cluster_id"), ids.get("registered_cluster_id")]
-    return next((c for c in clusters if c and reply.status == 200 and reply.body == demo_page(c).encode()), None)
+    return zone_of_page(env, reply.body) if reply.status == 200 else None
 
 
 class ControllersPart:
@@ -86,16 +84,14 @@ class ControllersPart:
             fleet.close()
 
     def _wait_served(self, env: LabEnv, fleet: Kube) -> None:
-        """Until the controllers have published the Ingress and the gateway serves zone A's cluster."""
-        facts = env.facts()
-        zone_a = facts["net"]["zones"]["a"]["zone_id"]
-        ack = facts["region"]["ids"]["ack_cluster_id"]
+        """Until the controllers have published the Ingress and the gateway serves zone A."""
+        zone_a = env.facts()["net"]["zones"]["a"]["zone_id"]
         path = f"/apis/networking.k8s.io/v1/namespaces/{manifests.APP_NAMESPACE}/ingresses/{manifests.INGRESS}"
         deadline = time.monotonic() + BUILT_TIMEOUT
         while time.monotonic() < deadline:
             ingress = fleet.get(path) or {}
             published = ((ingress.get("status") or {}).get("loadBalancer") or {}).get("ingress")
-            if published and served_cluster(facts) == ack:
+            if published and served_zone(env) == "a":
                 return
             time.sleep(0.2)
         raise LabError(f"the gateway did not serve the app from zone {zone_a} within {BUILT_TIMEOUT:.0f} s",

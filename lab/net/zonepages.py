@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from drconsole.lab.env import LabEnv
+from drconsole.lab.net.layout import ZONES
 
 PUBLISHED = "published.json"  # the paths the controllers wrote last, so they remove only their own files
 
@@ -42,3 +43,17 @@ def publish(env: LabEnv, zone: str, pages: Mapping[str, str]) -> None:
     if before != set(pages):
         ledger.parent.mkdir(parents=True, exist_ok=True)
         ledger.write_text(json.dumps(sorted(pages)))
+
+
+def zone_of_page(env: LabEnv, body: bytes, path: str = "/index.html") -> str | None:
+    """The zone whose page at `path` is `body`: the lab's own record of what each zone serves, for the lab
+    and its tests to tell which backend answered (None when no zone's page, or both, match)."""
+    found = [zone for zone in sorted(ZONES) if _read(html_dir(env, zone) / path.lstrip("/")) == body]
+    return found[0] if len(found) == 1 else None
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
