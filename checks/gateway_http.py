@@ -74,6 +74,8 @@ def judge_app(seen: list[Seen], host: str, primary: zones.Zone, mode: str, evide
     """Served when every request got a 2xx; from the primary zone unless the gateway spreads traffic.
     A 2xx the marker does not match is its own finding: which zone served cannot be said."""
     bad = next((s.reply for s in seen if not s.reply.ok), None)
+    if bad is not None and bad.status == 404 and marker.path != "/":
+        return _path_unserved(bad, marker, evidence)
     if bad is not None:
         what = f"{bad.failed_at} failed: {bad.error}" if bad.status is None else f"answered {bad.status}"
         return Outcome.failed(_gateway_finding(bad), f"the gateway does not serve {host}: {bad.url} {what}",
@@ -91,6 +93,13 @@ def judge_app(seen: list[Seen], host: str, primary: zones.Zone, mode: str, evide
         return Outcome.passed(f"{host} is served from the primary {primary.name}", *evidence)
     return Outcome.warned("GW-FAILED-OVER", f"{host} is served from {names}, not the primary {primary.name}",
                           *evidence)
+
+
+def _path_unserved(reply: http.Reply, marker: Marker, evidence: list[Evidence]) -> Outcome:
+    """The attribution path answers 404: nothing there names the zone (the beacon not deployed or routed)."""
+    return Outcome.failed("GW-MARKER-NO-MATCH", f"{reply.url} answered 404: nothing serves the attribution path "
+                          f"{marker.path}, so which zone served cannot be told (is the beacon deployed and routed?)",
+                          *evidence, marker=marker.describe())
 
 
 def _gateway_finding(reply: http.Reply) -> str:
@@ -114,7 +123,7 @@ async def zone_reachable(ctx: Context, params: ZoneParams) -> Outcome:
     where = profile.network.vantage_netns
     marker = marker_of(profile)
     seen = await ctx.blocking(probe_zone, where, backend, profile.gateway.host, zones.zones(profile), marker)
-    return judge_zone(seen, zone, backend, _evidence(seen, profile.gateway.host, where, marker))
+    return judge_zone(seen, zone, backend, _evidence(seen, profile.gateway.host, where, marker), marker)
 
 
 def probe_zone(where: str | None, backend: str, host: str, known: tuple[zones.Zone, ...], marker: Marker) -> Seen:
@@ -124,9 +133,11 @@ def probe_zone(where: str | None, backend: str, host: str, known: tuple[zones.Zo
     return Seen(reply, served_by(reply.headers, reply.body, known, marker))
 
 
-def judge_zone(seen: Seen, zone: zones.Zone, backend: str, evidence: Evidence) -> Outcome:
+def judge_zone(seen: Seen, zone: zones.Zone, backend: str, evidence: Evidence, marker: Marker) -> Outcome:
     """The zone's copy answers 2xx, as itself (not as the other zone's copy)."""
     reply = seen.reply
+    if reply.status == 404 and marker.path != "/":
+        return _path_unserved(reply, marker, [evidence])
     if not reply.ok:
         what = f"{reply.failed_at} failed: {reply.error}" if reply.status is None else f"answered {reply.status}"
         return Outcome.failed(_zone_finding(reply), f"{zone.name} does not answer: {backend} {what}", evidence,

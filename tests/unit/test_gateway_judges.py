@@ -73,7 +73,14 @@ def seen(r: Reply, zone: Zone | None, reported: str | None = None) -> Seen:
     (seen(reply(200), None, None), None),  # a copy that does not say its zone is taken at its address's word
 ])
 def test_a_zones_copy(observed: Seen, code: str | None) -> None:
-    assert judge_zone(observed, A, "10.0.0.1:80", EV).code == code
+    assert judge_zone(observed, A, "10.0.0.1:80", EV, DEMO).code == code
+
+
+def test_an_unserved_beacon_path_is_the_markers_finding() -> None:
+    assert judge_zone(seen(reply(404), None, None), A, "10.0.0.1:80", EV, BEACON).code == "GW-MARKER-NO-MATCH"
+    assert judge_app([seen(reply(404), None, None)], "app", A, "active-standby", [EV], BEACON).code == \
+        "GW-MARKER-NO-MATCH"
+    assert judge_app([seen(reply(404), None, None)], "app", A, "active-standby", [EV], DEMO).code == "GW-NO-ROUTE"
 
 
 @pytest.mark.parametrize(("observed", "mode", "status", "code"), [
