@@ -169,6 +169,10 @@ class Attribution(Section):
     body_regex: str | None = Field(default=None, description="a regex whose one capture group is the zone or "
                                                              "cluster ID (or cluster name) in the answer's body")
 
+    @property
+    def uses_beacon(self) -> bool:
+        return self.path.startswith(BEACON_PATH)
+
     @model_validator(mode="after")
     def _one_marker(self) -> Attribution:
         if not self.path.startswith("/"):

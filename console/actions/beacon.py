@@ -25,11 +25,6 @@ def beacon_chart() -> Traversable:
     return files("drconsole.runbooks") / "beacon" / NAME
 
 
-def uses_beacon(actx: ActionContext) -> bool:
-    """Whether the profile's attribution asks the beacon (its path is the beacon's)."""
-    return actx.profile.attribution.path.startswith(BEACON_PATH)
-
-
 class BeaconParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
     repo_url: str | None = None  # the GitOps repository holding the chart; the lab's own in the lab
@@ -41,13 +36,13 @@ class BeaconParams(BaseModel):
         title="Create the ApplicationSet deploying drconsole's zone beacon to both clusters", params=BeaconParams)
 class CreateBeaconAppSet(KubeAction):
     def manifests(self, actx: ActionContext, params: BeaconParams) -> tuple[list[dict[str, Any]], list[ApiCall]]:
-        if not uses_beacon(actx):
+        if not actx.profile.attribution.uses_beacon:
             return [], []
         url = params.repo_url or lab_repo(actx)
         return [application_set(url, params.path, params.revision, actx.profile.gateway.namespace, NAME)], []
 
     def describe(self, actx: ActionContext) -> str:
-        if not uses_beacon(actx):
+        if not actx.profile.attribution.uses_beacon:
             return f"nothing to deploy: [attribution] asks {actx.profile.attribution.path}, not the beacon"
         return f"ApplicationSet {NAME}: the beacon in both clusters, answering {BEACON_PATH}"
 

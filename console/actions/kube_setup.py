@@ -191,7 +191,7 @@ def dr_ingress(actx: ActionContext, pin_cluster: str | None) -> dict[str, Any]:
     annotations = {MSE + "service-subset": "", MSE + "subset-labels": f"{CLUSTER_LABEL} {pin_cluster}"} \
         if pin_cluster else {}
     paths = [_prefix("/", gw.service)]
-    if actx.profile.attribution.path.startswith(BEACON_PATH):  # the beacon rides the same pin as the app
+    if actx.profile.attribution.uses_beacon:  # the beacon rides the same pin as the app
         paths.append(_prefix(BEACON_PATH.rstrip("/"), BEACON_SERVICE))
     return {
         "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",

@@ -76,7 +76,9 @@ def _reported(headers: Mapping[str, str], body: bytes, marker: Marker) -> str | 
     if not marker.body_regex:
         return None
     found = _compiled(marker.body_regex).search(body.decode("utf-8", "replace"))
-    return found.group(1).strip() or None if found and found.group(1) else None
+    if found is None or not found.group(1):
+        return None
+    return found.group(1).strip() or None
 
 
 @lru_cache(maxsize=16)
