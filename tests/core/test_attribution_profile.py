@@ -45,3 +45,20 @@ def test_a_bad_marker_is_refused_with_the_key_named(profile_text: str, section: 
     message = str(caught.value)
     assert all(fragment in message for fragment in expected), message
     assert "fix:" in message
+
+
+def test_the_readmes_attribution_examples_load_and_attribute(profile_text: str) -> None:
+    """Each `[attribution]` TOML block of README.md is a valid profile section, and its marker attributes the
+    answer it is documented for (the beacon's page; a demo page naming the cluster ID)."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    blocks = [b for b in re.findall(r"```toml\n(.*?)```", readme, re.S) if "[attribution]" in b]
+    assert len(blocks) == 2
+    for block in blocks:
+        profile = parse_profile(profile_text + "\n" + block, source="README.md")
+        marker, ack = marker_of(profile), zones(profile)[0]
+        page = f"drconsole-beacon cluster={ack.cluster_id}\n" if profile.attribution.uses_beacon \
+            else f"<html><body>{ack.cluster_id}</body></html>\n"
+        assert served_by({}, page.encode(), zones(profile), marker).zone == ack
