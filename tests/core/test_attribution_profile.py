@@ -62,3 +62,22 @@ def test_the_readmes_attribution_examples_load_and_attribute(profile_text: str) 
         page = f"drconsole-beacon cluster={ack.cluster_id}\n" if profile.attribution.uses_beacon \
             else f"<html><body>{ack.cluster_id}</body></html>\n"
         assert served_by({}, page.encode(), zones(profile), marker).zone == ack
+
+
+@pytest.mark.parametrize(("section", "paths"), [("", ["/", "/drconsole-beacon"]),
+                                                ('[attribution]\npath = "/"\nheader = "x-cluster"', ["/"])])
+def test_the_dr_ingress_writes_the_pin_as_documented_and_routes_the_beacon(profile_text: str, section: str,
+                                                                          paths: list[str]) -> None:
+    """`subset-labels` is exactly `key value` (no newline from YAML folding); the beacon's path rides the same
+    Ingress, and so the same pin, only when the attribution asks the beacon."""
+    from types import SimpleNamespace
+
+    from drconsole.actions.kube_setup import dr_ingress
+    from drconsole.lab.controllers.ingress import parse_subset_labels
+
+    profile = parse_profile(profile_text + "\n" + section, source="p.toml")
+    ingress = dr_ingress(SimpleNamespace(profile=profile), "c" + "1" * 32)  # type: ignore[arg-type]
+    labels = ingress["metadata"]["annotations"]["mse.ingress.kubernetes.io/subset-labels"]
+    assert labels == "topology.istio.io/cluster c" + "1" * 32
+    assert parse_subset_labels(labels) == {"topology.istio.io/cluster": "c" + "1" * 32}
+    assert [p["path"] for p in ingress["spec"]["rules"][0]["http"]["paths"]] == paths
