@@ -156,6 +156,47 @@ class Gateway(Section):
                                           "directly (zone a = the ACK cluster's, b = the registered cluster's)")
 
 
+BEACON_PATH = "/drconsole-beacon/"
+BEACON_REGEX = r"drconsole-beacon cluster=(c[0-9a-z]{10,40})"
+
+
+class Attribution(Section):
+    """Which answer says which zone served it (drconsole.probes.attribution): a response header, or a body
+    regex with one capture group, asked at `path`. The default is the drconsole zone beacon."""
+
+    path: str = Field(default=BEACON_PATH, description="the path asked through the gateway (and at each zone)")
+    header: str | None = Field(default=None, description="a response header whose value is the zone or cluster "
+                                                         "ID (or cluster name)")
+    body_regex: str | None = Field(default=None, description="a regex whose one capture group is the zone or "
+                                                             "cluster ID (or cluster name) in the answer's body")
+
+    @property
+    def uses_beacon(self) -> bool:
+        return self.path.startswith(BEACON_PATH)
+
+    @model_validator(mode="after")
+    def _one_marker(self) -> Attribution:
+        if not self.path.startswith("/"):
+            raise ValueError(f"path {self.path!r} must start with '/' (e.g. \"/\" or \"{BEACON_PATH}\")")
+        if self.header is None and self.body_regex is None:
+            if "path" in self.model_fields_set and self.path != BEACON_PATH:
+                raise ValueError("set one of header or body_regex (neither is set)")
+            self.body_regex = BEACON_REGEX
+        if self.header is not None and self.body_regex is not None:
+            raise ValueError("set header or body_regex, not both")
+        if self.header is not None and not re.fullmatch(r"[A-Za-z0-9-]+", self.header):
+            raise ValueError(f"header {self.header!r} is not a header name (letters, digits and '-')")
+        if self.body_regex is not None:
+            try:
+                groups = re.compile(self.body_regex).groups
+            except re.error as exc:
+                raise ValueError(f"body_regex {self.body_regex!r} is not a valid regex: {exc}") from None
+            if groups != 1:
+                raise ValueError(f"body_regex {self.body_regex!r} has {groups} capture groups; it needs exactly one "
+                                 "(around the zone or cluster ID), e.g. 'cluster=(c[0-9a-f]{32})'")
+        return self
+
+
 class JournalSettings(Section):
     keep_sweep_days: int | None = Field(
         default=None, ge=1, description="`drconsole journal prune` deletes check results of sweeps older than this "
@@ -186,6 +227,7 @@ class Profile(Section):
     clusters: Clusters
     services: Services = Field(default_factory=Services)
     gateway: Gateway
+    attribution: Attribution = Field(default_factory=Attribution)
     journal: JournalSettings | None = None
     capacity: Capacity = Field(default_factory=Capacity)
     lab: LabLink | None = None

@@ -22,6 +22,7 @@ class Zone:
     role: Role  # the cluster that runs there
     zone_id: str | None  # the cloud zone ID, e.g. cn-hangzhou-h
     cluster_id: str | None
+    cluster_name: str | None = None  # the cluster's name, as the profile gives it
 
     @property
     def name(self) -> str:
@@ -31,7 +32,7 @@ class Zone:
 
 def zone(profile: Profile, key: ZoneKey) -> Zone:
     cluster = getattr(profile.clusters, ROLES[key])
-    return Zone(key=key, role=ROLES[key], zone_id=cluster.zone, cluster_id=cluster.id)
+    return Zone(key=key, role=ROLES[key], zone_id=cluster.zone, cluster_id=cluster.id, cluster_name=cluster.name)
 
 
 def zones(profile: Profile) -> tuple[Zone, Zone]:

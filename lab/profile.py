@@ -7,6 +7,7 @@ from typing import Any
 from drconsole import secrets
 from drconsole.lab.env import LabEnv
 from drconsole.profile import (
+    Attribution,
     Bgp,
     Capacity,
     Cloud,
@@ -24,6 +25,8 @@ from drconsole.profile import (
 
 LAB_PROFILE = "lab"
 PRODUCTS = ("cs", "adcp", "vpc", "cbn", "mse")
+# The demo application's page names its ENV_NAME, which the GitOps step sets to the cluster ID (README).
+DEMO_MARKER = r"\b(c[0-9a-f]{32})\b"
 
 
 def lab_profile(env: LabEnv, name: str = LAB_PROFILE) -> Profile:
@@ -73,6 +76,7 @@ def lab_profile(env: LabEnv, name: str = LAB_PROFILE) -> Profile:
             mse_ingress_config=app.get("mse_ingress_config", "ackone-gateway-cn-hangzhou"),
             zone_backends={zone: info["backend"] for zone, info in net.get("zones", {}).items()},
         ),
+        attribution=Attribution(path="/", body_regex=DEMO_MARKER),
         capacity=Capacity(ecs_node_pools=True if ids.get("node_pool_id") else None,
                           eci=True if ids.get("virtual_node") else None),
         lab=LabLink(dir=env.root, mode=env.mode),

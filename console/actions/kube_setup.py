@@ -15,8 +15,10 @@ from drconsole.actions.context import ActionContext, ActionFailed
 from drconsole.actions.manifests import apply_changes, plan_manifests
 from drconsole.context import ClusterRole
 from drconsole.kube import manifest_documents
+from drconsole.profile import BEACON_PATH
 
 CLUSTER_LABEL = "topology.istio.io/cluster"
+BEACON_SERVICE = "drconsole-beacon"  # the Service of the beacon chart (drconsole.actions.beacon)
 MSE = "mse.ingress.kubernetes.io/"
 PRIVATE_SLB_SPEC = "slb.s2.small"  # the documented default spec ("Configure an MseIngressConfig")
 
@@ -81,23 +83,24 @@ class RepoParams(BaseModel):
     revision: str = "main"
 
 
-def application_set(repo_url: str, path: str, revision: str, namespace: str) -> dict[str, Any]:
-    """One Application per cluster associated with the Fleet, each stamped with its cluster ID."""
+def application_set(repo_url: str, path: str, revision: str, namespace: str, name: str = "web-demo") -> dict[str, Any]:
+    """One Application per cluster associated with the Fleet, each stamped with its cluster ID: as the pod
+    label (`clusterId`) and as the page's ENV_NAME (`envCluster`), so the demo page names its cluster."""
     cluster_id = "{{.metadata.annotations.cluster_id}}"
     return {
         "apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet",
-        "metadata": {"name": "web-demo", "namespace": "argocd"},
+        "metadata": {"name": name, "namespace": "argocd"},
         "spec": {
             "goTemplate": True, "goTemplateOptions": ["missingkey=error"],
             "generators": [{"clusters": {"selector": {"matchLabels": {"argocd.argoproj.io/secret-type": "cluster"}}}}],
             "template": {
-                "metadata": {"name": f"{cluster_id}-web-demo"},
+                "metadata": {"name": f"{cluster_id}-{name}"},
                 "spec": {
                     "project": "default",
                     "source": {"repoURL": repo_url, "targetRevision": revision, "path": path,
                                "helm": {"parameters": [
                                    {"name": "clusterId", "value": cluster_id},
-                                   {"name": "envCluster", "value": "{{.metadata.annotations.cluster_name}}"}]}},
+                                   {"name": "envCluster", "value": cluster_id}]}},
                     "destination": {"server": "{{.server}}", "namespace": namespace},
                     "syncPolicy": {"automated": {"prune": True, "selfHeal": True},
                                    "syncOptions": ["CreateNamespace=true"]},
@@ -112,7 +115,7 @@ def application_set(repo_url: str, path: str, revision: str, namespace: str) -> 
         params=RepoParams)
 class CreateAppSet(KubeAction):
     def manifests(self, actx: ActionContext, params: RepoParams) -> tuple[list[dict[str, Any]], list[ApiCall]]:
-        url = params.repo_url or _lab_repo(actx)
+        url = params.repo_url or lab_repo(actx)
         return [application_set(url, params.path, params.revision, actx.profile.gateway.namespace)], []
 
     def settle(self, actx: ActionContext, plan: Plan) -> None:
@@ -124,7 +127,7 @@ class CreateAppSet(KubeAction):
         actx.wait("an Application for each cluster", generated, timeout=120)
 
 
-def _lab_repo(actx: ActionContext) -> str:
+def lab_repo(actx: ActionContext) -> str:
     lab = actx.profile.lab
     if lab is None:
         raise ActionFailed("no Git repository URL for the ApplicationSet",
@@ -188,15 +191,20 @@ class CreateMseIngressConfig(KubeAction):
 def dr_ingress(actx: ActionContext, pin_cluster: str | None) -> dict[str, Any]:
     """The DR Ingress: pinned to one cluster (active-standby / failover) or spread (active-active)."""
     gw = actx.profile.gateway
-    annotations = {MSE + "service-subset": "", MSE + "subset-labels": f"{CLUSTER_LABEL} {pin_cluster}\n"} \
+    annotations = {MSE + "service-subset": "", MSE + "subset-labels": f"{CLUSTER_LABEL} {pin_cluster}"} \
         if pin_cluster else {}
+    paths = [_prefix("/", gw.service)]
+    if actx.profile.attribution.uses_beacon:  # the beacon rides the same pin as the app
+        paths.append(_prefix(BEACON_PATH.rstrip("/"), BEACON_SERVICE))
     return {
         "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
         "metadata": {"name": gw.ingress, "namespace": gw.namespace, "annotations": annotations},
-        "spec": {"ingressClassName": "mse", "rules": [{"host": gw.host, "http": {"paths": [
-            {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": gw.service,
-                                                                         "port": {"number": 80}}}}]}}]},
+        "spec": {"ingressClassName": "mse", "rules": [{"host": gw.host, "http": {"paths": paths}}]},
     }
+
+
+def _prefix(path: str, service: str) -> dict[str, Any]:
+    return {"path": path, "pathType": "Prefix", "backend": {"service": {"name": service, "port": {"number": 80}}}}
 
 
 def primary_cluster(actx: ActionContext) -> str | None:

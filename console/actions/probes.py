@@ -9,7 +9,7 @@ from typing import Any
 from drconsole import zones
 from drconsole.actions.context import ActionContext, ActionFailed
 from drconsole.probes import http
-from drconsole.probes.attribution import served_by
+from drconsole.probes.attribution import marker_of, served_by, unmatched_sample
 from drconsole.probes.health import ZoneHealth
 
 GATEWAY_TIMEOUT = 3.0
@@ -55,19 +55,26 @@ def zone_health(actx: ActionContext, key: zones.ZoneKey) -> ZoneHealth:
 
 
 def gateway_get(actx: ActionContext, timeout: float = GATEWAY_TIMEOUT) -> dict[str, Any]:
-    """GET / on the app host through the gateway, from the profile's vantage point, and the zone that served."""
+    """GET the marker's path on the app host through the gateway, from the profile's vantage point, and the
+    zone that served (`served_zone`; `marker_matched` False when a 2xx answer did not name one)."""
     gw = actx.profile.gateway
     return _observed(actx, str(gw.address) if gw.address else gw.host, gw.http_port, timeout)
 
 
 def _observed(actx: ActionContext, address: str, port: int, timeout: float = GATEWAY_TIMEOUT) -> dict[str, Any]:
     host = actx.profile.gateway.host
-    reply = http.get(actx.profile.network.vantage_netns, address, port, host, "/", timeout=timeout)
-    served = served_by(reply.headers, reply.body, zones.zones(actx.profile))
-    found: dict[str, Any] = {"asked": f"GET http://{host}/ via {address}:{port}", "ms": reply.ms}
+    marker = marker_of(actx.profile)
+    reply = http.get(actx.profile.network.vantage_netns, address, port, host, marker.path, timeout=timeout)
+    served = served_by(reply.headers, reply.body, zones.zones(actx.profile), marker)
+    found: dict[str, Any] = {"asked": f"GET http://{host}{marker.path} via {address}:{port}", "ms": reply.ms}
     if reply.status is None:
         return {**found, "error": reply.error}
-    return {**found, "status": reply.status, "served_zone": served.zone.key if served.zone else None}
+    found.update(status=reply.status, served_zone=served.zone.key if served.zone else None,
+                 reported=served.reported,
+                 marker_matched=served.matched if reply.ok else None)
+    if reply.ok and not served.matched:
+        found.update(marker=marker.describe(), **unmatched_sample(reply.headers, reply.body))
+    return found
 
 
 def ingress_path(actx: ActionContext) -> str:

@@ -6,7 +6,7 @@ import importlib
 
 from drconsole.actions.base import ACTIONS, Action
 
-MODULES = ("cloud_setup", "cen", "kube_setup", "traffic", "capacity")
+MODULES = ("cloud_setup", "cen", "kube_setup", "beacon", "traffic", "capacity")
 
 
 def load_all() -> dict[str, Action]:

@@ -17,6 +17,14 @@ from drconsole.actions.manifests import apply_changes, plan_manifests
 from drconsole.actions.probes import gateway_get, ingress_path, require_ids, zone_health
 from drconsole.actions.safety import TrafficChange, live_health
 
+BLIND_ANSWERS = 3  # served answers in a row the marker does not match: attribution cannot work, stop waiting
+
+
+class MarkerUnmatched(ActionFailed):
+    """Answers arrive but the attribution marker names no zone in them: waiting longer cannot help."""
+
+    finding = "GW-MARKER-NO-MATCH"
+
 
 class NoParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -134,12 +142,24 @@ class Verify(Action):
         zone, wanted = plan.data["zone"], plan.data["requests"]
         decided = actx.run_state.decision_at or time.time()
         streak: list[dict[str, Any]] = []
+        blind: list[dict[str, Any]] = []
         last: dict[str, Any] = {}
 
         def served() -> bool | None:
             nonlocal last
             last = gateway_get(actx)
-            if last.get("status") == 200 and last.get("served_zone") == zone:
+            if last.get("marker_matched") is False:
+                blind.append(last)
+            else:
+                blind.clear()
+            if len(blind) >= BLIND_ANSWERS:
+                raise MarkerUnmatched(f"{BLIND_ANSWERS} answers in a row were served, but the attribution marker "
+                                      f"({last.get('marker')}) matched none of them, so which zone serves cannot "
+                                      f"be verified; the last answer had headers {last.get('header_names')} and "
+                                      f"began {last.get('first_bytes')!r}",
+                                      fix="set [attribution] in the profile to a header or body_regex the answer "
+                                          "carries (README: Zone attribution)")
+            if 200 <= int(last.get("status") or 0) < 300 and last.get("served_zone") == zone:
                 streak.append(last)
             else:
                 streak.clear()

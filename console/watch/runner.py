@@ -204,19 +204,15 @@ class Watcher:
         for result in results:
             if result.check != "gateway.app-served" or result.status not in (Status.PASS, Status.WARN):
                 continue
-            zones = {str(e.answer.get("zone")) for e in result.evidence
-                     if isinstance(e.answer, dict) and e.answer.get("zone")}
+            zones = {str(e.answer.get("served_by")) for e in result.evidence  # the attributed zone key
+                     if isinstance(e.answer, dict) and e.answer.get("served_by")}
             if len(zones) != 1:
                 continue
             zone = zones.pop()
             if self._served_zone is not None and zone != self._served_zone:
-                self.metrics.failovers.labels(self._zone_key(zone)).inc()
-                self.say(f"the gateway now serves from {zone} (was {self._served_zone})")
+                self.metrics.failovers.labels(zone).inc()
+                self.say(f"the gateway now serves from zone {zone} (was zone {self._served_zone})")
             self._served_zone = zone
-
-    def _zone_key(self, zone_id: str) -> str:
-        clusters = self.profile.clusters
-        return {clusters.ack.zone: "a", clusters.registered.zone: "b"}.get(zone_id, "other")
 
     def _write_status(self) -> None:
         write_status(self.profile.name, WatchStatus(

@@ -1,7 +1,8 @@
 """The controllers' process: one reconcile pass over the three planes every PERIOD seconds.
 
 Each pass reads the facts (they change as parts come up and the procedure runs), probes the zone
-backends, runs kubelet-lite on the member planes and the registered cluster's agent process, then
+backends, runs kubelet-lite on the member planes (and publishes what their workloads serve) and the
+registered cluster's agent process, then
 Argo CD, the MseIngressConfig lifecycle and the Ingress -> gateway renderer on the Fleet. A failing
 plane only skips its own work; the error is logged once per change, not every pass.
 """
@@ -21,6 +22,7 @@ from drconsole.lab.controllers.gateway import GatewayRenderer, Member, net_apply
 from drconsole.lab.controllers.kubeapi import Kube
 from drconsole.lab.controllers.kubelet import Kubelet
 from drconsole.lab.controllers.mse import MseGateways
+from drconsole.lab.controllers.pages import served_pages
 from drconsole.lab.controllers.topology import (
     MEMBER_PLANES,
     associated_clusters,
@@ -29,6 +31,7 @@ from drconsole.lab.controllers.topology import (
     zone_keys,
 )
 from drconsole.lab.env import LabEnv
+from drconsole.lab.net import zonepages
 from drconsole.lab.region.part import read_state
 
 PERIOD = 0.4
@@ -76,6 +79,7 @@ class Controllers:
         for plane, kubelet in self.kubelets.items():
             zone_up = up.get(keys[plane], True)
             self._guard(f"kubelet-lite on {plane}", partial(kubelet.reconcile, zone_up))
+            self._guard(f"pages on {plane}", partial(self._publish_pages, plane, keys[plane]))
         assert self.argocd is not None and self.mse is not None and self.agent is not None
         argocd, mse, runner = self.argocd, self.mse, self.agent
         self._guard("registered cluster agent", lambda: runner.reconcile(self.facts.get("net") or {}))
@@ -85,6 +89,10 @@ class Controllers:
         if self.facts.get("net", {}).get("gateway"):
             members = {cid: Member(cid, self.kubes[plane], keys[plane]) for cid, plane in attached.items()}
             self._guard("gateway", lambda: self._render_gateway(listening, members))
+
+    def _publish_pages(self, plane: str, zone: str) -> None:
+        if (self.facts.get("net") or {}).get("zones"):
+            zonepages.publish(self.env, zone, served_pages(self.kubes[plane]))
 
     def _render_gateway(self, listening: list[Any], members: dict[str, Member]) -> None:
         if self.gateway is None:

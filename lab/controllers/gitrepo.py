@@ -1,5 +1,10 @@
 """The lab's GitOps source: a local git repository holding the demo app as a tiny Helm-like chart,
-and the renderer Argo CD's sync uses (values.yaml + `--set`-style parameters + `{{ .Values.x }}`)."""
+and the renderer Argo CD's sync uses (values.yaml + `--set`-style parameters + `{{ .Values.x }}`).
+
+The chart follows gitops-demo's manifests/helm/web-demo: the values registryDomain/image/tag/envCluster/
+clusterId, Service `service1` 80 -> 8080, `ENV_NAME` from envCluster. It differs where the lab's template
+subset cannot follow: the cluster label is always set (the real chart sets it only `if clusterId`), and
+`replicaCount` is a value (the real chart runs 1 replica)."""
 
 from __future__ import annotations
 
@@ -12,15 +17,17 @@ from typing import Any
 from drconsole.lab.controllers.gotemplate import render_string
 
 CHART_PATH = "manifests/helm/web-demo"
-IMAGE = "registry-cn-hangzhou.ack.aliyuncs.com/acs/web-demo:0.5.0"
+BEACON_CHART = "drconsole-beacon"
 
 _FILES = {
     f"{CHART_PATH}/Chart.yaml": "apiVersion: v2\nname: web-demo\nversion: 0.1.0\n",
     f"{CHART_PATH}/values.yaml": (
         "replicaCount: 2\n"
+        "registryDomain: registry-cn-hangzhou.ack.aliyuncs.com\n"
+        "image: acs/web-demo\n"
+        "tag: 0.5.0\n"
+        "envCluster: cluster-oneregion\n"
         "clusterId: unset\n"
-        "envCluster: unset\n"
-        f"image: {IMAGE}\n"
     ),
     f"{CHART_PATH}/templates/deployment.yaml": """\
 apiVersion: apps/v1
@@ -43,7 +50,7 @@ spec:
     spec:
       containers:
       - name: web-demo
-        image: {{ .Values.image }}
+        image: "{{ .Values.registryDomain }}/{{ .Values.image }}:{{ .Values.tag }}"
         ports:
         - containerPort: 8080
         env:
@@ -79,11 +86,12 @@ class RepoError(RuntimeError):
 
 
 def ensure_demo_repo(path: Path) -> Path:
-    """Create (once) the git repository with the demo chart committed on branch main."""
+    """Create (once) the git repository with the demo chart committed on branch main, and drconsole's
+    zone beacon chart beside it, as an operator following drconsole's README commits it."""
     if (path / ".git").exists():
         return path
     path.mkdir(parents=True, exist_ok=True)
-    for name, text in _FILES.items():
+    for name, text in {**_FILES, **_beacon_chart()}.items():
         target = path / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)
@@ -91,6 +99,23 @@ def ensure_demo_repo(path: Path) -> Path:
     _git(path, "add", ".")
     _git(path, "commit", "-q", "-m", "web-demo chart")
     return path
+
+
+def _beacon_chart() -> dict[str, str]:
+    """The beacon chart's files as drconsole ships them (data, not code: the lab imports no product code)."""
+    from importlib.resources import files
+
+    chart = files("drconsole.runbooks") / "beacon" / BEACON_CHART
+    found: dict[str, str] = {}
+    pending = [(chart, BEACON_CHART)]
+    while pending:
+        node, where = pending.pop()
+        for child in node.iterdir():
+            if child.is_dir():
+                pending.append((child, f"{where}/{child.name}"))
+            else:
+                found[f"{where}/{child.name}"] = child.read_text()
+    return found
 
 
 def repo_url(path: Path) -> str:

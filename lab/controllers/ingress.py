@@ -114,6 +114,8 @@ def _subset_predicate(ingress: Mapping[str, Any]) -> Callable[[Labels], bool] | 
     if MSE + "service-subset" not in notes:
         return None
     wanted = parse_subset_labels(notes.get(MSE + "subset-labels", ""))
+    if wanted is None:  # not `key value` lines: no pod matches, so the documented fallback (all pods) applies
+        return lambda labels: False
     if wanted:
         return lambda labels: all(labels.get(k) == v for k, v in wanted.items())
     subset = notes[MSE + "service-subset"].strip()
@@ -122,13 +124,17 @@ def _subset_predicate(ingress: Mapping[str, Any]) -> Callable[[Labels], bool] | 
     return lambda labels: labels.get(f"opensergo.io/canary-{subset}") == subset
 
 
-def parse_subset_labels(text: str) -> dict[str, str]:
-    """`key value` per line (a space, not a colon), as the MSE annotation is written."""
+def parse_subset_labels(text: str) -> dict[str, str] | None:
+    """`key value` per line (a space, not a colon; several lines allowed, as with a YAML `|` block), as
+    the MSE annotation is documented; None when a line is not of that form (e.g. `key: value`)."""
     labels: dict[str, str] = {}
     for line in text.splitlines():
         parts = line.split()
-        if len(parts) == 2:
-            labels[parts[0]] = parts[1]
+        if not parts:
+            continue
+        if len(parts) != 2 or parts[0].endswith(":"):
+            return None
+        labels[parts[0]] = parts[1]
     return labels
 
 

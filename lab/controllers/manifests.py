@@ -33,7 +33,7 @@ def application_set(repo_url: str) -> dict[str, Any]:
                     "source": {"repoURL": repo_url, "targetRevision": "main", "path": "manifests/helm/web-demo",
                                "helm": {"parameters": [
                                    {"name": "clusterId", "value": "{{.metadata.annotations.cluster_id}}"},
-                                   {"name": "envCluster", "value": "{{.metadata.annotations.cluster_name}}"}]}},
+                                   {"name": "envCluster", "value": "{{.metadata.annotations.cluster_id}}"}]}},
                     "destination": {"server": "{{.server}}", "namespace": APP_NAMESPACE},
                     "syncPolicy": {"automated": {"prune": True, "selfHeal": True},
                                    "syncOptions": ["CreateNamespace=true"]},
@@ -62,7 +62,7 @@ def active_standby_ingress(host: str, primary_cluster_id: str, name: str = INGRE
         "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
         "metadata": {"name": name, "namespace": APP_NAMESPACE, "annotations": {
             "mse.ingress.kubernetes.io/service-subset": "",
-            "mse.ingress.kubernetes.io/subset-labels": f"topology.istio.io/cluster {primary_cluster_id}\n"}},
+            "mse.ingress.kubernetes.io/subset-labels": f"topology.istio.io/cluster {primary_cluster_id}"}},
         "spec": {"ingressClassName": "mse", "rules": [{"host": host, "http": {"paths": [
             {"path": "/", "pathType": "Prefix",
              "backend": {"service": {"name": SERVICE, "port": {"number": 80}}}}]}}]},

@@ -28,18 +28,20 @@ def demo_repo(env: LabEnv) -> Path:
     return ensure_demo_repo(env.part_dir(NAME) / "gitops-demo")
 
 
-def served_zone(facts: Mapping[str, Any]) -> str | None:
-    """The zone ID that served the app host through the gateway, or None when nothing did."""
+def served_zone(env: LabEnv) -> str | None:
+    """The zone key ("a"/"b") whose copy of the app the gateway served for the app host, or None when none
+    did. The lab tells it from the pages it publishes per zone (drconsole.lab.net.zonepages), not a header."""
     from drconsole.lab.net.probe import http_request
+    from drconsole.lab.net.zonepages import zone_of_page
 
-    net = facts.get("net") or {}
+    net = env.facts().get("net") or {}
     gateway = net.get("gateway") or {}
     try:
         reply = http_request(net.get("vantage_netns") or None, gateway["address"], int(gateway["http_port"]), "/",
                              host=gateway["host"], timeout=2.0)
     except (OSError, TimeoutError, KeyError, ValueError):
         return None
-    return reply.headers.get("x-served-zone") if reply.status == 200 else None
+    return zone_of_page(env, reply.body) if reply.status == 200 else None
 
 
 class ControllersPart:
@@ -99,14 +101,13 @@ class ControllersPart:
 
     def _wait_served(self, env: LabEnv, fleet: Kube) -> None:
         """Until the controllers have published the Ingress and the gateway serves zone A."""
-        facts = env.facts()
-        zone_a = facts["net"]["zones"]["a"]["zone_id"]
+        zone_a = env.facts()["net"]["zones"]["a"]["zone_id"]
         path = f"/apis/networking.k8s.io/v1/namespaces/{manifests.APP_NAMESPACE}/ingresses/{manifests.INGRESS}"
         deadline = time.monotonic() + BUILT_TIMEOUT
         while time.monotonic() < deadline:
             ingress = fleet.get(path) or {}
             published = ((ingress.get("status") or {}).get("loadBalancer") or {}).get("ingress")
-            if published and served_zone(facts) == zone_a:
+            if published and served_zone(env) == "a":
                 return
             time.sleep(0.2)
         raise LabError(f"the gateway did not serve the app from zone {zone_a} within {BUILT_TIMEOUT:.0f} s",

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from drconsole.errors import LabError
 from drconsole.lab.env import LabEnv
-from drconsole.lab.net import nginx
+from drconsole.lab.net import nginx, zonepages
 from drconsole.lab.net.layout import NAMES, ZONES, Layout, layout
 from drconsole.lab.net.probe import http_request
 from drconsole.lab.net.tls import ensure_server_cert
@@ -155,25 +155,18 @@ def _gateway_body(lay: Layout, routing: Routing, generation: int, cert: Path, ke
     location / {{
       proxy_pass http://{target};
       proxy_set_header Host $host;
-      add_header X-Upstream $upstream_addr always;
-      add_header X-Served-Zone $upstream_http_x_zone always;
     }}
   }}"""
 
 
-def _zone_body(lay: Layout, zone: str) -> str:
+def _zone_body(lay: Layout, zone: str, html: Path) -> str:
+    """The zone's workloads: the files they publish (zonepages), and nothing else."""
     address, port = lay.zone_backend(zone)
-    info = ZONES[zone]
-    payload = json.dumps({"zone": info["zone_id"], "cluster": info["cluster"]}, separators=(",", ":"))
     return f"""\
   server {{
     listen {address}:{port};
-    default_type application/json;
-    location = /healthz {{ default_type text/plain; return 200 'ok\\n'; }}
-    location / {{
-      add_header X-Zone {info["zone_id"]} always;
-      return 200 '{payload}\\n';
-    }}
+    default_type text/html;
+    location / {{ root {html}; index index.html; }}
   }}"""
 
 
@@ -193,8 +186,9 @@ def daemons(env: LabEnv, netns: str | None) -> list[Daemon]:
     gw_conf = _write_gateway(env, routing, generation, _dir(env) / "nginx.conf")
     result = [nginx.daemon(GATEWAY_DAEMON, _dir(env), gw_conf, netns)]
     for zone, name in ZONE_DAEMONS.items():
-        workdir = env.part_dir("net") / f"zone-{zone}"
-        result.append(nginx.daemon(name, workdir, nginx.write(workdir, _zone_body(lay, zone)), netns))
+        workdir, html = zonepages.zone_dir(env, zone), zonepages.html_dir(env, zone)
+        html.mkdir(parents=True, exist_ok=True)
+        result.append(nginx.daemon(name, workdir, nginx.write(workdir, _zone_body(lay, zone, html)), netns))
     return result
 
 

@@ -80,7 +80,7 @@ def test_setup_runbook_from_fresh_then_idempotent(fresh_lab: LabEnv) -> None:
     assert second.exit_code == 0, second.output
     outcomes = [e for e in journal_events("fresh", run_id_of(second.output)) if e["kind"] not in ("planned",)]
     assert outcomes and {e["kind"] for e in outcomes} == {"already-done"}, outcomes
-    assert len(outcomes) == 14  # every action of the runbook, network.service-routes and eci.add-zones included
+    assert len(outcomes) == 15  # every action of the runbook: network.service-routes, eci.add-zones, gitops.beacon
     assert mutating(fresh_lab, before_log) == []
     after_kube = writes(fresh_lab)
     assert {p: writes_between(before_kube[p], after_kube[p]) for p in after_kube} == {"fleet": {}, "idc": {}}

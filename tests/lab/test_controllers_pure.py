@@ -57,10 +57,10 @@ def test_pinned_ingress_falls_back_to_all_pods_when_its_cluster_has_none_ready()
 def test_canary_header_routes_to_the_canary_cluster() -> None:
     canary = ingress("web-canary", pinned("c-idc", {
         "nginx.ingress.kubernetes.io/canary": "true",
-        "nginx.ingress.kubernetes.io/canary-by-header": "x-zone",
+        "nginx.ingress.kubernetes.io/canary-by-header": "x-canary",
         "nginx.ingress.kubernetes.io/canary-by-header-value": "b"}), created="2024-01-02T00:00:00Z")
     plan = plan_routing([canary, ingress("web", pinned("c-ack"))], HOST, clusters(2, 2))
-    assert plan == RoutePlan(weights={"a": 1}, fallback=["b"], header=("x-zone", "b", "b"))
+    assert plan == RoutePlan(weights={"a": 1}, fallback=["b"], header=("x-canary", "b", "b"))
 
 
 def test_canary_weight_shifts_that_share() -> None:
@@ -76,8 +76,22 @@ def test_no_primary_ingress_or_other_host_means_no_route() -> None:
     assert plan_routing([ingress("web", host="other.example.com")], HOST, clusters(1, 1)).serve is False
 
 
-def test_subset_labels_are_key_space_value() -> None:
-    assert parse_subset_labels("topology.istio.io/cluster c-1\nbad:line\n") == {"topology.istio.io/cluster": "c-1"}
+@pytest.mark.parametrize(("text", "labels"), [
+    ("topology.istio.io/cluster c-1", {"topology.istio.io/cluster": "c-1"}),
+    ("topology.istio.io/cluster c-1\n", {"topology.istio.io/cluster": "c-1"}),  # a YAML `|` block (documented)
+    ("a 1\nb 2", {"a": "1", "b": "2"}),
+    ("topology.istio.io/cluster: c-1", None),  # a colon is not the documented form
+    ("topology.istio.io/cluster c-1\nbad:line", None),
+    ("topology.istio.io/cluster", None),
+])
+def test_subset_labels_are_key_space_value(text: str, labels: dict[str, str] | None) -> None:
+    assert parse_subset_labels(text) == labels
+
+
+def test_a_malformed_subset_falls_back_to_all_pods() -> None:
+    bad = {"mse.ingress.kubernetes.io/service-subset": "",
+           "mse.ingress.kubernetes.io/subset-labels": "topology.istio.io/cluster: c-ack"}
+    assert plan_routing([ingress("web", bad)], HOST, clusters(2, 2)) == RoutePlan(weights={"a": 1, "b": 1})
 
 
 def test_go_template_fields_and_refusals() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,7 +9,17 @@ from typing import Any
 
 import pytest
 
-from tests.fixtures.net import bgp_open, gateway_get, https, kernel_routes, resolve, route_get, wait_until
+from tests.fixtures.net import (
+    ZONE_PAGE,
+    bgp_open,
+    gateway_get,
+    https,
+    kernel_routes,
+    resolve,
+    route_get,
+    wait_until,
+    zone_of,
+)
 
 pytestmark = [pytest.mark.lab]
 
@@ -159,52 +168,50 @@ def test_endpoint_down_refuses(lab_env, net_lab: dict[str, Any], fault: str, dow
     assert https(net_lab, down, "/v2/").status == expected[down]
 
 
-def zone_of(reply) -> str:
-    return str(json.loads(reply.body)["zone"])
-
-
-@pytest.mark.usefixtures("gateway_routing")
+@pytest.mark.usefixtures("gateway_routing", "zone_pages")
 def test_zone_a_down_fails_over_or_502(lab_env, net_lab: dict[str, Any]) -> None:
     from drconsole.lab.net.gateway import Routing, apply_routing
 
     with broken(lab_env, "zone-a"):
         apply_routing(lab_env, Routing(weights={"a": 100}, fallback=["b"]))
-        reply = gateway_get(net_lab)
+        reply = gateway_get(net_lab, path=ZONE_PAGE)
         assert reply.status == 200 and zone_of(reply) == "cn-hangzhou-i"
         apply_routing(lab_env, Routing(weights={"a": 100}))
-        assert gateway_get(net_lab).status == 502
+        assert gateway_get(net_lab, path=ZONE_PAGE).status == 502
     # The lab's gateway controller (when it runs) also reroutes on the break and the heal, a moment later:
     # what must hold is that zone A serves again once healed.
-    wait_until(lambda: (reply := gateway_get(net_lab)).status == 200 and zone_of(reply) == "cn-hangzhou-h",
+    wait_until(lambda: (reply := gateway_get(net_lab, path=ZONE_PAGE)).status == 200
+               and zone_of(reply) == "cn-hangzhou-h",
                8, "zone A serving again")
 
 
-@pytest.mark.usefixtures("gateway_routing")
+@pytest.mark.usefixtures("gateway_routing", "zone_pages")
 def test_zone_b_down_gives_502_for_zone_b_only(lab_env, net_lab: dict[str, Any]) -> None:
     from drconsole.lab.net.gateway import Routing, apply_routing
 
     with broken(lab_env, "zone-b"):
         apply_routing(lab_env, Routing(weights={"b": 1}))
-        assert gateway_get(net_lab).status == 502
+        assert gateway_get(net_lab, path=ZONE_PAGE).status == 502
         apply_routing(lab_env, Routing(weights={"a": 1}))
-        assert zone_of(gateway_get(net_lab)) == "cn-hangzhou-h"
+        assert zone_of(gateway_get(net_lab, path=ZONE_PAGE)) == "cn-hangzhou-h"
         assert component(lab_env, "nginx-zone-b").state == "broken"
     apply_routing(lab_env, Routing(weights={"b": 1}))
-    wait_until(lambda: gateway_get(net_lab).status == 200, 4, "zone B back")
+    wait_until(lambda: gateway_get(net_lab, path=ZONE_PAGE).status == 200, 4, "zone B back")
 
 
-@pytest.mark.usefixtures("gateway_routing")
+@pytest.mark.usefixtures("gateway_routing", "zone_pages")
 def test_zone_a_hang_gives_504_in_about_two_seconds(lab_env, net_lab: dict[str, Any]) -> None:
     from drconsole.lab.net.gateway import Routing, apply_routing
 
     apply_routing(lab_env, Routing(weights={"a": 100}))
     with broken(lab_env, "zone-a-hang"):
-        reply = gateway_get(net_lab)
+        reply = gateway_get(net_lab, path=ZONE_PAGE)
         assert reply.status == 504
         assert 1.5 < reply.elapsed < 3.5, reply.elapsed
         assert component(lab_env, "nginx-zone-a").state == "broken"
         apply_routing(lab_env, Routing(weights={"a": 100}, fallback=["b"]))
-        assert zone_of(gateway_get(net_lab)) == "cn-hangzhou-i"
-    wait_until(lambda: gateway_get(net_lab).status == 200 and zone_of(gateway_get(net_lab)) == "cn-hangzhou-h",
+        assert zone_of(gateway_get(net_lab, path=ZONE_PAGE)) == "cn-hangzhou-i"
+    wait_until(lambda: (reply := gateway_get(net_lab, path=ZONE_PAGE)).status == 200
+               and zone_of(reply) == "cn-hangzhou-h",
                4, "zone A answering again")
-    assert gateway_get(net_lab).elapsed < 0.5
+    assert gateway_get(net_lab, path=ZONE_PAGE).elapsed < 0.5

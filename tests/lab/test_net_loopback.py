@@ -52,8 +52,11 @@ try:
     gw = facts["gateway"]
     from drconsole.lab.net.gateway import Routing, apply_routing
     apply_routing(env, Routing(weights={"a": 1, "b": 1}))
-    seen["zones"] = sorted({json.loads(http_request(None, gw["address"], gw["https_port"], "/", host=gw["host"],
-                                                    tls=tls, timeout=3).body)["zone"] for _ in range(4)})
+    from drconsole.lab.net.zonepages import html_dir
+    for key, info in facts["zones"].items():  # a page per zone, as a deployed app's, to tell them apart
+        (html_dir(env, key) / "zone").write_text(info["zone_id"])
+    seen["zones"] = sorted({http_request(None, gw["address"], gw["https_port"], "/zone", host=gw["host"],
+                                         tls=tls, timeout=3).body.decode() for _ in range(4)})
     lab = Lab(env, parts=[PART])
     lab.break_("link")
     sock_ok = tcp_open(None, facts["bgp"]["vbr_ip"], facts["bgp"]["vbr_port"], timeout=0.5)

@@ -63,3 +63,24 @@ def test_series_per_check_are_bounded_by_the_runbook() -> None:
     for labels, _ in samples["drconsole_check_status"]:
         assert set(labels) == {"key", "check", "family", "zone", "status"}
         assert labels["check"] in registered and labels["zone"] in {"a", "b", "shared"}
+
+
+def test_a_failover_is_counted_from_the_attributed_zone() -> None:
+    """The watcher reads gateway.app-served's attributed zone key (`served_by`), not what the answer reported."""
+    from types import SimpleNamespace
+
+    from drconsole.results import CheckResult, Evidence
+    from drconsole.watch.runner import Watcher
+
+    def served(zone: str) -> list[CheckResult]:
+        answer = {"zone": "c" + zone * 32, "served_by": zone}
+        found = result("gateway.verify/app-served", check="gateway.app-served", family="gateway")
+        return [found.model_copy(update={"evidence": [Evidence(source="GET /", answer=answer)] * 2})]
+
+    said: list[str] = []
+    watcher = SimpleNamespace(metrics=WatchMetrics("prod", "replica-a"), say=said.append, _served_zone=None)
+    for zone in ("a", "a", "b"):
+        Watcher._note_failover(watcher, served(zone))  # type: ignore[arg-type]
+    samples = parsed(watcher.metrics)
+    assert [labels for labels, value in samples["drconsole_failovers_seen_total"] if value] == [{"to_zone": "b"}]
+    assert len(said) == 1
