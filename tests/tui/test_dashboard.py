@@ -192,3 +192,33 @@ async def test_zone_probes_that_fail_say_so_and_the_app_carries_on() -> None:
         assert "zone probes stopped: ProgrammingError" in str(status.render()), status.render()
         screen.set_refresh(0)
     assert app.return_code in (0, None)
+
+
+def black_hole(zone: str) -> CheckResult:
+    from drconsole.results import Evidence, Status
+
+    return CheckResult(status=Status.FAIL, code="GW-BLACK-HOLE", check="gateway.users-view",
+                       key=f"gateway.verify/users-{zone}", title="users", family="gateway", step="gateway.verify",
+                       zone=zone, summary=f"the gateway still routes to zone {zone}, which fails 50% of requests",
+                       evidence=[Evidence(source="test")], started_at=2.0)
+
+
+async def test_a_black_hole_is_named_once_and_f_opens_the_pin_step() -> None:
+    from drconsole.tui.screens.runbook import RunbookScreen
+
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dashboard(app, pilot)
+        for arrived in (result("a/gw", "pass", "gateway", "a"), black_hole("b")):
+            screen.post_message(ResultArrived(arrived))
+        await settled(pilot, screen)
+        screen.post_message(ResultArrived(black_hole("b").model_copy(update={"started_at": 3.0})))
+        await settled(pilot, screen)
+        offers = [n.message for n in app._notifications if "pin traffic to zone a" in n.message]
+        assert len(offers) == 1, offers  # the same black hole is offered once
+        assert screen.board.failing_zone(app.session.profile) == "b"
+        await pilot.press("f")
+        await pilot.pause()
+        shown = app.screen
+        assert isinstance(shown, RunbookScreen)
+        assert (shown.runbook_name, shown.focus_step, shown.zone) == ("zone-failover", "shift", "b")
