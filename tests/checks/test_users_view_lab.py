@@ -72,10 +72,10 @@ def test_zone_loss_fails_users_before_the_endpoints_turn_unready(lab_env: LabEnv
         assert seen.code == "GW-BLACK-HOLE", seen.summary  # its endpoints still look ready
         watcher.join(timeout=120)
         assert events == ["users failing", "endpoints unready"], events
-        # then the gateway's own fallback: no users sent to zone A any more, zone B serves them
-        wait_until(lambda: run_with(lab_profile, "gateway.verify/users-a").status is Status.PASS, 60,
-                   "the gateway drops zone A")
-        assert run_with(lab_profile, "gateway.verify/users-b").status is Status.PASS
+        # then the gateway's own fallback (after its sync interval): zone B serves, no users go to zone A
+        wait_until(lambda: run_with(lab_profile, "gateway.verify/users-b").status is Status.PASS, 60,
+                   "the gateway falls back to zone B")
+        assert run_with(lab_profile, "gateway.verify/users-a").status is Status.PASS
     finally:
         stop.set()
         watcher.join()
