@@ -41,7 +41,10 @@ async def users_view(ctx: Context, params: UsersParams) -> Outcome:
         return Outcome.skipped("GW-NO-ADDRESS", "the profile has no gateway address (gateway.address)")
     ingress, ingress_evidence = await _k8s.get(
         ctx, "fleet", f"/apis/networking.k8s.io/v1/namespaces/{gw.namespace}/ingresses/{gw.ingress}")
-    cluster = pinned_cluster(((ingress or {}).get("metadata") or {}).get("annotations") or {})
+    if ingress is None:
+        return Outcome.skipped("GW-USERS-NO-INGRESS", f"no DR Ingress {gw.namespace}/{gw.ingress} on the Fleet yet, so "
+                               "the gateway routes no users", zone=zone.key)
+    cluster = pinned_cluster((ingress.get("metadata") or {}).get("annotations") or {})
     both = zones.zones(profile)
     pinned = next((z.key for z in both if cluster and z.cluster_id == cluster), None)
     ready: dict[str, int] = {}

@@ -161,18 +161,21 @@ async def test_the_zone_probes_run_between_sweeps_and_are_journaled() -> None:
 
 
 def test_zone_probe_rounds_land_in_one_probe_run() -> None:
-    profile = demo_profile()  # no zone backends: the zone checks run and say skipped, with the reason
+    profile = demo_profile()  # no zone backends, no gateway address: the zone checks run and say skipped, why
     session = Session(profile, journal=Journal.for_profile(profile.name), operator="ops")
     emitted: list[CheckResult] = []
     try:
-        session.probe_zones(emitted.append, stopped=lambda: len(emitted) >= 4)  # two rounds of two
+        session.probe_zones(emitted.append, stopped=lambda: len(emitted) >= 8)  # two rounds of four
         journal = session.journal
         runs = journal.runs()
         assert [(r["kind"], r["runbook"], r["outcome"]) for r in runs] == [("probe", "zone-dr-hybrid", "skipped")]
         recorded = journal.results(runs[0]["id"])
         assert [(r.key, r.status.value) for r in recorded] == [(r.key, r.status.value) for r in emitted]
-        assert sorted(r.key for r in recorded) == ["gateway.verify/zone-a"] * 2 + ["gateway.verify/zone-b"] * 2
-        assert all(r.status.value == "skipped" and "zone_backends" in r.summary for r in recorded)
+        keys = ["gateway.verify/users-a", "gateway.verify/users-b", "gateway.verify/zone-a", "gateway.verify/zone-b"]
+        assert sorted(r.key for r in recorded) == sorted(keys * 2)
+        reasons = {"zone-a": "zone_backends", "zone-b": "zone_backends", "users-a": "gateway.address",
+                   "users-b": "gateway.address"}
+        assert all(r.status.value == "skipped" and reasons[r.key.split("/")[1]] in r.summary for r in recorded)
     finally:
         session.close()
 
