@@ -46,7 +46,8 @@ class Kubelet:
 
     def reconcile(self, nodes_ready: bool) -> None:
         nodes = self.kube.list("/api/v1/nodes")
-        self._set_nodes_ready(nodes, nodes_ready)
+        if self._set_nodes_ready(nodes, nodes_ready):
+            nodes = self.kube.list("/api/v1/nodes")
         pods = self._collect_orphans(self.kube.list("/api/v1/pods"), {n["metadata"]["name"] for n in nodes})
         for deploy in self.kube.list("/apis/apps/v1/deployments"):
             mine = [p for p in pods if _owned_by(p, deploy)]
@@ -84,9 +85,10 @@ class Kubelet:
             ready_count += int(ready)
         self._set_deployment_status(deploy, len(wanted) if nodes else 0, ready_count, replicas)
 
-    def _set_nodes_ready(self, nodes: list[Obj], ready: bool) -> None:
+    def _set_nodes_ready(self, nodes: list[Obj], ready: bool) -> bool:
         """The zone's own nodes (not virtual ones): Ready while their kubelets post, Unknown once the node
-        lifecycle controller has given up on them."""
+        lifecycle controller has given up on them. Whether any changed."""
+        changed = False
         flag, reason, message = (("True", "KubeletReady", "kubelet is posting ready status") if ready else
                                  ("Unknown", "NodeStatusUnknown", "Kubelet stopped posting node status."))
         for node in nodes:
@@ -96,12 +98,14 @@ class Kubelet:
             current: Obj = next((c for c in conditions if c.get("type") == "Ready"), {})
             if current.get("status") == flag:
                 continue
+            changed = True
             stamp = now()
             others = [c for c in conditions if c.get("type") != "Ready"]
             self.kube.merge(api_path("v1", "nodes", None, node["metadata"]["name"]) + "/status", {"status": {
                 "conditions": [*others, {"type": "Ready", "status": flag, "reason": reason, "message": message,
                                          "lastHeartbeatTime": current.get("lastHeartbeatTime", stamp) if not ready
                                          else stamp, "lastTransitionTime": stamp}]}})
+        return changed
 
     def _create_pod(self, deploy: Obj, pod_name: str, pod_hash: str, node: str) -> Obj | None:
         meta, template = deploy["metadata"], deploy["spec"].get("template") or {}
