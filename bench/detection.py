@@ -179,7 +179,7 @@ def _recovery_s(profile: str) -> float | None:
     journal = Journal.for_profile(profile)
     try:
         verified = [e for e in journal.action_events() if e["action"] == "traffic.verify" and e["kind"] == "succeeded"]
-        return float(verified[-1]["data"]["recovery_s"]) if verified else None
+        return float(verified[-1]["data"]["output"]["recovery_s"]) if verified else None
     finally:
         journal.close()
 
