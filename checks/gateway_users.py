@@ -55,6 +55,9 @@ async def users_view(ctx: Context, params: UsersParams) -> Outcome:
         evidence.append(seen)
     where = profile.network.vantage_netns
     replies = await ctx.blocking(_requests, where, str(gw.address), gw.http_port, gw.host, params.requests)
+    if all(r.failed_at in ("connect", "tls") for r in replies):
+        return Outcome.skipped("GW-USERS-NO-GATEWAY", f"no request reached the gateway from here ({replies[0].error}), "
+                               "so no zone can be judged; gateway.app-served says why", zone=zone.key)
     samples = [Sample(r.ok, _zone_key(served_by(r.headers, r.body, both).zone) if r.ok else None) for r in replies]
     share = zone_shares(samples, routing_shares(pinned, ready))[zone.key]
     failures = sorted({r.error or str(r.status) for r in replies if not r.ok})

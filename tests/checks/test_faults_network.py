@@ -63,8 +63,8 @@ EXPECTED: dict[str, dict[str, tuple[Status, str]]] = {
         "network.routes-acr/acr-ee-endpoint": (FAIL, "EP-CONNECT-REFUSED"),
     },
     "endpoint-oss": {"network.routes-oss/oss-endpoint": (FAIL, "EP-CONNECT-REFUSED")},
-    # A zone's backend going away also makes that cluster's pods unready, so its Argo CD Application
-    # stops being Healthy (the lab's kubelet probes the zone's backend).
+    # A zone's backend going away is a lost zone: after the node monitor grace period its pods turn unready, so
+    # its Argo CD Application stops being Healthy, and the gateway falls back to the other zone.
     "zone-a": {
         "gateway.verify/app-served": (WARN, "GW-FAILED-OVER"),
         "gateway.verify/zone-a": (FAIL, "GW-ZONE-DOWN"),
@@ -80,7 +80,7 @@ EXPECTED: dict[str, dict[str, tuple[Status, str]]] = {
         "gitops.synced/registered-app": (FAIL, "GITOPS-NOT-SYNCED"),
     },
 }
-EFFECT_DEADLINE = 20.0  # BGP hold time is 3 s in the lab; the region reads BIRD; nginx retries zones after 2 s
+EFFECT_DEADLINE = 20.0  # BGP hold time is 3 s in the lab; the region reads BIRD; a lost zone's endpoints go after 5 s
 
 
 def _shape(results: dict[str, CheckResult]) -> dict[str, Status]:
