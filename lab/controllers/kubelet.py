@@ -18,6 +18,7 @@ MANAGER = "kubelet-lite"
 SLICE_MANAGED_BY = "kubelet-lite.drconsole.lab"
 SYSTEM_NAMESPACES = ("kube-system",)  # cluster components: ready whenever their plane is up
 READY_TAINTS = ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable")
+REGION_NODE_LABEL = "alibabacloud.com/nodepool-id"  # node pool instances: the region part keeps their status
 
 
 def now() -> str:
@@ -86,13 +87,15 @@ class Kubelet:
         self._set_deployment_status(deploy, len(wanted) if nodes else 0, ready_count, replicas)
 
     def _set_nodes_ready(self, nodes: list[Obj], ready: bool) -> bool:
-        """The zone's own nodes (not virtual ones): Ready while their kubelets post, Unknown once the node
-        lifecycle controller has given up on them. Whether any changed."""
+        """The zone's own nodes: Ready while their kubelets post, Unknown once the node lifecycle controller has
+        given up on them. Whether any changed. Nodes the region part puts on the plane (node pool instances,
+        the virtual node) keep the status the region gives them."""
         changed = False
         flag, reason, message = (("True", "KubeletReady", "kubelet is posting ready status") if ready else
                                  ("Unknown", "NodeStatusUnknown", "Kubelet stopped posting node status."))
         for node in nodes:
-            if (node["metadata"].get("labels") or {}).get("type") == "virtual-kubelet":
+            labels = node["metadata"].get("labels") or {}
+            if labels.get("type") == "virtual-kubelet" or REGION_NODE_LABEL in labels:
                 continue
             conditions = (node.get("status") or {}).get("conditions") or []
             current: Obj = next((c for c in conditions if c.get("type") == "Ready"), {})
