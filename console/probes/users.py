@@ -8,7 +8,9 @@ that should have served `expected` of `n` requests but answered only `served` fa
     failed(z) = max(0, share(z) * n - served(z)),   error share(z) = failed(z) / (share(z) * n)
 
 With one zone routed that is exact. With two it is an estimate: the gateway's round robin makes it close
-over a handful of requests, and the per-zone direct probes say which zone is the one failing."""
+over a handful of requests, and the per-zone direct probes say which zone is the one failing. For the seconds
+the gateway takes to apply an Ingress change (its sync interval), the shares are those the Ingress already asks
+for, not those the gateway still uses: the next probe round settles it."""
 
 from __future__ import annotations
 
