@@ -48,14 +48,13 @@ class Member:
 class GatewayRenderer:
     def __init__(self, fleet: Kube, host: str, address: str,
                  apply: Callable[[RoutePlan], None], current: Callable[[], RoutePlan | None],
-                 sync_s: float = 0.0, clock: Callable[[], float] = time.monotonic) -> None:
+                 sync_s: float = 0.0) -> None:
         self.fleet = fleet
         self.host = host
         self.address = address
         self._apply = apply
         self._last = current()
         self._sync_s = sync_s
-        self._clock = clock
         self._pending: tuple[RoutePlan, float] | None = None  # a changed plan and when it was first seen
         self._seen: dict[str, ClusterEndpoints] = {}  # cluster ID -> endpoints last read there
 
@@ -70,8 +69,8 @@ class GatewayRenderer:
             self._pending = None
             return plan
         if self._pending is None or self._pending[0] != plan:
-            self._pending = (plan, self._clock())
-        if self._clock() - self._pending[1] >= self._sync_s:
+            self._pending = (plan, time.monotonic())
+        if time.monotonic() - self._pending[1] >= self._sync_s:
             self._apply(plan)
             self._last, self._pending = plan, None
         return plan

@@ -11,8 +11,9 @@ ready pods behind the backend Service. The answer says which gateway zones get t
   canary's zone, `canary-weight` (of `canary-weight-total`, default 100) shifts that share of
   traffic to it. Cookie and query canaries are not modelled by the lab gateway.
 * retries within one request only when the primary Ingress asks (`proxy-next-upstream`, `-tries`,
-  `-timeout`, with the nginx or the mse prefix): by default 3 retries on connection errors, timeouts and
-  5xx answers, as MSE Ingress documents and its open-source core (Higress) implements; `off` turns them off.
+  `-timeout`, with the nginx or the mse prefix; MSE lists them as supported): then 3 retries on connection
+  errors, timeouts and 5xx answers unless they say otherwise, as Higress (MSE Ingress's open-source core)
+  implements them; `off` turns them off.
 """
 
 from __future__ import annotations
