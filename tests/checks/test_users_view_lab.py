@@ -46,39 +46,58 @@ def planes(lab: dict[str, Any]) -> Iterator[dict[str, Kube]]:
         kube.close()
 
 
-def test_zone_loss_fails_users_before_the_endpoints_turn_unready(lab_env: LabEnv, lab_profile: Profile,
-                                                                 planes: dict[str, Kube]) -> None:
+def test_zone_loss_shows_on_the_dashboard_before_the_endpoints_turn_unready(lab_env: LabEnv, lab_profile: Profile,
+                                                                           planes: dict[str, Kube]) -> None:
+    """The dashboard's model (its zone probes feeding a Board, as the screen does) names zone A a black hole
+    before Kubernetes marks zone A's endpoints unready; then the gateway falls back on its own."""
+    from drconsole.app.board import Board
+    from drconsole.app.session import Session
+    from drconsole.journal import Journal
     from drconsole.lab.lab import Lab
 
-    wait_until(lambda: run_with(lab_profile, "gateway.verify/users-a").status is Status.PASS, 30,
-               "zone A serves users before the break")
+    board, lock = Board(), threading.Lock()
     events: list[str] = []
     stop = threading.Event()
+
+    def emit(result: Any) -> None:
+        with lock:
+            board.add(result)
+            hole = board.black_hole()
+            if hole is not None and hole.zone == "a" and "dashboard" not in events:
+                events.append("dashboard")
+
+    def zone_a_serves_users() -> bool:
+        with lock:
+            return (found := board.results.get("gateway.verify/users-a")) is not None and found.status is Status.PASS
 
     def watch_endpoints() -> None:
         while not stop.is_set():
             if ready_endpoints(planes["ack"], lab_profile) == 0:
-                events.append("endpoints unready")
+                events.append("endpoints")
                 return
             time.sleep(0.05)
 
-    Lab(lab_env).break_("zone-a")
+    session = Session(lab_profile, journal=Journal.for_profile(lab_profile.name), operator="test")
+    probes = threading.Thread(target=session.probe_zones, args=(emit, stop.is_set))
+    probes.start()
     watcher = threading.Thread(target=watch_endpoints)
-    watcher.start()
     try:
-        seen = wait_until(lambda: _failing(run_with(lab_profile, "gateway.verify/users-a")), 60,
-                          "zone A shown failing users")
-        events.append("users failing")
-        assert seen.code == "GW-BLACK-HOLE", seen.summary  # its endpoints still look ready
+        wait_until(zone_a_serves_users, 60, "the dashboard shows zone A serving users before the break")
+        Lab(lab_env).break_("zone-a")
+        watcher.start()
+        wait_until(lambda: "dashboard" in events, 60, "the dashboard names zone A a black hole")
         watcher.join(timeout=120)
-        assert events == ["users failing", "endpoints unready"], events
+        assert events == ["dashboard", "endpoints"], events
         # then the gateway's own fallback (after its sync interval): zone B serves, no users go to zone A
         wait_until(lambda: run_with(lab_profile, "gateway.verify/users-b").status is Status.PASS, 60,
                    "the gateway falls back to zone B")
         assert run_with(lab_profile, "gateway.verify/users-a").status is Status.PASS
     finally:
         stop.set()
-        watcher.join()
+        probes.join()
+        if watcher.is_alive():
+            watcher.join()
+        session.close()
         Lab(lab_env).heal("zone-a")
     wait_until(lambda: ready_endpoints(planes["ack"], lab_profile) > 0, 60, "zone A's endpoints ready again")
 
