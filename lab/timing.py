@@ -28,13 +28,22 @@ class Timing:
     agent_heartbeat_s: float
     # How long the agent's connection may stay down before the registered cluster turns `disconnected` (seconds).
     agent_disconnect_grace_s: float
+    # A zone's nodes turn NotReady (Ready=Unknown) this long after their kubelets went silent, and their
+    # pods' Ready with them (kube-controller-manager --node-monitor-grace-period).
+    node_monitor_grace_s: float
+    # How often the node lifecycle controller looks (--node-monitor-period); NotReady lands on its next look.
+    node_monitor_period_s: float
+    # The gateway applies a changed route (endpoints or Ingress) this long after it appeared.
+    gateway_sync_s: float
 
 
 TIMINGS: dict[TimingName, Timing] = {
     "real": Timing("real", region_latency_s=0.030, link_delay_ms=2.0, transition_scale=1.0,
-                   agent_heartbeat_s=10.0, agent_disconnect_grace_s=60.0),
+                   agent_heartbeat_s=10.0, agent_disconnect_grace_s=60.0,
+                   node_monitor_grace_s=50.0, node_monitor_period_s=5.0, gateway_sync_s=3.0),
     "fast": Timing("fast", region_latency_s=0.0, link_delay_ms=0.0, transition_scale=0.01,
-                   agent_heartbeat_s=0.5, agent_disconnect_grace_s=2.0),
+                   agent_heartbeat_s=0.5, agent_disconnect_grace_s=2.0,
+                   node_monitor_grace_s=5.0, node_monitor_period_s=0.4, gateway_sync_s=0.4),
 }
 
 

@@ -12,10 +12,11 @@ from drconsole import zones
 from drconsole.action_events import ActionOutput
 from drconsole.actions.base import Action, Plan, Result, Risk, action
 from drconsole.actions.context import ActionContext, ActionFailed
-from drconsole.actions.kube_setup import CLUSTER_LABEL, MSE, dr_ingress
+from drconsole.actions.kube_setup import MSE, dr_ingress
 from drconsole.actions.manifests import apply_changes, plan_manifests
 from drconsole.actions.probes import gateway_get, ingress_path, require_ids, zone_health
 from drconsole.actions.safety import TrafficChange, live_health
+from drconsole.probes.users import pinned_cluster
 
 BLIND_ANSWERS = 3  # served answers in a row the marker does not match: attribution cannot work, stop waiting
 
@@ -37,9 +38,7 @@ def pinned_zone(actx: ActionContext) -> tuple[str | None, dict[str, Any]]:
         raise ActionFailed(f"no Ingress {actx.profile.gateway.namespace}/{actx.profile.gateway.ingress} on the Fleet",
                            fix="run step gateway.ingress of the setup runbook first")
     notes = (ingress.get("metadata") or {}).get("annotations") or {}
-    labels = dict(line.split(None, 1) for line in notes.get(MSE + "subset-labels", "").splitlines()
-                  if len(line.split()) == 2)
-    cluster = labels.get(CLUSTER_LABEL) if MSE + "service-subset" in notes else None
+    cluster = pinned_cluster(notes)
     ids = require_ids(actx)
     zone = next((z for z, c in ids.items() if c == cluster), None)
     return zone, {"subset-labels": notes.get(MSE + "subset-labels"), "pinned_cluster": cluster,

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 # The families always shown (more appear as checks report them).
 ZONE_FAMILIES = ("kube", "gitops", "gateway", "endpoints")
 SHARED_FAMILIES = ("bgp", "routes", "dns", "fleet", "gateway")
+BLACK_HOLE = "GW-BLACK-HOLE"  # drconsole.checks.gateway_users: users fail in a zone whose endpoints look ready
 PROBLEM_ORDER = {status.value: rank for rank, status in enumerate(WORST_FIRST[:3])}  # fail, error, warn
 HISTORY = 30
 
@@ -118,6 +119,13 @@ class Board:
         health = [from_results(zone, self.results.values()) for zone in zones.zones(profile)]
         bad = [h.zone.key for h in health if not h.healthy and (h.cluster_ok is not None or h.app_ok is not None)]
         return bad[0] if len(bad) == 1 else None
+
+    def black_hole(self) -> CheckResult | None:
+        """A zone the gateway still sends users to while it fails them, if the board shows one: the moment to
+        offer pinning traffic to the other zone."""
+        found = self.cells.get(("gateway", "a")), self.cells.get(("gateway", "b"))
+        return next((r for cell in found if cell for r in cell.by_status.get("fail", {}).values()
+                     if r.code == BLACK_HOLE), None)
 
     def problem_list(self) -> list[CheckResult]:
         """The failing, erroring and warning results, worst first, then by key."""

@@ -1,10 +1,11 @@
 """The controllers' process: one reconcile pass over the three planes every PERIOD seconds.
 
 Each pass reads the facts (they change as parts come up and the procedure runs), probes the zone
-backends, runs kubelet-lite on the member planes (and publishes what their workloads serve) and the
-registered cluster's agent process, then
-Argo CD, the MseIngressConfig lifecycle and the Ingress -> gateway renderer on the Fleet. A failing
-plane only skips its own work; the error is logged once per change, not every pass.
+backends (a zone whose backend does not answer is a lost zone: its kubelets fall silent, and its nodes turn
+NotReady only after the node monitor grace period, see nodelife.py), runs kubelet-lite on the member planes
+(and publishes what their workloads serve) and the registered cluster's agent process, then Argo CD, the
+MseIngressConfig lifecycle and the Ingress -> gateway renderer on the Fleet. A failing plane only skips its own
+work; the error is logged once per change, not every pass.
 """
 
 from __future__ import annotations
@@ -22,8 +23,11 @@ from drconsole.lab.controllers.gateway import GatewayRenderer, Member, net_apply
 from drconsole.lab.controllers.kubeapi import Kube
 from drconsole.lab.controllers.kubelet import Kubelet
 from drconsole.lab.controllers.mse import MseGateways
+from drconsole.lab.controllers.nodelife import NodeLifecycle
 from drconsole.lab.controllers.pages import served_pages
 from drconsole.lab.controllers.topology import (
+    BEHIND_LINK,
+    LINK_FAULT,
     MEMBER_PLANES,
     associated_clusters,
     backends_up,
@@ -45,6 +49,7 @@ class Controllers:
         self.facts: dict[str, Any] = {}
         self.kubes: dict[str, Kube] = {}
         self.kubelets: dict[str, Kubelet] = {}
+        self.lifecycles: dict[str, NodeLifecycle] = {}
         self.argocd: ArgoCD | None = None
         self.mse: MseGateways | None = None
         self.gateway: GatewayRenderer | None = None
@@ -62,6 +67,8 @@ class Controllers:
             self.kubes[plane] = Kube.from_kubeconfig(kube["kubeconfig"], contexts.get(plane, plane))
             if plane != "fleet":
                 self.kubelets[plane] = Kubelet(self.kubes[plane], index)
+                self.lifecycles[plane] = NodeLifecycle(self.env.timing.node_monitor_grace_s,
+                                                       self.env.timing.node_monitor_period_s)
         self.argocd = ArgoCD(self.kubes["fleet"], self._kube_for_server)
         self.mse = MseGateways(self.kubes["fleet"])
         self.agent = AgentRunner(self.env, self.kubes["idc"])
@@ -76,9 +83,13 @@ class Controllers:
             return
         up = backends_up(self.facts, self.env.netns("vpc") if self.env.mode == "netns" else None)
         keys = zone_keys(self.facts)
+        link_cut = LINK_FAULT in self.env.broken()
         for plane, kubelet in self.kubelets.items():
-            zone_up = up.get(keys[plane], True)
-            self._guard(f"kubelet-lite on {plane}", partial(kubelet.reconcile, zone_up))
+            lifecycle = self.lifecycles[plane]
+            # the data center's own control plane still hears its kubelets: a cut link is no lost zone
+            posting = lifecycle.nodes_ready if plane == BEHIND_LINK and link_cut else up.get(keys[plane], True)
+            nodes_ready = lifecycle.observe(posting)
+            self._guard(f"kubelet-lite on {plane}", partial(kubelet.reconcile, nodes_ready))
             self._guard(f"pages on {plane}", partial(self._publish_pages, plane, keys[plane]))
         assert self.argocd is not None and self.mse is not None and self.agent is not None
         argocd, mse, runner = self.argocd, self.mse, self.agent
@@ -87,7 +98,10 @@ class Controllers:
         attached = associated_clusters(read_state(self.env))
         listening = self._guard("mse ingress configs", lambda: mse.reconcile(set(attached))) or []
         if self.facts.get("net", {}).get("gateway"):
-            members = {cid: Member(cid, self.kubes[plane], keys[plane]) for cid, plane in attached.items()}
+            # across a cut link the gateway no longer hears the registered cluster's API: it keeps what it saw
+            members = {cid: Member(cid, self.kubes[plane], keys[plane],
+                                   reachable=not (link_cut and plane == BEHIND_LINK))
+                       for cid, plane in attached.items()}
             self._guard("gateway", lambda: self._render_gateway(listening, members))
 
     def _publish_pages(self, plane: str, zone: str) -> None:
@@ -98,7 +112,8 @@ class Controllers:
         if self.gateway is None:
             gateway = self.facts["net"]["gateway"]
             apply, current = net_apply(self.env)
-            self.gateway = GatewayRenderer(self.kubes["fleet"], gateway["host"], gateway["address"], apply, current)
+            self.gateway = GatewayRenderer(self.kubes["fleet"], gateway["host"], gateway["address"], apply, current,
+                                           sync_s=self.env.timing.gateway_sync_s)
         self.gateway.reconcile(listening, members)
 
     def _guard(self, what: str, work: Callable[[], Any]) -> Any:

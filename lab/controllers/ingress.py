@@ -6,10 +6,14 @@ ready pods behind the backend Service. The answer says which gateway zones get t
 * plain Ingress: every cluster with ready endpoints, weighted by its ready pod count;
 * `service-subset` (+ `subset-labels`): only pods matching the subset; when no such pod is ready,
   all pods of the Service (the documented fallback). Rendered as the matching zones in `weights`
-  and every other zone in `fallback`, so the gateway also fails over within one request;
+  and every other zone in `fallback` (the fallback happens when the endpoints change, not per request);
 * a second Ingress with `canary: "true"`: `canary-by-header`(+`-value`) gives a header rule to the
   canary's zone, `canary-weight` (of `canary-weight-total`, default 100) shifts that share of
   traffic to it. Cookie and query canaries are not modelled by the lab gateway.
+* retries within one request only when the primary Ingress asks (`proxy-next-upstream`, `-tries`,
+  `-timeout`, with the nginx or the mse prefix; MSE lists them as supported): then 3 retries on connection
+  errors, timeouts and 5xx answers unless they say otherwise, as Higress (MSE Ingress's open-source core)
+  implements them; `off` turns them off.
 """
 
 from __future__ import annotations
@@ -42,6 +46,34 @@ class RoutePlan:
     fallback: list[str] = field(default_factory=list)
     header: tuple[str, str, str] | None = None
     serve: bool = True
+    retry: tuple[str, int, int] | None = None
+
+
+RETRY_KEYS = ("proxy-next-upstream", "proxy-next-upstream-tries", "proxy-next-upstream-timeout")
+DEFAULT_RETRIES = 3
+SERVER_ERRORS = "error timeout http_500 http_502 http_503 http_504"  # what the gateway counts as 5xx
+
+
+def retry_policy(ingress: Mapping[str, Any]) -> tuple[str, int, int] | None:
+    """(nginx conditions, retries, per-try timeout s) the Ingress asks for, or None without retry annotations."""
+    notes = _annotations(ingress)
+
+    def note(key: str) -> str | None:
+        return next((notes[p + key].strip() for p in (MSE, NGINX) if p + key in notes), None)
+
+    if all(note(key) is None for key in RETRY_KEYS):
+        return None
+    retries = _int(note("proxy-next-upstream-tries"))
+    timeout = _int(note("proxy-next-upstream-timeout")) or 0
+    conditions = (note("proxy-next-upstream") or "").replace(",", " ").split()
+    if "off" in conditions:
+        return None
+    chosen: list[str] = []
+    if not conditions or {"error", "timeout", "invalid_header"} & set(conditions):
+        chosen += SERVER_ERRORS.split()
+    chosen += [c for c in conditions if c.startswith("http_") or c == "non_idempotent"]
+    tries = DEFAULT_RETRIES if retries is None else retries
+    return (" ".join(dict.fromkeys(chosen)), tries, timeout) if tries > 0 and chosen else None
 
 
 def backend_service(ingress: Mapping[str, Any], host: str) -> str | None:
@@ -83,7 +115,8 @@ def plan_routing(ingresses: Sequence[Mapping[str, Any]], host: str,
             total = _int(notes.get(NGINX + "canary-weight-total")) or 100
             weights = _mix(weights, canary_weights, min(max(share, 0), total), total)
     zones = sorted({c.zone for c in clusters.values()})
-    return RoutePlan(weights=_reduce(weights), fallback=[z for z in zones if z not in weights], header=header)
+    return RoutePlan(weights=_reduce(weights), fallback=[z for z in zones if z not in weights], header=header,
+                     retry=retry_policy(primary_ing))
 
 
 def _select(ingress: Mapping[str, Any], clusters: Mapping[str, ClusterEndpoints]) -> dict[str, int]:

@@ -1,6 +1,7 @@
 """kubelet-lite: what the kubelet and controller-manager would do on a member plane, reduced to the
-objects the product reads. Deployments get Pods (Ready only while the cluster's zone backend
-answers), Pods get a status, Deployments get replica counts and conditions, and Services get
+objects the product reads. Deployments get Pods (Ready only while their zone's nodes are Ready:
+drconsole.lab.controllers.nodelife decides when a lost zone's nodes turn NotReady), Nodes get their Ready
+condition, Pods get a status, Deployments get replica counts and conditions, and Services get
 EndpointSlices with per-endpoint ready conditions."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ MANAGER = "kubelet-lite"
 SLICE_MANAGED_BY = "kubelet-lite.drconsole.lab"
 SYSTEM_NAMESPACES = ("kube-system",)  # cluster components: ready whenever their plane is up
 READY_TAINTS = ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable")
+REGION_NODE_LABEL = "alibabacloud.com/nodepool-id"  # node pool instances: the region part keeps their status
 
 
 def now() -> str:
@@ -43,20 +45,22 @@ class Kubelet:
         self.plane_index = plane_index
         self._accounts: set[str] = set()
 
-    def reconcile(self, zone_up: bool) -> None:
+    def reconcile(self, nodes_ready: bool) -> None:
         nodes = self.kube.list("/api/v1/nodes")
+        if self._set_nodes_ready(nodes, nodes_ready):
+            nodes = self.kube.list("/api/v1/nodes")
         pods = self._collect_orphans(self.kube.list("/api/v1/pods"), {n["metadata"]["name"] for n in nodes})
         for deploy in self.kube.list("/apis/apps/v1/deployments"):
             mine = [p for p in pods if _owned_by(p, deploy)]
             template_spec = ((deploy.get("spec") or {}).get("template") or {}).get("spec") or {}
             fitting = [n["metadata"]["name"] for n in nodes if schedulable(n, template_spec.get("tolerations") or [])]
-            self._reconcile_deployment(deploy, mine, fitting, zone_up)
+            self._reconcile_deployment(deploy, mine, fitting, nodes_ready)
         self._finish_terminating(pods)
         pods = self.kube.list("/api/v1/pods")
         self._reconcile_slices(pods)
 
     # -- Deployments and their Pods -----------------------------------------------------------
-    def _reconcile_deployment(self, deploy: Obj, pods: list[Obj], nodes: list[str], zone_up: bool) -> None:
+    def _reconcile_deployment(self, deploy: Obj, pods: list[Obj], nodes: list[str], nodes_ready: bool) -> None:
         meta, spec = deploy["metadata"], deploy.get("spec") or {}
         ns, name = meta["namespace"], meta["name"]
         template = spec.get("template") or {}
@@ -77,10 +81,34 @@ class Kubelet:
                 pod = self._create_pod(deploy, pod_name, pod_hash, nodes[index % len(nodes)])
                 if pod is None:
                     continue
-            ready = zone_up or ns in SYSTEM_NAMESPACES
+            ready = nodes_ready or ns in SYSTEM_NAMESPACES
             self._set_pod_status(pod, ready)
             ready_count += int(ready)
         self._set_deployment_status(deploy, len(wanted) if nodes else 0, ready_count, replicas)
+
+    def _set_nodes_ready(self, nodes: list[Obj], ready: bool) -> bool:
+        """The zone's own nodes: Ready while their kubelets post, Unknown once the node lifecycle controller has
+        given up on them. Whether any changed. Nodes the region part puts on the plane (node pool instances,
+        the virtual node) keep the status the region gives them."""
+        changed = False
+        flag, reason, message = (("True", "KubeletReady", "kubelet is posting ready status") if ready else
+                                 ("Unknown", "NodeStatusUnknown", "Kubelet stopped posting node status."))
+        for node in nodes:
+            labels = node["metadata"].get("labels") or {}
+            if labels.get("type") == "virtual-kubelet" or REGION_NODE_LABEL in labels:
+                continue
+            conditions = (node.get("status") or {}).get("conditions") or []
+            current: Obj = next((c for c in conditions if c.get("type") == "Ready"), {})
+            if current.get("status") == flag:
+                continue
+            changed = True
+            stamp = now()
+            others = [c for c in conditions if c.get("type") != "Ready"]
+            self.kube.merge(api_path("v1", "nodes", None, node["metadata"]["name"]) + "/status", {"status": {
+                "conditions": [*others, {"type": "Ready", "status": flag, "reason": reason, "message": message,
+                                         "lastHeartbeatTime": current.get("lastHeartbeatTime", stamp) if not ready
+                                         else stamp, "lastTransitionTime": stamp}]}})
+        return changed
 
     def _create_pod(self, deploy: Obj, pod_name: str, pod_hash: str, node: str) -> Obj | None:
         meta, template = deploy["metadata"], deploy["spec"].get("template") or {}

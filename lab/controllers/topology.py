@@ -11,6 +11,8 @@ from drconsole.lab.controllers.argocd import IN_CLUSTER
 
 MEMBER_PLANES = ("ack", "idc")
 DEFAULT_ZONE_KEYS = {"ack": "a", "idc": "b"}
+BEHIND_LINK = "idc"  # the plane the cloud reaches only across Express Connect
+LINK_FAULT = "link"  # drconsole.lab.net.faults: the Express Connect link cut
 PROBE_TIMEOUT = 0.5
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from drconsole.errors import LabError
 from drconsole.lab.env import CallbackFault, LabEnv
 from drconsole.lab.net import bgp, gateway, resolver, services
+from drconsole.lab.net.layout import layout
 from drconsole.lab.net.topology import VBR_LINK
 
 LINK_TABLE = "drclab_link"
@@ -78,16 +79,24 @@ def link_cut(env: LabEnv) -> bool:
     return proc.returncode == 0
 
 
+ZONE_BEHIND_LINK = "b"  # the registered cluster's copy of the app runs in the data center
+
+
 def _link_cut(env: LabEnv) -> None:
-    """Silently drop everything crossing the VBR's link: the peer goes quiet instead of refusing.
-    In loopback mode (no nftables without root) the VBR's BIRD is frozen with SIGSTOP instead."""
+    """Silently drop everything crossing the VBR's link: the peer goes quiet instead of refusing. Zone B's copy
+    of the app lives in the data center, so the gateway's requests to it go quiet too (its backend sits in the
+    VPC namespace for simplicity; the rule drops what would have crossed the link).
+    In loopback mode (no nftables without root) the VBR's BIRD and zone B's backend are frozen with SIGSTOP."""
     if env.mode != "netns":
         env.supervisor.signal(bgp.VBR_DAEMON, signal.SIGSTOP)
+        env.supervisor.signal(gateway.ZONE_DAEMONS[ZONE_BEHIND_LINK], signal.SIGSTOP)
         return
     if link_cut(env):
         return
+    address, port = layout(env).zone_backend(ZONE_BEHIND_LINK)
     _nft(env, f"""table inet {LINK_TABLE} {{
-  chain input {{ type filter hook input priority -10; policy accept; iifname "{VBR_LINK}" drop; }}
+  chain input {{ type filter hook input priority -10; policy accept; iifname "{VBR_LINK}" drop;
+    ip daddr {address} tcp dport {port} drop; }}
   chain output {{ type filter hook output priority -10; policy accept; oifname "{VBR_LINK}" drop; }}
 }}
 """)
@@ -96,6 +105,7 @@ def _link_cut(env: LabEnv) -> None:
 def _link_restored(env: LabEnv) -> None:
     if env.mode != "netns":
         env.supervisor.signal(bgp.VBR_DAEMON, signal.SIGCONT)
+        env.supervisor.signal(gateway.ZONE_DAEMONS[ZONE_BEHIND_LINK], signal.SIGCONT)
     elif link_cut(env):
         _nft(env, f"delete table inet {LINK_TABLE}\n")
     services.wait_bgp_healthy(env)

@@ -35,15 +35,20 @@ class Routing:
     """How the gateway routes the application host.
 
     weights: zone key -> weight; 0 (or absent) = not in the primary set.
-    fallback: zones used only when every weighted zone is down (nginx `backup`).
+    fallback: the zones the route falls back to once no weighted zone has ready endpoints. The controllers
+      apply that fallback by planning a new route when the endpoints change (after the gateway's sync
+      interval); the rendered route itself only ever sends to the weighted zones.
     header: (header name, value, zone): requests carrying that header value go to that zone.
     serve: False = no route for the host at all (404, like a gateway without rules).
+    retry: (nginx proxy_next_upstream conditions, tries, timeout s; 0 = none) when the Ingress asks for
+      retries (the proxy-next-upstream annotations); None = a failed request is not tried again.
     """
 
     weights: dict[str, int] = field(default_factory=dict)
     fallback: list[str] = field(default_factory=list)
     header: tuple[str, str, str] | None = None
     serve: bool = True
+    retry: tuple[str, int, int] | None = None
 
     def validate(self) -> None:
         for zone in [*self.weights, *self.fallback, *([self.header[2]] if self.header else [])]:
@@ -59,6 +64,8 @@ class Routing:
             raise ValueError(f"bad header name {self.header[0]!r}")
         if self.header and not re.fullmatch(r"[\w.:/=+-]*", self.header[1]):
             raise ValueError(f"header value {self.header[1]!r} has characters the lab does not route on")
+        if self.retry and not re.fullmatch(r"[a-z0-9_ ]+", self.retry[0]):
+            raise ValueError(f"bad retry conditions {self.retry[0]!r}")
 
     @property
     def primary(self) -> dict[str, int]:
@@ -73,15 +80,17 @@ class Routing:
     def to_json(self) -> dict[str, object]:
         data = asdict(self)
         data["header"] = list(self.header) if self.header else None
+        data["retry"] = list(self.retry) if self.retry else None
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> Routing:
-        header = data.get("header")
+        header, retry = data.get("header"), data.get("retry")
         return cls(weights=dict(data.get("weights") or {}),  # type: ignore[call-overload]
                    fallback=list(data.get("fallback") or []),  # type: ignore[call-overload]
                    header=tuple(header) if header else None,  # type: ignore[arg-type]
-                   serve=bool(data.get("serve", True)))
+                   serve=bool(data.get("serve", True)),
+                   retry=tuple(retry) if retry else None)  # type: ignore[arg-type]
 
 
 # -- files -----------------------------------------------------------------------
@@ -110,8 +119,18 @@ def current_routing(env: LabEnv) -> Routing:
 # -- rendering -------------------------------------------------------------------
 
 def _server(lay: Layout, zone: str, extra: str = "") -> str:
+    """max_fails=0: no passive ejection of a failing zone (the gateway has no outlier detection by default)."""
     address, port = lay.zone_backend(zone)
-    return f"server {address}:{port} max_fails=1 fail_timeout=2s{extra};"
+    return f"server {address}:{port} max_fails=0{extra};"
+
+
+def _retry(routing: Routing) -> str:
+    """No retry into another endpoint within one request unless the Ingress asks for it."""
+    if routing.retry is None or routing.retry[1] <= 0:
+        return "  proxy_next_upstream off;"
+    conditions, tries, timeout = routing.retry
+    return (f"  proxy_next_upstream {conditions};\n  proxy_next_upstream_tries {tries + 1};\n"
+            f"  proxy_next_upstream_timeout {timeout}s;")
 
 
 def _gateway_body(lay: Layout, routing: Routing, generation: int, cert: Path, key: Path) -> str:
@@ -130,9 +149,7 @@ def _gateway_body(lay: Layout, routing: Routing, generation: int, cert: Path, ke
     if not routing.serve:
         return f"{upstreams}\n{default_server}"
     primary = routing.primary or {zone: 1 for zone in routing.fallback}
-    backups = [] if not routing.primary else routing.fallback
     app_servers = [_server(lay, zone, f" weight={weight}") for zone, weight in primary.items()]
-    app_servers += [_server(lay, zone, " backup") for zone in backups]
     app_upstream = "  upstream app_route {\n" + "\n".join(f"    {s}" for s in app_servers) + "\n  }"
     target = "app_route"
     header_map = ""
@@ -145,7 +162,7 @@ def _gateway_body(lay: Layout, routing: Routing, generation: int, cert: Path, ke
   proxy_connect_timeout 1s;
   proxy_send_timeout 2s;
   proxy_read_timeout 2s;
-  proxy_next_upstream error timeout http_502 http_503;
+{_retry(routing)}
 {upstreams}
 {app_upstream}
 {header_map}{default_server}

@@ -16,7 +16,7 @@ from tests.checks.network_support import describe, not_passing, run_keys, sweep_
 
 pytestmark = [pytest.mark.lab]
 
-FAIL, WARN, ERROR = Status.FAIL, Status.WARN, Status.ERROR
+FAIL, WARN, ERROR, SKIPPED = Status.FAIL, Status.WARN, Status.ERROR, Status.SKIPPED
 # What each fault must do to the sweep: key -> (status, finding code; "|" separates codes any of which will do).
 ROUTES_GONE: dict[str, tuple[Status, str]] = {
     "network.bgp-idc/vpc-routes": (FAIL, "ROUTE-NOT-VIA-VBR"),
@@ -27,6 +27,8 @@ ROUTES_GONE: dict[str, tuple[Status, str]] = {
     "network.routes-acr/acr-ee-endpoint": (FAIL, "EP-UNREACHABLE"),
     "network.routes-oss/oss-endpoint": (FAIL, "EP-UNREACHABLE"),
     "gateway.verify/app-served": (FAIL, "GW-UNREACHABLE"),
+    "gateway.verify/users-a": (SKIPPED, "GW-USERS-NO-GATEWAY"),  # the gateway's finding, not a zone's
+    "gateway.verify/users-b": (SKIPPED, "GW-USERS-NO-GATEWAY"),
     "gateway.verify/zone-a": (FAIL, "GW-ZONE-UNREACHABLE"),
     "gateway.verify/zone-b": (FAIL, "GW-ZONE-UNREACHABLE"),
     # the agent's connection to the private registration endpoint has no route left: ACK stops hearing it
@@ -66,8 +68,8 @@ EXPECTED: dict[str, dict[str, tuple[Status, str]]] = {
         "network.routes-acr/acr-ee-endpoint": (FAIL, "EP-CONNECT-REFUSED"),
     },
     "endpoint-oss": {"network.routes-oss/oss-endpoint": (FAIL, "EP-CONNECT-REFUSED")},
-    # A zone's backend going away also makes that cluster's pods unready, so its Argo CD Application
-    # stops being Healthy (the lab's kubelet probes the zone's backend).
+    # A zone's backend going away is a lost zone: after the node monitor grace period its pods turn unready, so
+    # its Argo CD Application stops being Healthy, and the gateway falls back to the other zone.
     "zone-a": {
         "gateway.verify/app-served": (WARN, "GW-FAILED-OVER"),
         "gateway.verify/zone-a": (FAIL, "GW-ZONE-DOWN"),
@@ -83,7 +85,7 @@ EXPECTED: dict[str, dict[str, tuple[Status, str]]] = {
         "gitops.synced/registered-app": (FAIL, "GITOPS-NOT-SYNCED"),
     },
 }
-EFFECT_DEADLINE = 20.0  # BGP hold time is 3 s in the lab; the region reads BIRD; nginx retries zones after 2 s
+EFFECT_DEADLINE = 20.0  # BGP hold time is 3 s in the lab; the region reads BIRD; a lost zone's endpoints go after 5 s
 
 
 def _shape(results: dict[str, CheckResult]) -> dict[str, Status]:

@@ -88,3 +88,20 @@ def test_bad_routing_is_refused_and_nothing_changes(lab_env, net_lab: dict[str, 
 
 def _vpc(env) -> str | None:
     return env.netns("vpc") if env.mode == "netns" else None
+
+
+def test_a_failed_zone_is_not_retried_in_the_other_unless_the_route_asks(lab_env, net_lab: dict[str, Any]) -> None:
+    """Without a retry policy a request sent to a dead zone fails; with one it is tried in the other zone."""
+    from drconsole.lab.net.faults import all_faults
+    from drconsole.lab.net.gateway import Routing, apply_routing
+
+    zone_a = all_faults()["zone-a"]
+    apply_routing(lab_env, Routing(weights={"a": 1, "b": 1}))
+    zone_a.inject(lab_env)
+    try:
+        statuses = Counter(gateway_get(net_lab).status for _ in range(6))
+        assert statuses[200] == 3 and sum(statuses.values()) == 6, statuses  # round robin: every 2nd one fails
+        apply_routing(lab_env, Routing(weights={"a": 1, "b": 1}, retry=("error timeout http_502", 1, 0)))
+        assert Counter(gateway_get(net_lab).status for _ in range(6)) == Counter({200: 6})
+    finally:
+        zone_a.heal(lab_env)

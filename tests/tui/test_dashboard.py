@@ -161,18 +161,21 @@ async def test_the_zone_probes_run_between_sweeps_and_are_journaled() -> None:
 
 
 def test_zone_probe_rounds_land_in_one_probe_run() -> None:
-    profile = demo_profile()  # no zone backends: the zone checks run and say skipped, with the reason
+    profile = demo_profile()  # no zone backends, no gateway address: the zone checks run and say skipped, why
     session = Session(profile, journal=Journal.for_profile(profile.name), operator="ops")
     emitted: list[CheckResult] = []
     try:
-        session.probe_zones(emitted.append, stopped=lambda: len(emitted) >= 4)  # two rounds of two
+        session.probe_zones(emitted.append, stopped=lambda: len(emitted) >= 8)  # two rounds of four
         journal = session.journal
         runs = journal.runs()
         assert [(r["kind"], r["runbook"], r["outcome"]) for r in runs] == [("probe", "zone-dr-hybrid", "skipped")]
         recorded = journal.results(runs[0]["id"])
         assert [(r.key, r.status.value) for r in recorded] == [(r.key, r.status.value) for r in emitted]
-        assert sorted(r.key for r in recorded) == ["gateway.verify/zone-a"] * 2 + ["gateway.verify/zone-b"] * 2
-        assert all(r.status.value == "skipped" and "zone_backends" in r.summary for r in recorded)
+        keys = ["gateway.verify/users-a", "gateway.verify/users-b", "gateway.verify/zone-a", "gateway.verify/zone-b"]
+        assert sorted(r.key for r in recorded) == sorted(keys * 2)
+        reasons = {"zone-a": "zone_backends", "zone-b": "zone_backends", "users-a": "gateway.address",
+                   "users-b": "gateway.address"}
+        assert all(r.status.value == "skipped" and reasons[r.key.split("/")[1]] in r.summary for r in recorded)
     finally:
         session.close()
 
@@ -192,3 +195,33 @@ async def test_zone_probes_that_fail_say_so_and_the_app_carries_on() -> None:
         assert "zone probes stopped: ProgrammingError" in str(status.render()), status.render()
         screen.set_refresh(0)
     assert app.return_code in (0, None)
+
+
+def black_hole(zone: str) -> CheckResult:
+    from drconsole.results import Evidence, Status
+
+    return CheckResult(status=Status.FAIL, code="GW-BLACK-HOLE", check="gateway.users-view",
+                       key=f"gateway.verify/users-{zone}", title="users", family="gateway", step="gateway.verify",
+                       zone=zone, summary=f"the gateway still routes to zone {zone}, which fails 50% of requests",
+                       evidence=[Evidence(source="test")], started_at=2.0)
+
+
+async def test_a_black_hole_is_named_once_and_f_opens_the_pin_step() -> None:
+    from drconsole.tui.screens.runbook import RunbookScreen
+
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dashboard(app, pilot)
+        for arrived in (result("a/gw", "pass", "gateway", "a"), black_hole("b")):
+            screen.post_message(ResultArrived(arrived))
+        await settled(pilot, screen)
+        screen.post_message(ResultArrived(black_hole("b").model_copy(update={"started_at": 3.0})))
+        await settled(pilot, screen)
+        offers = [n.message for n in app._notifications if "pin traffic to zone a" in n.message]
+        assert len(offers) == 1, offers  # the same black hole is offered once
+        assert screen.board.failing_zone(app.session.profile) == "b"
+        await pilot.press("f")
+        await pilot.pause()
+        shown = app.screen
+        assert isinstance(shown, RunbookScreen)
+        assert (shown.runbook_name, shown.focus_step, shown.zone) == ("zone-failover", "shift", "b")

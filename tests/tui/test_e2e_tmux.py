@@ -108,7 +108,7 @@ def test_drconsole_lab_in_tmux(terminal: tuple[Terminal, dict[str, str]], tmp_pa
         assert re.search(r"pass\s+Zone B · registered", term.screen())
     finally:
         lab_cli(env, "heal", "zone-a")
-    for _ in range(6):  # the gateway retries a healed backend after its fail_timeout
+    for _ in range(6):  # until the healed zone serves users through the gateway again
         term.keys("s")
         time.sleep(3)
         if re.search(r"pass\s+Zone A · ACK", term.screen()):

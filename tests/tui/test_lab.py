@@ -125,7 +125,7 @@ async def test_dashboard_turns_red_when_a_zone_breaks_and_back_when_it_heals(lab
             assert "last sweep:" in str(dash.query_one("#last-sweep", Static).render())
         finally:
             Lab(lab_env).heal("zone-a")
-        for _ in range(5):  # the gateway retries a healed backend after its fail_timeout (seconds)
+        for _ in range(5):  # until the healed zone serves users through the gateway again
             await sweep_now(pilot, dash)
             if not dash.query_one("#col-a").has_class("-bad"):
                 break

@@ -158,6 +158,7 @@ class DashboardScreen(Screen[None]):
         self._problem_rows: list[ProblemRow] = []
         self.last_sweep: float | None = None
         self.sweeps_done = 0
+        self._offered: str | None = None  # the black-hole zone the pin was last offered for
 
     @property
     def dr_app(self) -> DrconsoleApp:
@@ -252,6 +253,18 @@ class DashboardScreen(Screen[None]):
             if row is not None and row.is_mounted:  # one still mounting draws itself when mounted
                 row.show(self.board)
         self.problems()
+        self.offer_pin()
+
+    def offer_pin(self) -> None:
+        """Once per black hole: say which zone fails users and offer the pin (the failover runbook's shift step,
+        confirmed as usual)."""
+        hole = self.board.black_hole()
+        zone = hole.zone if hole else None
+        if hole is not None and zone != self._offered:
+            other = "b" if zone == "a" else "a"
+            self.notify(f"{hole.summary}. Press f to pin traffic to zone {other} (failover runbook, step shift).",
+                        severity="error", timeout=15)
+        self._offered = zone
 
     def _mount_new_rows(self) -> None:
         for zone in ("a", None, "b"):
@@ -408,4 +421,5 @@ class DashboardScreen(Screen[None]):
             return
         if zone is None:
             self.notify("no single zone is failing; opening the failover runbook without a zone", timeout=4)
-        self.dr_app.open_runbook(FAILOVER_RUNBOOK, zone=zone)
+        # a black hole needs traffic moved now: straight to the step that pins it
+        self.dr_app.open_runbook(FAILOVER_RUNBOOK, zone=zone, step="shift" if self.board.black_hole() else None)
