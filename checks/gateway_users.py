@@ -17,7 +17,7 @@ from drconsole import zones
 from drconsole.checks import _k8s
 from drconsole.context import Context
 from drconsole.probes import http
-from drconsole.probes.attribution import served_by
+from drconsole.probes.attribution import marker_of, served_by
 from drconsole.probes.users import Sample, ZoneShare, pinned_cluster, routing_shares, zone_shares
 from drconsole.registry import check
 from drconsole.results import Evidence, Outcome
@@ -54,14 +54,17 @@ async def users_view(ctx: Context, params: UsersParams) -> Outcome:
         ready[each.key] = count
         evidence.append(seen)
     where = profile.network.vantage_netns
-    replies = await ctx.blocking(_requests, where, str(gw.address), gw.http_port, gw.host, params.requests)
+    marker = marker_of(profile)
+    replies = await ctx.blocking(_requests, where, str(gw.address), gw.http_port, gw.host, marker.path,
+                                 params.requests)
     if all(r.failed_at in ("connect", "tls") for r in replies):
         return Outcome.skipped("GW-USERS-NO-GATEWAY", f"no request reached the gateway from here ({replies[0].error}), "
                                "so no zone can be judged; gateway.app-served says why", zone=zone.key)
-    samples = [Sample(r.ok, _zone_key(served_by(r.headers, r.body, both).zone) if r.ok else None) for r in replies]
+    samples = [Sample(r.ok, _zone_key(served_by(r.headers, r.body, both, marker).zone) if r.ok else None)
+               for r in replies]
     share = zone_shares(samples, routing_shares(pinned, ready))[zone.key]
     failures = sorted({r.error or str(r.status) for r in replies if not r.ok})
-    evidence.append(Evidence(source=f"GET http://{gw.host}/ at {gw.address}:{gw.http_port}",
+    evidence.append(Evidence(source=f"GET http://{gw.host}{marker.path} at {gw.address}:{gw.http_port}",
                              asked=f"{params.requests} requests at once" + (f", from {where}" if where else ""),
                              answer={"answered_by": {z.key: sum(1 for s in samples if s.zone == z.key) for z in both},
                                      "failed": sum(1 for s in samples if not s.ok), "errors": failures[:3],
@@ -74,9 +77,9 @@ def _zone_key(zone: zones.Zone | None) -> str | None:
     return zone.key if zone else None
 
 
-def _requests(where: str | None, address: str, port: int, host: str, n: int) -> list[http.Reply]:
+def _requests(where: str | None, address: str, port: int, host: str, path: str, n: int) -> list[http.Reply]:
     with ThreadPoolExecutor(max_workers=n, thread_name_prefix="users-view") as pool:
-        return list(pool.map(lambda _: http.get(where, address, port, host, "/", timeout=TIMEOUT), range(n)))
+        return list(pool.map(lambda _: http.get(where, address, port, host, path, timeout=TIMEOUT), range(n)))
 
 
 async def _ready_endpoints(ctx: Context, zone: zones.Zone) -> tuple[int, Evidence]:
