@@ -11,6 +11,7 @@ from typing import Literal
 
 TimingName = Literal["real", "fast"]
 TIMING_NAMES: tuple[TimingName, ...] = ("fast", "real")
+AGENT_SILENT_BEATS = 3
 
 
 @dataclass(frozen=True)
@@ -22,11 +23,18 @@ class Timing:
     link_delay_ms: float
     # Factor applied to the documented durations of cloud state transitions (1.0 = documented time).
     transition_scale: float
+    # How often the registered cluster's agent sends a heartbeat on its registration connection; a peer silent
+    # for AGENT_SILENT_BEATS heartbeats is given up (seconds).
+    agent_heartbeat_s: float
+    # How long the agent's connection may stay down before the registered cluster turns `disconnected` (seconds).
+    agent_disconnect_grace_s: float
 
 
 TIMINGS: dict[TimingName, Timing] = {
-    "real": Timing("real", region_latency_s=0.030, link_delay_ms=2.0, transition_scale=1.0),
-    "fast": Timing("fast", region_latency_s=0.0, link_delay_ms=0.0, transition_scale=0.01),
+    "real": Timing("real", region_latency_s=0.030, link_delay_ms=2.0, transition_scale=1.0,
+                   agent_heartbeat_s=10.0, agent_disconnect_grace_s=60.0),
+    "fast": Timing("fast", region_latency_s=0.0, link_delay_ms=0.0, transition_scale=0.01,
+                   agent_heartbeat_s=0.5, agent_disconnect_grace_s=2.0),
 }
 
 

@@ -1,9 +1,9 @@
 """The controllers' process: one reconcile pass over the three planes every PERIOD seconds.
 
 Each pass reads the facts (they change as parts come up and the procedure runs), probes the zone
-backends, runs kubelet-lite on the member planes, then Argo CD, the MseIngressConfig lifecycle
-and the Ingress -> gateway renderer on the Fleet. A failing plane only skips its own work; the
-error is logged once per change, not every pass.
+backends, runs kubelet-lite on the member planes and the registered cluster's agent process, then
+Argo CD, the MseIngressConfig lifecycle and the Ingress -> gateway renderer on the Fleet. A failing
+plane only skips its own work; the error is logged once per change, not every pass.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from drconsole.lab.controllers.agent import AgentRunner
 from drconsole.lab.controllers.argocd import ArgoCD
 from drconsole.lab.controllers.gateway import GatewayRenderer, Member, net_apply
 from drconsole.lab.controllers.kubeapi import Kube
@@ -44,6 +45,7 @@ class Controllers:
         self.argocd: ArgoCD | None = None
         self.mse: MseGateways | None = None
         self.gateway: GatewayRenderer | None = None
+        self.agent: AgentRunner | None = None
         self._errors: dict[str, str] = {}
 
     def connect(self) -> bool:
@@ -59,6 +61,7 @@ class Controllers:
                 self.kubelets[plane] = Kubelet(self.kubes[plane], index)
         self.argocd = ArgoCD(self.kubes["fleet"], self._kube_for_server)
         self.mse = MseGateways(self.kubes["fleet"])
+        self.agent = AgentRunner(self.env, self.kubes["idc"])
         return True
 
     def _kube_for_server(self, server: str) -> Kube | None:
@@ -73,8 +76,9 @@ class Controllers:
         for plane, kubelet in self.kubelets.items():
             zone_up = up.get(keys[plane], True)
             self._guard(f"kubelet-lite on {plane}", partial(kubelet.reconcile, zone_up))
-        assert self.argocd is not None and self.mse is not None
-        argocd, mse = self.argocd, self.mse
+        assert self.argocd is not None and self.mse is not None and self.agent is not None
+        argocd, mse, runner = self.argocd, self.mse, self.agent
+        self._guard("registered cluster agent", lambda: runner.reconcile(self.facts.get("net") or {}))
         self._guard("argo cd", argocd.reconcile)
         attached = associated_clusters(read_state(self.env))
         listening = self._guard("mse ingress configs", lambda: mse.reconcile(set(attached))) or []

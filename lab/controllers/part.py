@@ -11,6 +11,7 @@ from typing import Any
 
 from drconsole.errors import LabError
 from drconsole.lab.controllers import manifests
+from drconsole.lab.controllers.agent import AGENT_DAEMON
 from drconsole.lab.controllers.controller import HEARTBEAT
 from drconsole.lab.controllers.gitrepo import ensure_demo_repo, repo_url
 from drconsole.lab.controllers.kubeapi import Kube
@@ -80,6 +81,21 @@ class ControllersPart:
             self._wait_served(env, fleet)
         finally:
             fleet.close()
+        self._wait_registered(env, registered)
+
+    def _wait_registered(self, env: LabEnv, cluster_id: str) -> None:
+        """Until the agent's process has reached the registration endpoint for the built registered cluster."""
+        from drconsole.lab.net.register import registrations
+
+        deadline = time.monotonic() + BUILT_TIMEOUT
+        while time.monotonic() < deadline:
+            heard = registrations(env).get(cluster_id)
+            if heard is not None and heard.open_connections > 0:
+                return
+            time.sleep(0.2)
+        raise LabError(f"the agent of registered cluster {cluster_id} did not reach the registration endpoint "
+                       f"within {BUILT_TIMEOUT:.0f} s", where=str(env.supervisor.log_path(AGENT_DAEMON)),
+                       fix="read the agent's log named above (and the controllers' log) and clear what it reports")
 
     def _wait_served(self, env: LabEnv, fleet: Kube) -> None:
         """Until the controllers have published the Ingress and the gateway serves zone A."""
@@ -99,6 +115,7 @@ class ControllersPart:
 
     def down(self, env: LabEnv) -> None:
         env.supervisor.stop(DAEMON)
+        env.supervisor.stop(AGENT_DAEMON)
 
     def status(self, env: LabEnv) -> list[Component]:
         pid = env.supervisor.pid(DAEMON)
@@ -106,7 +123,11 @@ class ControllersPart:
         detail = ""
         if pid and heartbeat.exists():
             detail = f"last pass {time.time() - heartbeat.stat().st_mtime:.1f} s ago"
-        return [Component(NAME, DAEMON, "up" if pid else "down", pid, detail=detail)]
+        components = [Component(NAME, DAEMON, "up" if pid else "down", pid, detail=detail)]
+        agent_pid = env.supervisor.pid(AGENT_DAEMON)  # runs only while ack-cluster-agent is deployed on idc
+        if agent_pid:
+            components.append(Component(NAME, AGENT_DAEMON, "up", agent_pid, detail="registered cluster's agent"))
+        return components
 
     def faults(self) -> Mapping[str, Fault]:
         return {}

@@ -25,7 +25,10 @@ NAMES = {
     "acr_ee": f"{ACR_EE_INSTANCE}-registry-vpc.{REGION}.cr.aliyuncs.com",
     "oss": f"oss-{REGION}-internal.aliyuncs.com",
     "gateway": "app.drlab.example.com",
+    # ACK's private registration endpoint: the agent's ALI_STUB_REGISTER_ADDR (PrivateIpAddress=true)
+    "cs_register": f"cs-anony-vpc.{REGION}.aliyuncs.com",
 }
+REGISTER_PORT = 5533
 GATEWAY_ZONE = "drlab.example.com"
 
 VPC_CIDRS = ["192.168.0.0/16"]
@@ -70,6 +73,8 @@ class Layout:
     zone_b_ip: str
     zone_port_a: int
     zone_port_b: int
+    register_ip: str
+    register_port: int
 
     def zone_backend(self, zone: str) -> tuple[str, int]:
         return (self.zone_a_ip, self.zone_port_a) if zone == "a" else (self.zone_b_ip, self.zone_port_b)
@@ -77,7 +82,8 @@ class Layout:
     @property
     def vpc_service_ips(self) -> list[str]:
         """Addresses the `vpc` side answers on (namespace mode: put on its loopback device)."""
-        return [self.acr_ip, self.acr_ee_ip, self.oss_ip, self.gateway_ip, self.zone_a_ip, self.zone_b_ip]
+        return [self.acr_ip, self.acr_ee_ip, self.oss_ip, self.gateway_ip, self.zone_a_ip, self.zone_b_ip,
+                self.register_ip]
 
 
 def _netns_layout() -> Layout:
@@ -88,6 +94,7 @@ def _netns_layout() -> Layout:
         oss_ip="100.118.28.1", oss_https_port=443, oss_http_port=80,
         gateway_ip="192.168.10.10", gateway_http_port=80, gateway_https_port=443,
         zone_a_ip="192.168.1.10", zone_b_ip="192.168.2.10", zone_port_a=8080, zone_port_b=8080,
+        register_ip="192.168.2.20", register_port=REGISTER_PORT,
     )
 
 
@@ -105,9 +112,9 @@ def _free_ports(hosts: list[str]) -> list[int]:
 def _loopback_layout() -> Layout:
     ips = {"vbr": "127.0.0.2", "idc": "127.0.0.3", "dns": "127.0.0.5", "acr": "127.0.9.188",
            "acr_ee": "127.0.7.181", "oss": "127.0.28.1", "gw": "127.0.10.10",
-           "zone_a": "127.0.1.10", "zone_b": "127.0.2.10"}
-    keys = ["vbr", "idc", "dns", "acr", "oss", "oss", "gw", "gw", "zone_a", "zone_b"]
-    (vbr, idc, dns, acr, oss_https, oss_http, gw_http, gw_https, zone_a, zone_b) = _free_ports(
+           "zone_a": "127.0.1.10", "zone_b": "127.0.2.10", "register": "127.0.2.20"}
+    keys = ["vbr", "idc", "dns", "acr", "oss", "oss", "gw", "gw", "zone_a", "zone_b", "register"]
+    (vbr, idc, dns, acr, oss_https, oss_http, gw_http, gw_https, zone_a, zone_b, register) = _free_ports(
         [ips[k] for k in keys])
     return Layout(
         mode="loopback", vbr_ip=ips["vbr"], vbr_port=vbr, idc_ip=ips["idc"], idc_port=idc,
@@ -116,6 +123,7 @@ def _loopback_layout() -> Layout:
         oss_ip=ips["oss"], oss_https_port=oss_https, oss_http_port=oss_http,
         gateway_ip=ips["gw"], gateway_http_port=gw_http, gateway_https_port=gw_https,
         zone_a_ip=ips["zone_a"], zone_b_ip=ips["zone_b"], zone_port_a=zone_a, zone_port_b=zone_b,
+        register_ip=ips["register"], register_port=register,
     )
 
 

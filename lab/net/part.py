@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from drconsole.lab.env import Component, Fault, LabEnv
-from drconsole.lab.net import bgp, endpoints, faults, gateway, resolver, services, topology
+from drconsole.lab.net import bgp, endpoints, faults, gateway, register, resolver, services, topology
 from drconsole.lab.net.layout import (
     ACR_VIP_CIDRS,
     IDC_ASN,
@@ -23,7 +23,7 @@ from drconsole.lab.net.layout import (
 from drconsole.lab.net.packages import ensure_programs
 
 DAEMONS = (bgp.VBR_DAEMON, bgp.IDC_DAEMON, resolver.DNS_DAEMON, endpoints.ACR_DAEMON, endpoints.OSS_DAEMON,
-           gateway.ZONE_DAEMONS["a"], gateway.ZONE_DAEMONS["b"], gateway.GATEWAY_DAEMON)
+           register.REGISTER_DAEMON, gateway.ZONE_DAEMONS["a"], gateway.ZONE_DAEMONS["b"], gateway.GATEWAY_DAEMON)
 
 BGP_FAULTS = {"bgp", "bgp-routes", "idc-routes", "link"}
 
@@ -87,7 +87,8 @@ class NetPart:
             "endpoints": {"acr": {"address": lay.acr_ip, "port": lay.acr_port},
                           "acr_ee": {"address": lay.acr_ee_ip, "port": lay.acr_port},
                           "oss": {"address": lay.oss_ip, "port": lay.oss_https_port,
-                                  "http_port": lay.oss_http_port}},
+                                  "http_port": lay.oss_http_port},
+                          "cs_register": {"address": lay.register_ip, "port": lay.register_port}},
             "ca_file": str(env.part_dir("net") / "ca.crt"),
             "cidrs": {"vpc": list(VPC_CIDRS), "idc": list(IDC_CIDRS), "oss_vip": list(OSS_VIP_CIDRS),
                       "acr_vip": list(ACR_VIP_CIDRS)},
@@ -105,6 +106,7 @@ class NetPart:
             resolver.DNS_DAEMON: f"{lay.dns_ip}:{lay.dns_port}",
             endpoints.ACR_DAEMON: f"{lay.acr_ip}:{lay.acr_port},{lay.acr_ee_ip}:{lay.acr_port}",
             endpoints.OSS_DAEMON: f"{lay.oss_ip}:{lay.oss_https_port}",
+            register.REGISTER_DAEMON: f"{lay.register_ip}:{lay.register_port}",
             gateway.GATEWAY_DAEMON: f"{lay.gateway_ip}:{lay.gateway_http_port}",
             gateway.ZONE_DAEMONS["a"]: "{}:{}".format(*lay.zone_backend("a")),
             gateway.ZONE_DAEMONS["b"]: "{}:{}".format(*lay.zone_backend("b")),

@@ -14,7 +14,7 @@ DNS_DAEMON = "net-dnsmasq"
 def answers(lay: Layout, wrong: bool = False) -> dict[str, str]:
     """Name -> address the resolver gives; with `wrong`, the registry name gets a public address."""
     table = {NAMES["acr"]: lay.acr_ip, NAMES["acr_ee"]: lay.acr_ee_ip, NAMES["oss"]: lay.oss_ip,
-             NAMES["gateway"]: lay.gateway_ip}
+             NAMES["gateway"]: lay.gateway_ip, NAMES["cs_register"]: lay.register_ip}
     if wrong:
         table[NAMES["acr"]] = WRONG_ANSWER[lay.mode]
     return table

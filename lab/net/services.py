@@ -7,7 +7,7 @@ import ipaddress
 from collections.abc import Callable
 
 from drconsole.lab.env import LabEnv
-from drconsole.lab.net import bgp, endpoints, gateway, resolver, topology
+from drconsole.lab.net import bgp, endpoints, gateway, register, resolver, topology
 from drconsole.lab.net.layout import IDC_CIDRS, VPC_CIDRS, Layout, layout
 from drconsole.lab.net.probe import tcp_open
 from drconsole.lab.supervisor import Daemon
@@ -83,7 +83,9 @@ def specs(env: LabEnv, wrong_dns: bool | None = None) -> dict[str, Daemon]:
     zone_a.ready = _listening(vpc, *lay.zone_backend("a"))
     zone_b.ready = _listening(vpc, *lay.zone_backend("b"))
     gw.ready = lambda: gateway.served_generation(env, vpc) is not None
-    for daemon in (acr, oss, zone_a, zone_b, gw):
+    cs_register = register.daemon(env, lay, vpc)
+    cs_register.ready = _listening(vpc, lay.register_ip, lay.register_port)
+    for daemon in (acr, oss, cs_register, zone_a, zone_b, gw):
         result[daemon.name] = daemon
     return result
 

@@ -1,5 +1,6 @@
-"""The registered cluster's agent: the manifest DescribeExternalAgent returns, and its presence on
-the external (`idc`) plane, which is what makes a registered cluster `running`."""
+"""The registered cluster's agent: the manifest DescribeExternalAgent returns, what an operator's
+`kubectl apply` of it does on the external (`idc`) plane, and the settings a live Deployment carries
+(the lab's controllers run the agent's process from them: drconsole.lab.controllers.agent)."""
 
 from __future__ import annotations
 
@@ -74,13 +75,9 @@ def remove(plane: Plane) -> None:
     plane.delete(DEPLOYMENT_PATH)
 
 
-def connected_cluster(plane: Plane) -> str | None:
-    """The cluster ID the agent on this plane registers for, or None when there is no agent."""
-    deployment = plane.get(DEPLOYMENT_PATH)
-    if deployment is None or deployment.get("metadata", {}).get("deletionTimestamp"):
-        return None
-    for container in deployment["spec"]["template"]["spec"].get("containers", []):
-        for item in container.get("env") or []:
-            if item.get("name") == "KUBERNETES_CLUSTER_ID":
-                return str(item.get("value"))
-    return None
+def deployment_env(deployment: Obj) -> dict[str, str]:
+    """The literal env values of the agent Deployment's containers (KUBERNETES_CLUSTER_ID, ALI_STUB_REGISTER_ADDR …)."""
+    found: dict[str, str] = {}
+    for container in deployment["spec"]["template"]["spec"].get("containers") or []:
+        found.update({e["name"]: str(e["value"]) for e in container.get("env") or [] if "value" in e})
+    return found

@@ -23,10 +23,13 @@ def _flag(name: str, on: bool) -> Callable[[LabEnv], None]:
 
 
 def _registered_cluster(env: LabEnv) -> str | None:
+    """The registered cluster whose agent was in place: heard by the registration endpoint, or built so."""
+    from drconsole.lab.net.register import registrations
     from drconsole.lab.region.part import read_state
 
-    return next((cid for cid, c in read_state(env).get("clusters", {}).items()
-                 if c["cluster_type"] == "ExternalKubernetes" and c.get("seen_running")), None)
+    state, heard = read_state(env), registrations(env)
+    return next((cid for cid, c in state.get("clusters", {}).items() if c["cluster_type"] == "ExternalKubernetes"
+                 and (cid in heard or cid == state.get("registered_cluster_id"))), None)
 
 
 def _idc_plane(env: LabEnv) -> Plane:
@@ -54,7 +57,7 @@ def _apply_agent(env: LabEnv) -> None:
 
     cluster_id = _registered_cluster(env)
     if cluster_id is None:
-        raise LabError("no registered cluster has connected yet, so there is no agent to restore",
+        raise LabError("no registered cluster's agent has connected yet, so there is no agent to restore",
                        fix="register the cluster and apply its agent (or start the lab with --state built)")
     plane = _idc_plane(env)
     try:

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from drconsole.lab.region import netview
 from drconsole.lab.region.kube import PlaneUnavailable, plane_kubeconfig
-from drconsole.lab.region.ops import adcp, cs
+from drconsole.lab.region.ops import adcp
 from drconsole.lab.region.region import Region
 
 ARGOCD_NAMESPACE = "argocd"
@@ -80,14 +80,6 @@ def sync_argocd_secrets(region: Region) -> None:
             fleet.delete(f"{SECRETS_PATH}/{name}")
 
 
-def watch_agents(region: Region) -> None:
-    with region.store.read() as state:
-        registered = [dict(c) for c in state.get("clusters", {}).values()
-                      if c["cluster_type"] == "ExternalKubernetes"]
-    for cluster in registered:
-        cs.cluster_state(region, cluster)
-
-
 def sync_service_routes(region: Region) -> None:
     """The VBR announces the service ranges the CEN routes to it (route services or transit-router routes)."""
     from drconsole.lab.region.ops.cloud_services import announced
@@ -99,7 +91,6 @@ def sync_service_routes(region: Region) -> None:
 
 def reconcile_once(region: Region) -> None:
     adcp.sync_fleet_detach_fault(region)
-    watch_agents(region)
     sync_service_routes(region)
     try:
         sync_argocd_secrets(region)

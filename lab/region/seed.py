@@ -55,7 +55,6 @@ def _built(region: Region, state: State, created: float) -> None:
     registered = cs.new_cluster(state, name="drlab-idc", cluster_type="ExternalKubernetes", zone_id=ZONE_B,
                                 vpc_id=vpc_id, vswitch_ids=[state["vswitches"][ZONE_B]["vswitch_id"]],
                                 plane="idc", created=created, spec="")
-    registered["seen_running"] = True
     state["registered_cluster_id"] = registered["cluster_id"]
     zone_b, zone_a = state["vswitches"][ZONE_B], state["vswitches"][ZONE_A]
     capacity.new_pool(state, cluster_id=registered["cluster_id"], vswitch=zone_b, created=created)

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from drconsole.lab.net.register import registrations
 from drconsole.lab.region import agent, ids
 from drconsole.lab.region.kube import PlaneUnavailable, plane_kubeconfig, plane_server
 from drconsole.lab.region.ops.registry import roa
@@ -28,7 +29,7 @@ def new_cluster(state: State, *, name: str, cluster_type: str, zone_id: str, vpc
                 vswitch_ids: list[str], plane: str, created: float, spec: str = "ack.pro.small") -> dict[str, Any]:
     cluster = {"cluster_id": ids.cluster_id(), "name": name, "cluster_type": cluster_type, "cluster_spec": spec,
                "zone_id": zone_id, "vpc_id": vpc_id, "vswitch_ids": vswitch_ids, "plane": plane,
-               "created": created, "security_group_id": ids.resource_id("sg"), "seen_running": False}
+               "created": created, "security_group_id": ids.resource_id("sg")}
     state.setdefault("clusters", {})[cluster["cluster_id"]] = cluster
     return cluster
 
@@ -39,25 +40,17 @@ def new_task(state: State, cluster_id: str, task_type: str, created: float) -> s
     return str(task["task_id"])
 
 
-def agent_connected(region: Region, cluster_id: str) -> bool:
-    try:
-        return agent.connected_cluster(region.plane("idc")) == cluster_id
-    except PlaneUnavailable:
-        region.forget_plane("idc")
-        return False
-
-
 def cluster_state(region: Region, cluster: dict[str, Any]) -> str:
-    """Managed clusters run; a registered cluster runs while its agent exists on the idc plane,
-    waits for access before that, and is `disconnected` once the agent went away."""
+    """Managed clusters run. A registered cluster is `waiting` until its agent first reaches the private
+    registration endpoint, `running` while the endpoint hears it, and `disconnected` once it has been
+    silent for the grace time (lab/timing.py)."""
     if cluster["cluster_type"] != "ExternalKubernetes":
         return "running"
-    if agent_connected(region, cluster["cluster_id"]):
-        if not cluster.get("seen_running"):
-            with region.store.write() as state:
-                state["clusters"][cluster["cluster_id"]]["seen_running"] = True
-        return "running"
-    return "disconnected" if cluster.get("seen_running") else "waiting"
+    heard = registrations(region.env).get(cluster["cluster_id"])
+    if heard is None:
+        return "waiting"
+    silent = time.time() - heard.last_heard
+    return "running" if silent <= region.env.timing.agent_disconnect_grace_s else "disconnected"
 
 
 def find_cluster(region: Region, cluster_id: str) -> dict[str, Any]:
