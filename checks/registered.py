@@ -1,5 +1,6 @@
 """Registered cluster: ACK sees it `running`, its ack-cluster-agent runs on the on-premises
-cluster, and that agent is the internal-network variant (what the Express Connect path needs)."""
+cluster, and that agent is the internal-network variant (what the Express Connect path needs).
+A cluster ACK does not hear from is told apart by whether its agent is applied at all."""
 
 from __future__ import annotations
 
@@ -40,16 +41,31 @@ async def registered_running(ctx: Context, params: ClusterParams) -> Outcome:
             raise
         return Outcome.failed("REG-NOT-FOUND", f"registered cluster {params.cluster_id} does not exist",
                               cause=f"{exc.code}: {exc.message}")
-    return judge_running(cluster, params.cluster_id, evidence)
+    if cluster.get("state") not in STATE_FINDINGS:
+        return judge_running(cluster, params.cluster_id, evidence)
+    try:
+        deployment, agent_ev = await _k8s.get(ctx, "registered", AGENT_PATH)
+    except _k8s.KubeUnreachable as exc:  # the state alone still says something
+        return judge_running(cluster, params.cluster_id, evidence,
+                             Evidence(source="kube:registered", asked=f"GET {AGENT_PATH}", answer=exc.message))
+    return judge_running(cluster, params.cluster_id, evidence, agent_ev, agent_applied=deployment is not None)
 
 
-def judge_running(cluster: dict[str, Any], cluster_id: str, evidence: Evidence) -> Outcome:
-    """DescribeClusterDetail's state must be running."""
+def judge_running(cluster: dict[str, Any], cluster_id: str, *evidence: Evidence,
+                  agent_applied: bool | None = None) -> Outcome:
+    """DescribeClusterDetail's state must be running. When it is `waiting` or `disconnected`, whether the agent
+    Deployment exists on the on-premises cluster (None: unknown) tells a path that does not reach ACK's
+    registration endpoint from an agent that was never applied."""
     state = cluster.get("state")
-    if state != "running":
-        return Outcome.failed(STATE_FINDINGS.get(str(state), "REG-NOT-RUNNING"),
-                              f"registered cluster {cluster_id} is {state}", evidence, state=state)
-    return Outcome.passed(f"registered cluster {cluster.get('name') or cluster_id} is running", evidence)
+    if state == "running":
+        return Outcome.passed(f"registered cluster {cluster.get('name') or cluster_id} is running", *evidence)
+    if state in STATE_FINDINGS and agent_applied is not None:
+        code = "REG-AGENT-UNREACHABLE" if agent_applied else "REG-AGENT-NOT-APPLIED"
+        heard = "applied but not heard by ACK" if agent_applied else "not applied on the on-premises cluster"
+        return Outcome.failed(code, f"registered cluster {cluster_id} is {state}: its agent is {heard}", *evidence,
+                              state=state)
+    return Outcome.failed(STATE_FINDINGS.get(str(state), "REG-NOT-RUNNING"),
+                          f"registered cluster {cluster_id} is {state}", *evidence, state=state)
 
 
 @check("registered.agent-available", family="registered",

@@ -29,6 +29,8 @@ ROUTES_GONE: dict[str, tuple[Status, str]] = {
     "gateway.verify/app-served": (FAIL, "GW-UNREACHABLE"),
     "gateway.verify/zone-a": (FAIL, "GW-ZONE-UNREACHABLE"),
     "gateway.verify/zone-b": (FAIL, "GW-ZONE-UNREACHABLE"),
+    # the agent's connection to the private registration endpoint has no route left: ACK stops hearing it
+    "registered.agent-connected/registered.running": (FAIL, "REG-AGENT-UNREACHABLE"),
 }
 EXPECTED: dict[str, dict[str, tuple[Status, str]]] = {
     "bgp": {"network.bgp-idc/session": (FAIL, "BGP-PEER-IDLE"), **ROUTES_GONE},

@@ -56,6 +56,22 @@ def test_every_registered_cluster_state(state: str) -> None:
         assert outcome.fix_step == "registered.agent-connected"
 
 
+@pytest.mark.parametrize(("state", "applied", "code", "fix_step"), [
+    ("waiting", True, "REG-AGENT-UNREACHABLE", "network.connectivity"),
+    ("disconnected", True, "REG-AGENT-UNREACHABLE", "network.connectivity"),
+    ("waiting", False, "REG-AGENT-NOT-APPLIED", "registered.agent-apply"),
+    ("disconnected", False, "REG-AGENT-NOT-APPLIED", "registered.agent-apply"),
+    ("running", False, None, None),
+    ("failed", True, "REG-NOT-RUNNING", "registered.agent-connected"),
+])
+def test_a_silent_agent_is_told_from_a_missing_one(state: str, applied: bool, code: str | None,
+                                                    fix_step: str | None) -> None:
+    outcome = judge_running({"state": state, "name": "idc"}, REG, EV, EV, agent_applied=applied)
+    assert (outcome.code, outcome.fix_step) == (code, fix_step)
+    if code:
+        assert state in (outcome.cause or "")
+
+
 def mse_config(phase: str | None, clusters: str = f"{ACK},{REG}", message: str = "") -> dict[str, object]:
     return {"metadata": {"name": "mse-ingress", "annotations": {REMOTE_CLUSTERS: clusters}},
             "status": {"status": phase, "message": message} if phase else {}}
