@@ -1,8 +1,9 @@
 """Issue 5, "Done when": the whole hybrid zone-DR procedure on a fresh lab, through nothing but the
 official Alibaba Cloud SDKs and the kubernetes client, the way an operator's script would do it:
 
-create the Fleet; register the data center's cluster and apply its agent there; build the network
-(VBR, BGP group and peer, CEN with the VBR and the VPC); attach both clusters; enable GitOps; create
+create the Fleet; register the data center's cluster and apply its agent there (it stays `waiting`: the
+agent has no path to ACK yet); build the network (VBR, BGP group and peer, CEN with the VBR and the VPC),
+over which the agent registers; attach both clusters; enable GitOps; create
 the ApplicationSet; create the MseIngressConfig and the active-standby Ingress on the Fleet.
 It ends with every resource in its documented healthy state and the app served from zone A through
 the gateway, as seen from the data center; then zone A's backend is broken and the documented
@@ -160,8 +161,8 @@ def test_the_procedure_from_a_fresh_lab_to_zone_failover(procedure_lab: LabEnv) 
     assert any(d["kind"] == "Deployment" and d["metadata"]["name"] == "ack-cluster-agent" for d in agent_documents)
     for document in agent_documents:
         apply(idc, document)
-    wait_until(lambda: cloud.cs.describe_cluster_detail(registered_id).body.state == "running", 15,
-               "registered cluster state running")
+    # the agent dials the private registration endpoint, which nothing routes the data center to yet
+    assert cloud.cs.describe_cluster_detail(registered_id).body.state == "waiting"
 
     # Step 3: the data center's network: VBR on the circuit, BGP group and peer, CEN with VBR and VPC.
     bgp = net["bgp"]
@@ -217,7 +218,8 @@ def test_the_procedure_from_a_fresh_lab_to_zone_failover(procedure_lab: LabEnv) 
 
     # Every resource in its documented healthy state.
     assert fleet_info().state == "running"
-    assert cloud.cs.describe_cluster_detail(registered_id).body.state == "running"
+    wait_until(lambda: cloud.cs.describe_cluster_detail(registered_id).body.state == "running", 30,
+               "registered cluster state running once BGP routes the VPC to the data center")
     assert managed() == {ack_id: "Successed", registered_id: "Successed"}
     def established() -> Any:
         peer = bgp_peer()

@@ -1,4 +1,4 @@
-"""The built region's answers come from the real parts: the agent Deployment on the idc plane, the
+"""The built region's answers come from the real parts: the agent's registration connection, the
 Argo CD cluster Secrets on the Fleet, the BIRD session, and the MseIngressConfig on the Fleet."""
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ def _argocd_clusters(plane: Any) -> dict[str, dict[str, Any]]:
             if s["metadata"].get("labels", {}).get("argocd.argoproj.io/secret-type") == "cluster"}
 
 
-def test_registered_cluster_follows_its_agent(region_live: RegionLab, planes: Any) -> None:
+def test_registered_cluster_follows_its_agent(lab: dict[str, Any], region_live: RegionLab, planes: Any) -> None:
+    """The whole lab: the controllers run the agent's process while its Deployment exists."""
     from drconsole.lab.region import PART
 
     cid = region_live.ids()["registered_cluster_id"]
