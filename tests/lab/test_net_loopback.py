@@ -119,7 +119,8 @@ def test_loopback_lab_as_an_unprivileged_user() -> None:
     assert seen["vbr_routes"] == facts["cidrs"]["idc"] and seen["session"]["received"] == len(seen["vbr_routes"])
     assert seen["dns"] == {"acr": [facts["endpoints"]["acr"]["address"]],
                            "acr_ee": [facts["endpoints"]["acr_ee"]["address"]],
-                           "oss": [facts["endpoints"]["oss"]["address"]], "gateway": [facts["gateway"]["address"]]}
+                           "oss": [facts["endpoints"]["oss"]["address"]], "gateway": [facts["gateway"]["address"]],
+                           "cs_register": [facts["endpoints"]["cs_register"]["address"]]}
     assert seen["acr"] == [401, 401] and seen["oss"] == 403
     assert seen["zones"] == ["cn-hangzhou-h", "cn-hangzhou-i"]
     # a frozen VBR: the kernel still accepts the connection, but the peer says nothing
