@@ -2,7 +2,8 @@
 
 Kubelet-lite gives the Deployment its Pods; this controller gives it what a Pod's container would do:
 the `lab-agent` daemon (agent_process.py) in the data center's namespace (namespace mode; loopback mode:
-this host, dialling the lab's port for the endpoint's name). It is started with the Deployment's
+this host, dialling the lab's port for the endpoint's name while the data-center router's BGP table
+routes the endpoint's VPC address). It is started with the Deployment's
 KUBERNETES_CLUSTER_ID and ALI_STUB_REGISTER_ADDR, restarted when those change or the namespace was
 rebuilt, and stopped when the Deployment is deleted. An unreadable plane changes nothing: a
 control plane going down does not stop the containers already running.
@@ -73,5 +74,5 @@ class AgentRunner:
         if self.env.mode == "netns":
             netns = self.env.netns("idc")
         elif register_addr.rpartition(":")[0] == NAMES["cs_register"]:
-            argv += ["--port", str(layout(self.env).register_port)]
+            argv += ["--port", str(layout(self.env).register_port), "--lab-dir", str(self.env.root)]
         return Daemon(name=AGENT_DAEMON, argv=argv, netns=netns)

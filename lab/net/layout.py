@@ -29,6 +29,8 @@ NAMES = {
     "cs_register": f"cs-anony-vpc.{REGION}.aliyuncs.com",
 }
 REGISTER_PORT = 5533
+# Where the registration endpoint sits in the VPC (zone B's vSwitch); loopback mode serves it on 127.0.2.20.
+REGISTER_VPC_IP = "192.168.2.20"
 GATEWAY_ZONE = "drlab.example.com"
 
 VPC_CIDRS = ["192.168.0.0/16"]
@@ -94,7 +96,7 @@ def _netns_layout() -> Layout:
         oss_ip="100.118.28.1", oss_https_port=443, oss_http_port=80,
         gateway_ip="192.168.10.10", gateway_http_port=80, gateway_https_port=443,
         zone_a_ip="192.168.1.10", zone_b_ip="192.168.2.10", zone_port_a=8080, zone_port_b=8080,
-        register_ip="192.168.2.20", register_port=REGISTER_PORT,
+        register_ip=REGISTER_VPC_IP, register_port=REGISTER_PORT,
     )
 
 

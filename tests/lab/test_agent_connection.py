@@ -69,11 +69,11 @@ def test_agent_registers_across_express_connect(fresh_lab: LabEnv) -> None:
     finally:
         plane.close()
     wait_until(lambda: agent_netns_inode(env), SETTLE_S, "the agent's process")
-    if env.mode == "netns":  # loopback mode routes nothing, so there the agent gets through at once
+    if env.mode == "netns":
         assert agent_netns_inode(env) == os.stat(netns_path(env.netns("idc"))).st_ino
-        assert created not in registrations(env) and state(cs, created) == "waiting"
-        unreachable = check(profile, created)
-        assert (unreachable.code, unreachable.fix_step) == ("REG-AGENT-UNREACHABLE", "network.connectivity")
+    assert created not in registrations(env) and state(cs, created) == "waiting"
+    unreachable = check(profile, created)
+    assert (unreachable.code, unreachable.fix_step) == ("REG-AGENT-UNREACHABLE", "network.connectivity")
 
     # the BGP peer configured: the VPC CIDR reaches the data center and the agent gets through
     bgp.set_peer_enabled(env, True)
@@ -85,11 +85,10 @@ def test_agent_registers_across_express_connect(fresh_lab: LabEnv) -> None:
     lab = Lab(env)
     lab.break_("link")
     try:
-        if env.mode == "netns":  # loopback mode has no routed path under the agent's connection to cut
-            wait_until(lambda: state(cs, created) == "disconnected", SETTLE_S, "the cluster disconnected")
-            cut = check(profile, created)
-            assert (cut.code, cut.fix_step) == ("REG-AGENT-UNREACHABLE", "network.connectivity")
-            assert "disconnected" in (cut.cause or "")
+        wait_until(lambda: state(cs, created) == "disconnected", SETTLE_S, "the cluster disconnected")
+        cut = check(profile, created)
+        assert (cut.code, cut.fix_step) == ("REG-AGENT-UNREACHABLE", "network.connectivity")
+        assert "disconnected" in (cut.cause or "")
     finally:
         lab.heal("link")
     wait_until(lambda: state(cs, created) == "running", SETTLE_S, "the registered cluster running after the heal")

@@ -161,8 +161,8 @@ def test_the_procedure_from_a_fresh_lab_to_zone_failover(procedure_lab: LabEnv) 
     assert any(d["kind"] == "Deployment" and d["metadata"]["name"] == "ack-cluster-agent" for d in agent_documents)
     for document in agent_documents:
         apply(idc, document)
-    if net["mode"] == "netns":  # the agent dials the private registration endpoint; nothing routes it there yet
-        assert cloud.cs.describe_cluster_detail(registered_id).body.state == "waiting"
+    # the agent dials the private registration endpoint, which nothing routes the data center to yet
+    assert cloud.cs.describe_cluster_detail(registered_id).body.state == "waiting"
 
     # Step 3: the data center's network: VBR on the circuit, BGP group and peer, CEN with VBR and VPC.
     bgp = net["bgp"]
