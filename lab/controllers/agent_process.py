@@ -56,14 +56,15 @@ def resolve(host: str, dns_server: str, dns_port: int, timeout: float) -> str:
 
 
 def hold(cluster_id: str, host: str, address: str, port: int, tls: ssl.SSLContext, heartbeat_s: float,
-         routed: Routed) -> None:
-    """Dial, say hello, and beat until the connection fails (raises OSError or ValueError)."""
+         routed: Routed, on_connect: Callable[[], None]) -> None:
+    """Dial, say hello, and beat until the connection fails (then raise why)."""
     silence = heartbeat_s * AGENT_SILENT_BEATS
     if not routed():
         raise ConnectionError(f"no route to {host}")
     with socket.create_connection((address, port), timeout=silence) as raw, \
             tls.wrap_socket(raw, server_hostname=host) as conn, conn.makefile("rwb") as stream:
         print(f"connected to {host} ({address}:{port})", file=sys.stderr)
+        on_connect()
         message: dict[str, object] = {"cluster_id": cluster_id}
         while True:
             stream.write(json.dumps(message).encode() + b"\n")
@@ -90,16 +91,21 @@ def main(argv: list[str] | None = None) -> int:
     host, _, named_port = args.register_addr.rpartition(":")
     dns_server, _, dns_port = args.dns.rpartition(":")
     tls = ssl.create_default_context(cafile=str(args.ca))
-    last_error = ""
+    said = [""]  # the last failure logged; a failure is logged once until it changes or a connection succeeds
+
+    def connected() -> None:
+        said[0] = ""
+
     while True:
         try:
             address = resolve(host, dns_server, int(dns_port), args.heartbeat * AGENT_SILENT_BEATS)
-            hold(args.cluster_id, host, address, args.port or int(named_port), tls, args.heartbeat, routed)
+            hold(args.cluster_id, host, address, args.port or int(named_port), tls, args.heartbeat, routed,
+                 connected)
         except Exception as exc:  # any failure means: dial again, as the agent does
             error = f"{type(exc).__name__}: {exc}"
-            if error != last_error:
+            if error != said[0]:
                 print(f"cannot hold the registration connection: {error}", file=sys.stderr)
-                last_error = error
+                said[0] = error
         time.sleep(args.heartbeat)
 
 

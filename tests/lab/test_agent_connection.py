@@ -68,9 +68,9 @@ def test_agent_registers_across_express_connect(fresh_lab: LabEnv) -> None:
         agent.apply(plane, created, REGION, internal=True)
     finally:
         plane.close()
-    wait_until(lambda: agent_netns_inode(env), SETTLE_S, "the agent's process")
-    if env.mode == "netns":
-        assert agent_netns_inode(env) == os.stat(netns_path(env.netns("idc"))).st_ino
+    # its process, in the data center's namespace (`ip netns exec` enters it a moment after the start)
+    where = os.stat(netns_path(env.netns("idc"))).st_ino if env.mode == "netns" else os.stat("/proc/self/ns/net").st_ino
+    wait_until(lambda: agent_netns_inode(env) == where, SETTLE_S, "the agent's process in the data center")
     assert created not in registrations(env) and state(cs, created) == "waiting"
     unreachable = check(profile, created)
     assert (unreachable.code, unreachable.fix_step) == ("REG-AGENT-UNREACHABLE", "network.connectivity")
