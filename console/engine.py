@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from drconsole import deadline, templating
+from drconsole import deadline, sweepreads, templating
 from drconsole.context import Context
 from drconsole.errors import DrconsoleError
 from drconsole.registry import CheckSpec
@@ -36,10 +36,13 @@ class Invocation:
 
 async def sweep(ctx: Context, invocations: Iterable[Invocation], *,
                 concurrency: int = DEFAULT_CONCURRENCY) -> AsyncIterator[CheckResult]:
-    """Yield each invocation's result as soon as it is known. Never raises for a failing check."""
+    """Yield each invocation's result as soon as it is known. Never raises for a failing check.
+    The checks share one answer to each distinct cloud read (drconsole.sweepreads)."""
     semaphore = asyncio.Semaphore(concurrency)
+    reads = sweepreads.SweepReads()
 
     async def bounded(invocation: Invocation) -> CheckResult:
+        sweepreads.CURRENT.set(reads)  # in this check's own task context
         async with semaphore:
             return await run_check(ctx, invocation)
 
