@@ -58,7 +58,7 @@ class Controllers:
             if plane != "fleet":
                 self.kubelets[plane] = Kubelet(self.kubes[plane], index)
         self.argocd = ArgoCD(self.kubes["fleet"], self._kube_for_server)
-        self.mse = MseGateways(self.kubes["fleet"])
+        self.mse = MseGateways(self.kubes["fleet"], self.env.timing.transition_scale)
         return True
 
     def _kube_for_server(self, server: str) -> Kube | None:

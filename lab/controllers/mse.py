@@ -1,6 +1,7 @@
 """MseIngressConfig on the Fleet: Pending -> Running -> Listening, or Failed with a reason.
 
-The real gateway takes about three minutes per phase change; the lab takes PHASE_SECONDS. Its
+The real gateway takes about three minutes per phase change (PHASE_SECONDS); the lab takes that times its
+timing's transition_scale. Its
 clusters come from the `mse.alibabacloud.com/remote-clusters` annotation, and each must be
 attached to the Fleet — which the lab reads from the Argo CD cluster Secrets the Fleet keeps in
 `argocd` (annotation `cluster_id`), the Fleet's own record of its member clusters.
@@ -17,7 +18,7 @@ from drconsole.lab.controllers.kubeapi import Kube, KubeError, Obj, api_path
 GROUP_VERSION = "mse.alibabacloud.com/v1alpha1"
 PLURAL = "mseingressconfigs"
 REMOTE_CLUSTERS = "mse.alibabacloud.com/remote-clusters"
-PHASE_SECONDS = 1.0
+PHASE_SECONDS = 180.0  # "Configure an MseIngressConfig" (docs/cloud-facts.md)
 SPECS = ("2c4g", "4c8g", "8c16g", "16c32g")
 NEXT = {"Pending": "Running", "Running": "Listening"}
 
@@ -67,8 +68,9 @@ def ingress_class_watched(config: Mapping[str, Any], ingress_class: str | None, 
 
 
 class MseGateways:
-    def __init__(self, fleet: Kube) -> None:
+    def __init__(self, fleet: Kube, transition_scale: float) -> None:
         self.fleet = fleet
+        self.phase_s = PHASE_SECONDS * transition_scale
         self._since: dict[str, tuple[str, float]] = {}
         self._status_subresource = True
 
@@ -95,7 +97,7 @@ class MseGateways:
             if seen_phase != current:
                 since = time.monotonic()
             self._since[uid] = (current, since)
-            if time.monotonic() - since < PHASE_SECONDS:
+            if time.monotonic() - since < self.phase_s:
                 return current
             target = NEXT[current]
             message = "the gateway is running" if target == "Running" else \
