@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from drconsole.lab.env import StartState
+    from drconsole.lab.timing import TimingName
 
 
 def private_home() -> Path:
@@ -29,14 +30,16 @@ def private_home() -> Path:
 
 
 @contextmanager
-def bench_lab(home: Path, lab_id: str = "b", state: StartState = "built") -> Iterator[tuple[Any, Any]]:
-    """A full lab (all parts) for the benchmark; yields (LabEnv, Profile) and tears it down."""
+def bench_lab(home: Path, lab_id: str = "b", state: StartState = "built",
+              timing: TimingName = "fast") -> Iterator[tuple[Any, Any]]:
+    """A full lab (all parts, `timing` as `drconsole lab up --timing`) for the benchmark; yields (LabEnv, Profile)
+    and tears it down."""
     from drconsole.lab.env import LabEnv
     from drconsole.lab.lab import Lab
     from drconsole.lab.profile import write_lab_profile
 
     env = LabEnv(root=home / "lab", mode=LabEnv.default_mode(), lab_id=lab_id, start_state=state,
-                 access_key_secret=secrets.token_urlsafe(30))
+                 timing_name=timing, access_key_secret=secrets.token_urlsafe(30))
     lab = Lab(env)
     try:
         lab.up()

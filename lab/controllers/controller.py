@@ -19,6 +19,7 @@ from drconsole.lab.controllers.argocd import ArgoCD
 from drconsole.lab.controllers.gateway import GatewayRenderer, Member, net_apply
 from drconsole.lab.controllers.kubeapi import Kube
 from drconsole.lab.controllers.kubelet import Kubelet
+from drconsole.lab.controllers.manifests import BUILDER
 from drconsole.lab.controllers.mse import MseGateways
 from drconsole.lab.controllers.topology import (
     MEMBER_PLANES,
@@ -58,7 +59,8 @@ class Controllers:
             if plane != "fleet":
                 self.kubelets[plane] = Kubelet(self.kubes[plane], index)
         self.argocd = ArgoCD(self.kubes["fleet"], self._kube_for_server)
-        self.mse = MseGateways(self.kubes["fleet"], self.env.timing.transition_scale)
+        self.mse = MseGateways(self.kubes["fleet"], self.env.timing.transition_scale,
+                               built_by=BUILDER if self.env.start_state == "built" else None)
         return True
 
     def _kube_for_server(self, server: str) -> Kube | None:
