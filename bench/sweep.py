@@ -37,7 +37,7 @@ def main(timing: str = "real") -> None:
     home = private_home()
     from drconsole.cloud import BURST, RATE_PER_SECOND
     from drconsole.context import Context
-    from drconsole.engine import run_check, sweep
+    from drconsole.engine import DEFAULT_CONCURRENCY, run_check, sweep
     from drconsole.runbooks.loader import load_runbook, shipped_runbooks
     from drconsole.sweeps import invocations
 
@@ -54,7 +54,7 @@ def main(timing: str = "real") -> None:
                 alone[inv.key] = time.monotonic() - started
             return alone
 
-        async def swept(concurrency: int) -> tuple[float, float, list[str]]:
+        async def swept(concurrency: int = DEFAULT_CONCURRENCY) -> tuple[float, float, list[str]]:
             started, cpu = time.monotonic(), time.process_time()
             statuses = [r.status.value async for r in sweep(ctx, chosen, concurrency=concurrency)]
             return time.monotonic() - started, time.process_time() - cpu, statuses
@@ -63,13 +63,13 @@ def main(timing: str = "real") -> None:
             time.sleep(BURST / RATE_PER_SECOND)
             return asyncio.run(round_())
 
-        rested(lambda: swept(len(chosen)))  # warm: clients built, imports done
+        rested(swept)  # warm: clients built, imports done
         alone_rounds = [rested(each_alone) for _ in range(ROUNDS)]
         in_sequence = [rested(lambda: swept(1)) for _ in range(ROUNDS)]
         offset = log.stat().st_size
-        runs = [rested(lambda: swept(len(chosen)))]
+        runs = [rested(swept)]
         asked = reads_since(log, offset)
-        runs += [rested(lambda: swept(len(chosen))) for _ in range(ROUNDS - 1)]
+        runs += [rested(swept) for _ in range(ROUNDS - 1)]
         ctx.close()
         latency_ms = env.timing.region_latency_s * 1000
         link = env.facts()["net"]["link_delay"]
