@@ -5,9 +5,13 @@ here depends on how fast the machine is."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -89,3 +93,43 @@ def test_a_fleet_is_still_being_created_after_the_fast_timings_whole_duration(re
     time.sleep(FLEET_CREATE_SECONDS * TIMINGS["fast"].transition_scale * 1.5)  # `fast` would be running by now
     details = adcp.DescribeHubClusterDetailsRequest(cluster_id=fleet_id)
     assert client.describe_hub_cluster_details(details).body.cluster.cluster_info.state == "initial"
+
+
+@pytest.mark.root
+@pytest.mark.skipif(os.geteuid() != 0, reason="namespace mode needs root")
+def test_the_link_is_delayed_or_the_lab_says_why_not(tmp_path: Path, lab_env: LabEnv) -> None:
+    """`real` asks netem for the link's one-way delay on both ends. Where the kernel has it, a round trip across
+    the link takes at least twice that; where it has not, the facts say the link is not delayed and why."""
+    from drconsole.lab.env import LabEnv
+    from drconsole.lab.net import PART
+    from drconsole.lab.net.topology import IDC_LINK
+
+    env = LabEnv(root=tmp_path / "lab", mode="netns", lab_id=f"{lab_env.lab_id}ld", start_state="fresh",
+                 timing_name="real")
+    try:
+        facts = PART.up(env)
+        delay = facts["link_delay"]
+        assert delay["one_way_ms"] == env.timing.link_delay_ms > 0
+        idc = env.netns("idc")
+        if delay["applied"]:
+            round_trip_ms = _refused_connect_ms(idc, facts["bgp"]["vbr_ip"])
+            assert round_trip_ms >= 2 * delay["one_way_ms"]
+        else:  # the kernel really refuses netem, and the lab names it
+            refused = subprocess.run(["tc", "-n", idc, "qdisc", "replace", "dev", IDC_LINK, "root", "netem", "delay",
+                                      "1ms"], capture_output=True, text=True)
+            assert refused.returncode != 0
+            assert "netem" in delay["why"] and IDC_LINK in delay["why"]
+    finally:
+        PART.down(env)
+
+
+def _refused_connect_ms(ns: str, address: str) -> float:
+    """One TCP round trip from namespace `ns`: a connect to a closed port of `address`, refused by its RST."""
+    code = ("import socket, time\n"
+            "s = socket.socket(); started = time.monotonic()\n"
+            f"try: s.connect(({address!r}, 9))\n"
+            "except OSError: pass\n"
+            "print((time.monotonic() - started) * 1000)")
+    done = subprocess.run(["ip", "netns", "exec", ns, sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=30, check=True)
+    return float(done.stdout.strip())
