@@ -18,9 +18,9 @@ from drconsole.registry import CheckSpec
 from drconsole.results import CheckResult, Outcome, Status
 from drconsole.secrets import mask
 
-# Checks mostly wait on the network, so a sweep starts all of them at once; what they spend is bounded where
-# it is spent: API calls by cloud.LIMITER, blocking work by the Context's thread pool.
-DEFAULT_CONCURRENCY = 64
+# At most this many checks of one sweep run at once. A check's timeout starts when it starts, so starting more
+# than the Context's threads and the API limiter can serve only turns waiting in line into timeouts.
+DEFAULT_CONCURRENCY = 16
 
 
 @dataclass

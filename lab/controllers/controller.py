@@ -30,6 +30,7 @@ from drconsole.lab.controllers.topology import (
 )
 from drconsole.lab.env import LabEnv
 from drconsole.lab.region.part import read_state
+from drconsole.lab.region.region import use_timing
 
 PERIOD = 0.4
 HEARTBEAT = "heartbeat"
@@ -39,6 +40,7 @@ log = logging.getLogger("drconsole.lab.controllers")
 class Controllers:
     def __init__(self, env: LabEnv) -> None:
         self.env = env
+        use_timing(env.timing)  # Fleet membership is read from the region's transitions
         self.facts: dict[str, Any] = {}
         self.kubes: dict[str, Kube] = {}
         self.kubelets: dict[str, Kubelet] = {}

@@ -10,6 +10,7 @@ from typing import Any
 from drconsole.lab.region.config import RegionConfig, read_flags
 from drconsole.lab.region.kube import Plane, PlaneUnavailable
 from drconsole.lab.region.store import Store
+from drconsole.lab.timing import Timing
 
 # How long the asynchronous things take on a real account (seconds; each figure's source, or UNCONFIRMED, is in
 # docs/cloud-facts.md). The region waits them times its timing's transition_scale (drconsole.lab.timing).
@@ -23,9 +24,15 @@ PEER_CREATE_SECONDS = 100.0
 
 
 class _Transitions:
-    """The region process's transition_scale, set once when its Region starts (1.0 until then)."""
+    """This process's transition_scale (1.0, a real account's times, until `use_timing`)."""
 
     scale = 1.0
+
+
+def use_timing(timing: Timing) -> None:
+    """Judge transitions at `timing`'s scale in this process: every process that reads the region's transitions
+    (the region itself, the controllers) calls it once with its lab's timing."""
+    _Transitions.scale = timing.transition_scale
 
 
 def lasts(seconds: float) -> float:
@@ -44,7 +51,7 @@ class Region:
         self.config = config
         self.secret = secret
         self.env = config.lab_env()
-        _Transitions.scale = self.env.timing.transition_scale
+        use_timing(self.env.timing)
         self.store = Store(region_dir / "state.json")
         self._planes: dict[str, Plane] = {}
         self._planes_lock = threading.Lock()
