@@ -24,11 +24,17 @@ T = TypeVar("T")
 ROUNDS = 5
 
 
-def reads_since(log: Path, offset: int) -> Counter[str]:
-    """How often each read (product, action, parameters) reached the region after `offset` of its log."""
-    with log.open() as handle:
-        handle.seek(offset)
-        sent = [json.loads(row) for row in handle if row.strip()]
+def reads_since(log: Path, offset: int, calls: int) -> Counter[str]:
+    """How often each read (product, action, parameters) reached the region after `offset` of its log, once the
+    `calls` sent are all there (the region appends a line after its answer has gone)."""
+    deadline = time.monotonic() + 10
+    while True:
+        with log.open() as handle:
+            handle.seek(offset)
+            sent = [json.loads(row) for row in handle if row.strip()]
+        if len(sent) >= calls or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     return Counter(f"{r['product']}:{r['action']} {r['path']} {json.dumps(r['params'], sort_keys=True)}"
                    for r in sent if not r["mutating"])
 
@@ -36,6 +42,7 @@ def reads_since(log: Path, offset: int) -> Counter[str]:
 def main(timing: str = "real") -> None:
     home = private_home()
     from drconsole.cloud import BURST, RATE_PER_SECOND
+    from drconsole.cloudstats import COUNTS
     from drconsole.context import Context
     from drconsole.engine import DEFAULT_CONCURRENCY, run_check, sweep
     from drconsole.runbooks.loader import load_runbook, shipped_runbooks
@@ -66,9 +73,9 @@ def main(timing: str = "real") -> None:
         rested(swept)  # warm: clients built, imports done
         alone_rounds = [rested(each_alone) for _ in range(ROUNDS)]
         in_sequence = [rested(lambda: swept(1)) for _ in range(ROUNDS)]
-        offset = log.stat().st_size
+        offset, calls = log.stat().st_size, sum(COUNTS.snapshot()[0].values())
         runs = [rested(swept)]
-        asked = reads_since(log, offset)
+        asked = reads_since(log, offset, sum(COUNTS.snapshot()[0].values()) - calls)
         runs += [rested(swept) for _ in range(ROUNDS - 1)]
         ctx.close()
         latency_ms = env.timing.region_latency_s * 1000
