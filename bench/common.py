@@ -32,7 +32,8 @@ def private_home() -> Path:
 @contextmanager
 def bench_lab(home: Path, lab_id: str = "b", state: StartState = "built",
               timing: TimingName = "fast") -> Iterator[tuple[Any, Any]]:
-    """A full lab (all parts) in `timing` for the benchmark; yields (LabEnv, Profile) and tears it down."""
+    """A full lab (all parts, `timing` as `drconsole lab up --timing`) for the benchmark; yields (LabEnv, Profile)
+    and tears it down."""
     from drconsole.lab.env import LabEnv
     from drconsole.lab.lab import Lab
     from drconsole.lab.profile import write_lab_profile

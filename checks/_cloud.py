@@ -3,10 +3,12 @@ as plain JSON for the evidence, and throttling or server errors said in words.""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from drconsole import sweepreads
 from drconsole.errors import DrconsoleError
 from drconsole.results import Evidence
 
@@ -28,13 +30,22 @@ class CloudUnavailable(DrconsoleError):
 
 async def ask(ctx: Context, product: Product, action: str, call: Callable[[Any, Any], Any],
               asked: str = "") -> tuple[dict[str, Any], Evidence]:
-    """Run `call(client, models)` and return the response body as a dict, plus the evidence."""
+    """Run `call(client, models)` and return the response body as a dict, plus the evidence. Within a sweep,
+    checks making the same read share one call (drconsole.sweepreads)."""
     from drconsole.cloud import CloudError, models
 
+    def send() -> Any:
+        return ctx.cloud_call(product, action, lambda: call(ctx.cloud(product), models(product)))
+
+    def answer() -> Any:  # in the worker thread, where the client is built and its SDK imported
+        reads = sweepreads.current()
+        if reads is None or not sweepreads.is_read(action):
+            return send()
+        return reads.share((product, action, call(RequestOf(), models(product))), send)
+
     started = time.monotonic()
-    try:  # the client is built (and its SDK imported) in the worker thread, not on the event loop
-        response = await ctx.blocking(ctx.cloud_call, product, action,
-                                      lambda: call(ctx.cloud(product), models(product)))
+    try:
+        response = await ctx.blocking(answer)
     except CloudError as exc:
         raise in_words(exc) from None
     body = response.body.to_map() if response.body is not None else {}
@@ -43,6 +54,17 @@ async def ask(ctx: Context, product: Product, action: str, call: Callable[[Any, 
     evidence = Evidence(source=f"{product}:{action}", asked=asked, answer=body,
                         ms=round((time.monotonic() - started) * 1000, 1))
     return body, evidence
+
+
+class RequestOf:
+    """Stands in for an SDK client to tell which request a call would send: the client method and its
+    arguments (request models as their wire maps), a key for sharing the answer."""
+
+    def __getattr__(self, method: str) -> Callable[..., tuple[str, str]]:
+        def request(*args: Any) -> tuple[str, str]:
+            wire = [arg.to_map() if hasattr(arg, "to_map") else arg for arg in args]
+            return method, json.dumps(wire, sort_keys=True, default=str)
+        return request
 
 
 def in_words(exc: Any) -> Any:

@@ -9,11 +9,15 @@ region yet takes the transit-router path, as every new CEN does.
 
 from __future__ import annotations
 
+import contextvars
 import ipaddress
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
+A = TypeVar("A")
+B = TypeVar("B")
 Call = Callable[..., dict[str, Any]]
 TRANSIT_ROUTER, LEGACY = "transit-router", "legacy"
 ACTIVE = "Active"
@@ -40,10 +44,19 @@ def cen_kind(call: Call, region: str, cen_id: str | None) -> CenKind:
                    f"ListTransitRouters: {router['TransitRouterId']} Type={router.get('Type')}")
 
 
+def together(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
+    """Two independent reads at once: `second` in a thread of its own with the caller's context variables (its
+    deadline budget, its sweep's shared reads), `first` in the caller's thread."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="drconsole-cen") as pool:
+        later = pool.submit(contextvars.copy_context().run, second)
+        return first(), later.result()
+
+
 def transit_attachments(call: Call, cen_id: str) -> dict[str, dict[str, Any]]:
     """{VBR or VPC ID: its transit-router attachment} for the CEN."""
-    vbrs = call("cbn", "ListTransitRouterVbrAttachments", cen_id=cen_id, max_results=50)
-    vpcs = call("cbn", "ListTransitRouterVpcAttachments", cen_id=cen_id, max_results=50)
+    vbrs, vpcs = together(
+        lambda: call("cbn", "ListTransitRouterVbrAttachments", cen_id=cen_id, max_results=50),
+        lambda: call("cbn", "ListTransitRouterVpcAttachments", cen_id=cen_id, max_results=50))
     found = {str(a["VbrId"]): a for a in vbrs.get("TransitRouterAttachments") or []}
     found.update({str(a["VpcId"]): a for a in vpcs.get("TransitRouterAttachments") or []})
     return found
@@ -89,8 +102,11 @@ def service_routes(call: Call, region: str, cen_id: str, vpc_id: str,
                  if e.get("HostVpcId") == vpc_id}
         return ServiceRoutes(LEGACY, {c: found.get(c, "missing") for c in wanted},
                              source="cbn:DescribeRouteServicesInCen")
-    attachment = transit_attachments(call, cen_id).get(vpc_id)
-    table_id, entries = route_entries(call, kind.router_id) if kind.router_id else (None, [])
+    router_id = kind.router_id
+    attachments, (table_id, entries) = together(
+        lambda: transit_attachments(call, cen_id),
+        lambda: route_entries(call, router_id) if router_id else (None, []))
+    attachment = attachments.get(vpc_id)
     hop = str(attachment["TransitRouterAttachmentId"]) if attachment else None
     found = {str(e["TransitRouterRouteEntryDestinationCidrBlock"]): str(e.get("TransitRouterRouteEntryStatus"))
              for e in entries if e.get("TransitRouterRouteEntryType") == "Static"

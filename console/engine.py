@@ -11,13 +11,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from drconsole import deadline, templating
+from drconsole import deadline, sweepreads, templating
 from drconsole.context import Context
 from drconsole.errors import DrconsoleError
 from drconsole.registry import CheckSpec
 from drconsole.results import CheckResult, Outcome, Status
 from drconsole.secrets import mask
 
+# At most this many checks of one sweep run at once. A check's timeout starts when it starts, so starting more
+# than the Context's threads and the API limiter can serve only turns waiting in line into timeouts.
 DEFAULT_CONCURRENCY = 16
 
 
@@ -36,12 +38,16 @@ class Invocation:
 
 async def sweep(ctx: Context, invocations: Iterable[Invocation], *,
                 concurrency: int = DEFAULT_CONCURRENCY) -> AsyncIterator[CheckResult]:
-    """Yield each invocation's result as soon as it is known. Never raises for a failing check."""
+    """Yield each invocation's result as soon as it is known. Never raises for a failing check.
+    The checks share one answer to each distinct cloud read (drconsole.sweepreads)."""
     semaphore = asyncio.Semaphore(concurrency)
+    reads = sweepreads.SweepReads()
+    profile = templating.profile_data(ctx.profile)  # one snapshot of the profile for the whole sweep
 
     async def bounded(invocation: Invocation) -> CheckResult:
+        sweepreads.CURRENT.set(reads)  # in this check's own task context
         async with semaphore:
-            return await run_check(ctx, invocation)
+            return await run_check(ctx, invocation, profile)
 
     tasks = [asyncio.create_task(bounded(inv)) for inv in invocations]
     try:
@@ -52,11 +58,13 @@ async def sweep(ctx: Context, invocations: Iterable[Invocation], *,
             task.cancel()
 
 
-async def run_check(ctx: Context, invocation: Invocation) -> CheckResult:
+async def run_check(ctx: Context, invocation: Invocation, profile: dict[str, Any] | None = None) -> CheckResult:
+    """One check's result; `profile` is the profile as `templating.profile_data` gives it (dumped here if None)."""
     spec = invocation.spec
     timeout = invocation.timeout or spec.timeout
     started_wall, started = time.time(), time.monotonic()
-    resolved = templating.resolve(invocation.raw_params, ctx.profile)
+    resolved = templating.resolve_in(invocation.raw_params, templating.profile_data(ctx.profile)
+                                     if profile is None else profile)
     outcome = await _outcome(ctx, invocation, resolved, timeout)
     if outcome.status is not Status.PASS:  # the runbook's own step, else the finding's, else where the check sits
         outcome.fix_step = invocation.fix_step or outcome.fix_step or invocation.step

@@ -76,14 +76,20 @@ def _is_mapping(annotation: Any) -> bool:
 def resolve(value: Any, profile: Profile) -> Any:
     """Replace references with profile values. A whole-string reference keeps the value's type;
     a reference to an unset value yields Missing."""
-    return _resolve(value, profile.model_dump(mode="json"))
+    return resolve_in(value, profile_data(profile))
 
 
-def _resolve(value: Any, data: dict[str, Any]) -> Any:
+def profile_data(profile: Profile) -> dict[str, Any]:
+    """The profile as the references read it (dump it once to resolve many values against the same profile)."""
+    return profile.model_dump(mode="json")
+
+
+def resolve_in(value: Any, data: dict[str, Any]) -> Any:
+    """`resolve` against a profile already dumped by `profile_data`."""
     if isinstance(value, dict):
-        return {k: _resolve(v, data) for k, v in value.items()}
+        return {k: resolve_in(v, data) for k, v in value.items()}
     if isinstance(value, list):
-        return [_resolve(v, data) for v in value]
+        return [resolve_in(v, data) for v in value]
     if not isinstance(value, str):
         return value
     whole = REF.fullmatch(value.strip())

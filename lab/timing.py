@@ -17,11 +17,14 @@ AGENT_SILENT_BEATS = 3
 @dataclass(frozen=True)
 class Timing:
     name: TimingName
-    # Extra time the region API takes to answer one call, as seen from a data center (seconds).
+    # Extra time the region API takes to answer one call, as seen from a data center (seconds; region/server.py
+    # waits it in each request's own thread).
     region_latency_s: float
-    # One-way delay on the Express Connect link between the data center and the VPC (milliseconds).
+    # One-way delay on the Express Connect link between the data center and the VPC (milliseconds; netem on the
+    # link's veth pair, net/linkdelay.py).
     link_delay_ms: float
-    # Factor applied to the documented durations of cloud state transitions (1.0 = documented time).
+    # Factor applied to a real account's durations of cloud state transitions (1.0 = those times: region.py
+    # *_SECONDS, ops/adcp.py DETACH_SECONDS, controllers/mse.py PHASE_SECONDS).
     transition_scale: float
     # How often the registered cluster's agent sends a heartbeat on its registration connection; a peer silent
     # for AGENT_SILENT_BEATS heartbeats is given up (seconds).

@@ -51,10 +51,13 @@ def up(start_state: str | None, mode: str | None, timing: str | None) -> None:
 
     env = open_env(start_state, mode, timing)
     started = time.monotonic()
-    Lab(env).up()
+    facts = Lab(env).up()
     profile = write_lab_profile(env)
     click.echo(f"lab up ({env.mode} mode, {env.start_state}, {env.timing_name} timing) in "
                f"{time.monotonic() - started:.1f} s; profile {profile.name!r} written. Open it with `drconsole --lab`.")
+    delay = (facts.get("net") or {}).get("link_delay") or {}
+    if not delay.get("applied", True):
+        click.echo(f"note: the Express Connect link is not delayed ({delay['one_way_ms']:g} ms asked): {delay['why']}")
 
 
 @lab.command()

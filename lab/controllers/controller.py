@@ -22,6 +22,7 @@ from drconsole.lab.controllers.argocd import ArgoCD
 from drconsole.lab.controllers.gateway import GatewayRenderer, Member, net_apply
 from drconsole.lab.controllers.kubeapi import Kube
 from drconsole.lab.controllers.kubelet import Kubelet
+from drconsole.lab.controllers.manifests import BUILDER
 from drconsole.lab.controllers.mse import MseGateways
 from drconsole.lab.controllers.nodelife import NodeLifecycle
 from drconsole.lab.controllers.pages import served_pages
@@ -37,6 +38,7 @@ from drconsole.lab.controllers.topology import (
 from drconsole.lab.env import LabEnv
 from drconsole.lab.net import zonepages
 from drconsole.lab.region.part import read_state
+from drconsole.lab.region.region import use_timing
 
 PERIOD = 0.4
 HEARTBEAT = "heartbeat"
@@ -46,6 +48,7 @@ log = logging.getLogger("drconsole.lab.controllers")
 class Controllers:
     def __init__(self, env: LabEnv) -> None:
         self.env = env
+        use_timing(env.timing)  # Fleet membership is read from the region's transitions
         self.facts: dict[str, Any] = {}
         self.kubes: dict[str, Kube] = {}
         self.kubelets: dict[str, Kubelet] = {}
@@ -70,7 +73,8 @@ class Controllers:
                 self.lifecycles[plane] = NodeLifecycle(self.env.timing.node_monitor_grace_s,
                                                        self.env.timing.node_monitor_period_s)
         self.argocd = ArgoCD(self.kubes["fleet"], self._kube_for_server)
-        self.mse = MseGateways(self.kubes["fleet"])
+        self.mse = MseGateways(self.kubes["fleet"], self.env.timing.transition_scale,
+                               built_by=BUILDER if self.env.start_state == "built" else None)
         self.agent = AgentRunner(self.env, self.kubes["idc"])
         return True
 

@@ -10,6 +10,7 @@ SERVICE = "service1"
 INGRESS = "web-demo"
 APPSET = "web-demo"
 MSE_CONFIG = "ackone-gateway-cn-hangzhou"
+BUILDER = "drconsole-lab"  # the field manager of what a `built` lab applies: made long before the lab starts
 
 
 def namespace(name: str = APP_NAMESPACE) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from drconsole.lab.supervisor import Daemon
 
 NAME = "controllers"
 DAEMON = "lab-controllers"
-MANAGER = "drconsole-lab"
+MANAGER = manifests.BUILDER
 BUILT_TIMEOUT = 90.0
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from drconsole.lab.env import Component, Fault, LabEnv
-from drconsole.lab.net import bgp, endpoints, faults, gateway, register, resolver, services, topology
+from drconsole.lab.net import bgp, endpoints, faults, gateway, linkdelay, register, resolver, services, topology
 from drconsole.lab.net.layout import (
     ACR_VIP_CIDRS,
     IDC_ASN,
@@ -59,6 +59,7 @@ class NetPart:
             env.mark_broken(fault, False)
         if env.mode == "netns":
             topology.create(env, layout(env))
+            linkdelay.apply(env)
         for daemon in services.specs(env).values():
             env.supervisor.start(daemon)
 
@@ -82,6 +83,7 @@ class NetPart:
                     "vbr_protocol": bgp.VBR_PROTOCOL,
                     "idc_protocol": bgp.IDC_PROTOCOL},
             "routes": {"kernel_table": env.mode == "netns", "netns": idc},
+            "link_delay": linkdelay.facts(env),
             "dns": {"servers": [lay.dns_ip], "port": lay.dns_port, "wrong_answer": WRONG_ANSWER[env.mode]},
             "names": dict(NAMES),
             "endpoints": {"acr": {"address": lay.acr_ip, "port": lay.acr_port},

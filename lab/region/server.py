@@ -94,6 +94,7 @@ class Handler(BaseHTTPRequestHandler):
         if split.path == HEALTH_PATH:
             self._send(200, {"status": "ok"}, request_id)
             return
+        time.sleep(self.server.latency_s)  # the way to a regional endpoint and back (drconsole.lab.timing)
         query = parse_query(split.query)
         headers = {key.lower(): value for key, value in self.headers.items()}
         action, version = headers.get("x-acs-action", ""), headers.get("x-acs-version", "")
@@ -197,8 +198,10 @@ class Handler(BaseHTTPRequestHandler):
 
 class RegionServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # a sweep opens tens of connections at once
 
     def __init__(self, region: Region) -> None:
         super().__init__(("127.0.0.1", region.config.port), Handler)
         self.region = region
+        self.latency_s = region.env.timing.region_latency_s  # each request's own thread waits it out
         self.log = RequestLog(region)

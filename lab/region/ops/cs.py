@@ -12,7 +12,7 @@ from drconsole.lab.net.register import registrations
 from drconsole.lab.region import agent, ids
 from drconsole.lab.region.kube import PlaneUnavailable, plane_kubeconfig, plane_server
 from drconsole.lab.region.ops.registry import roa
-from drconsole.lab.region.region import TASK_SECONDS, Region, settled
+from drconsole.lab.region.region import TASK_SECONDS, Region, lasts, settled
 from drconsole.lab.region.store import State
 from drconsole.lab.region.wire import ApiError, Params
 
@@ -164,10 +164,10 @@ def describe_task_info(region: Region, params: Params) -> dict[str, Any]:
         "task_id": task["task_id"], "cluster_id": task["cluster_id"], "task_type": task["task_type"],
         "state": task_state, "current_stage": "Done" if done else "CreateResources",
         "created": ids.cs_time(task["created"]), "updated": ids.cs_time(time.time() if not done
-                                                                           else task["created"] + TASK_SECONDS),
+                                                                           else task["created"] + lasts(TASK_SECONDS)),
         "stages": [{"state": task_state, "message": "create the cluster record",
                     "start_time": ids.cs_time(task["created"]),
-                    "end_time": ids.cs_time(task["created"] + TASK_SECONDS) if done else ""}],
+                    "end_time": ids.cs_time(task["created"] + lasts(TASK_SECONDS)) if done else ""}],
         "events": [], "task_result": [{"data": task["cluster_id"], "status": task_state}],
         "target": {"id": task["cluster_id"], "type": "cluster"},
     }

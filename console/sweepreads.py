@@ -1,0 +1,57 @@
+"""One sweep asks each distinct cloud read once: the sweep's shared answers to Describe*/List*/Get* calls.
+
+`engine.sweep` opens a SweepReads for its checks (a context variable each check's task and worker threads
+inherit); `checks/_cloud.ask` sends a read through it. Two checks asking the same product, action and
+request share one call — the second waits for the first one's answer (or error) — and the answers are
+dropped with the sweep, so the next sweep asks the cloud again. Anything else (a mutating call, a check
+run on its own) goes straight to the cloud.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+from collections.abc import Callable, Hashable
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+READ_PREFIXES = ("Describe", "List", "Get")
+
+
+def is_read(action: str) -> bool:
+    """Whether an API action only reads (by the cloud's naming: Describe*, List*, Get*)."""
+    return action.startswith(READ_PREFIXES)
+
+
+class SweepReads:
+    """The reads one sweep has made, by request key: finished answers and calls still in flight."""
+
+    def __init__(self) -> None:
+        self._calls: dict[Hashable, Future[Any]] = {}
+        self._lock = threading.Lock()
+
+    def share(self, key: Hashable, read: Callable[[], T]) -> T:
+        """`read()`'s answer for `key`: the first caller runs it (blocking), later ones wait for that answer."""
+        with self._lock:
+            shared = self._calls.get(key)
+            first = shared is None
+            if shared is None:
+                shared = self._calls[key] = Future()
+        if not first:
+            return shared.result()
+        try:
+            answer = read()
+        except BaseException as exc:
+            shared.set_exception(exc)
+            raise
+        shared.set_result(answer)
+        return answer
+
+
+CURRENT: contextvars.ContextVar[SweepReads | None] = contextvars.ContextVar("drconsole_sweep_reads", default=None)
+
+
+def current() -> SweepReads | None:
+    """The reads of the sweep the caller runs in, if any."""
+    return CURRENT.get()

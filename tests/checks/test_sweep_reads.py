@@ -1,0 +1,65 @@
+"""One sweep of the shipped runbooks asks the lab's region each distinct read once (counted at the region's
+own request log), where the same checks run one by one ask some of them several times."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from drconsole.cloudstats import COUNTS
+from drconsole.context import Context
+from drconsole.engine import run_check, sweep
+from drconsole.profile import Profile
+from drconsole.runbooks.loader import load_runbook, shipped_runbooks
+from drconsole.sweeps import invocations
+from tests.fixtures.net import wait_until
+
+
+def _calls_sent() -> int:
+    return sum(COUNTS.snapshot()[0].values())
+
+
+def _reads_sent(log: Path, offset: int, calls: int) -> Counter[tuple[str, str, str, str]]:
+    """(product, action, path, parameters) of each read the region received after `offset`, once all `calls`
+    the process sent are in its log (the region appends a line after its answer has gone)."""
+    def all_logged() -> list[dict[str, Any]] | None:
+        with log.open() as handle:
+            handle.seek(offset)
+            rows = [json.loads(line) for line in handle if line.strip()]
+        return rows if len(rows) >= calls else None
+
+    sent = wait_until(all_logged, 10, f"the {calls} calls in the region's request log")
+    return Counter((r["product"], r["action"], r["path"], json.dumps(r["params"], sort_keys=True))
+                   for r in sent if not r["mutating"])
+
+
+def test_one_sweep_asks_each_distinct_read_once(lab: dict[str, Any], lab_profile: Profile) -> None:
+    log = Path(lab["region"]["request_log"])
+    chosen = [inv for name in sorted(shipped_runbooks()) for inv in invocations(load_runbook(name))]
+    ctx = Context(lab_profile)
+
+    async def one_sweep() -> None:
+        async for _ in sweep(ctx, chosen):
+            pass
+
+    async def one_by_one() -> None:
+        for inv in chosen:
+            await run_check(ctx, inv)
+
+    try:
+        offset, calls = log.stat().st_size, _calls_sent()
+        asyncio.run(one_by_one())
+        alone = _reads_sent(log, offset, _calls_sent() - calls)
+        offset, calls = log.stat().st_size, _calls_sent()
+        asyncio.run(one_sweep())
+        swept = _reads_sent(log, offset, _calls_sent() - calls)
+    finally:
+        ctx.close()
+    repeated = {read: n for read, n in alone.items() if n > 1}
+    assert repeated, "the checks run one by one should repeat some reads (else this test proves nothing)"
+    assert {read[:2] for read in repeated} >= {("cs", "DescribeClusterDetail"), ("adcp", "DescribeHubClusterDetails")}
+    assert set(swept) == set(alone), "the sweep asked other reads than its checks ask one by one"
+    assert {read: n for read, n in swept.items() if n != 1} == {}
