@@ -232,3 +232,12 @@ class CreateIngress(KubeAction):
             return ((obj.get("status") or {}).get("loadBalancer") or {}).get("ingress") or None
 
         actx.wait("the gateway publishes the Ingress address", published, timeout=300)
+        # The gateway applies a new route some seconds after the Ingress lands (docs/cloud-facts.md, MSE): the
+        # step is done when the host is routed, so the checks that follow judge the route, not its propagation.
+        from drconsole.actions.probes import gateway_get
+
+        def routed() -> int | None:
+            status = gateway_get(actx).get("status")
+            return status if status is not None and status != 404 and status < 500 else None
+
+        actx.wait(f"the gateway routes {gw.host}", routed, timeout=120)

@@ -147,7 +147,7 @@ def describe_cen_child_instance_route_entries(region: Region, params: Params) ->
         entries += [_entry(c, "CEN", table, "VBR", vbr_id or "", rid) for c in learnt]
     else:
         table = vbr.get("route_table_id", "")
-        entries = [_entry(c, "BGP", table, "BGP", child_id, rid) for c in from_bgp]
+        entries = [_entry(c, "BGP", table, "VBR", child_id, rid) for c in from_bgp]
         if shares_cen:
             entries += [_entry(c, "CEN", table, "VPC", vpc["vpc_id"], rid) for c in vswitches]
     status = params.text("Status")
