@@ -60,6 +60,9 @@ async def users_view(ctx: Context, params: UsersParams) -> Outcome:
     if all(r.failed_at in ("connect", "tls") for r in replies):
         return Outcome.skipped("GW-USERS-NO-GATEWAY", f"no request reached the gateway from here ({replies[0].error}), "
                                "so no zone can be judged; gateway.app-served says why", zone=zone.key)
+    if all(r.status == 404 for r in replies):
+        return Outcome.skipped("GW-USERS-NO-ROUTE", f"the gateway routes no users for {gw.host} (404 to every "
+                               "request), so no zone can be judged; gateway.app-served says why", zone=zone.key)
     samples = [Sample(r.ok, _zone_key(served_by(r.headers, r.body, both, marker).zone) if r.ok else None)
                for r in replies]
     share = zone_shares(samples, routing_shares(pinned, ready))[zone.key]
