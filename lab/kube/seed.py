@@ -71,7 +71,7 @@ def _wait_established(rest: PlaneRest, names: list[str], timeout: float = 30.0) 
     pending = set(names)
     while pending and time.monotonic() < deadline:
         for name in sorted(pending):
-            conditions = rest.request("GET", f"{_CRD_PATH}/{name}").body.get("status", {}).get("conditions", [])
+            conditions = rest.request("GET", f"{_CRD_PATH}/{name}").body.get("status", {}).get("conditions") or []
             if any(c.get("type") == "Established" and c.get("status") == "True" for c in conditions):
                 pending.discard(name)
         if pending:

@@ -43,6 +43,7 @@ ELSEWHERE = {
     "drconsole lab up": "tests/lab/test_lab_cli.py::test_a_newcomers_lab_from_built_to_fresh_to_built",
     "drconsole lab up --state fresh": "tests/lab/test_lab_cli.py::test_a_newcomers_lab_from_built_to_fresh_to_built",
     "drconsole lab down": "tests/lab/test_lab_cli.py::test_a_newcomers_lab_from_built_to_fresh_to_built",
+    "drconsole lab up --timing real": "tests/lab/test_lab_cli.py::test_a_newcomers_lab_from_built_to_fresh_to_built",
     **dict.fromkeys(["drconsole watch", "drconsole watch --profile prod",
                      "drconsole watch --profile prod --metrics-address 0.0.0.0 --metrics-port 9479",
                      "drconsole watch status --profile prod"],

@@ -17,6 +17,7 @@ from drconsole.exporters.json_export import schema
 from drconsole.lab.env import LabEnv
 from drconsole.lab.lab import Lab
 from drconsole.profile import Profile
+from tests.checks.network_support import OFF_IN_THE_LAB, left_off
 
 
 def drconsole(*args: str) -> subprocess.CompletedProcess[str]:
@@ -35,8 +36,8 @@ def test_json_check_follows_the_schema(lab: dict[str, Any], lab_profile: Profile
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr
     document = json.loads(done.stdout)
     jsonschema.validate(document, schema())
-    statuses = {c["status"] for step in document["steps"] for c in step["checks"]}
-    assert statuses == {"pass"}
+    results = [c for step in document["steps"] for c in step["checks"]]
+    assert {c["status"] for c in results if not left_off(c["key"], c["status"], c["code"])} == {"pass"}
     assert document["totals"]["checks"] > 30
     assert secret not in done.stdout + done.stderr
 
@@ -48,7 +49,8 @@ def test_junit_and_markdown_from_a_real_sweep(lab: dict[str, Any], lab_profile: 
     assert done.returncode == 0, done.stderr
     xml = JUnitXml.fromfile(str(report))
     cases = [case for suite in xml for case in suite]
-    assert len(cases) > 30 and all(case.is_passed for case in cases)
+    left_off_cases = [case for case in cases if case.name in OFF_IN_THE_LAB and case.is_skipped]
+    assert len(cases) > 30 and all(case.is_passed for case in cases if case not in left_off_cases)
     markdown = drconsole("export", "--profile", lab_profile.name, "--format", "md").stdout
     assert "- [x] **" in markdown and "✓ `bgp.peer-established`" in markdown
     for text in (report.read_text(), markdown):

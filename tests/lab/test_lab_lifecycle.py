@@ -93,10 +93,12 @@ def test_two_homes_get_their_own_lab_ids_and_run_side_by_side(tmp_path: Path) ->
         assert second.supervisor.pid(ZONE_DAEMONS["a"]) is not None, "a fault in one lab reached the other"
         address, port = layout(second).zone_backend("a")
         ns = second.netns("vpc") if second.mode == "netns" else None
-        assert http_request(ns, address, port, "/", host="zone-a").status == 200
+        # the other lab's zone A backend still answers HTTP (nothing is deployed in a network-only lab, so
+        # it serves no page: nginx's own 403/404 is its answer)
+        assert http_request(ns, address, port, "/", host="zone-a").status in (403, 404)
         labs[0].down()
         assert labs[1].state().phase == "up", "stopping one lab stopped the other"
-        assert http_request(ns, address, port, "/", host="zone-a").status == 200
+        assert http_request(ns, address, port, "/", host="zone-a").status in (403, 404)
     finally:
         for lab in labs:
             lab.down()
