@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from drconsole import deadline
+from drconsole import deadline, sweepreads
 from drconsole.errors import DrconsoleError
 from drconsole.results import Evidence
 
@@ -92,7 +92,15 @@ def _server(client: Any) -> str:
 
 def request(ctx: Context, role: ClusterRole, path: str, method: str = "GET", payload: Any = None) -> Reply:
     """One call (blocking; run it through ctx.blocking). 2xx and 404 come back as a Reply; 401/403
-    and other statuses raise KubeUnreachable in words."""
+    and other statuses raise KubeUnreachable in words. Within a sweep, checks GETting the same path of the
+    same cluster share one read (drconsole.sweepreads)."""
+    reads = sweepreads.current()
+    if method != "GET" or reads is None:
+        return _send(ctx, role, path, method, payload)
+    return reads.share(("kube", ctx.kube_context(role), path), lambda: _send(ctx, role, path, method, payload))
+
+
+def _send(ctx: Context, role: ClusterRole, path: str, method: str, payload: Any) -> Reply:
     with deadline.setting_up():  # loading the kubernetes client is set-up, not a wait on the cluster
         from kubernetes.client.exceptions import ApiException
 

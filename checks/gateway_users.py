@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from drconsole import zones
+from drconsole import sweepreads, zones
 from drconsole.checks import _k8s
 from drconsole.context import Context
 from drconsole.probes import http
@@ -55,7 +55,7 @@ async def users_view(ctx: Context, params: UsersParams) -> Outcome:
         evidence.append(seen)
     where = profile.network.vantage_netns
     marker = marker_of(profile)
-    replies = await ctx.blocking(_requests, where, str(gw.address), gw.http_port, gw.host, marker.path,
+    replies = await ctx.blocking(_sample, where, str(gw.address), gw.http_port, gw.host, marker.path,
                                  params.requests)
     if all(r.failed_at in ("connect", "tls") for r in replies):
         return Outcome.skipped("GW-USERS-NO-GATEWAY", f"no request reached the gateway from here ({replies[0].error}), "
@@ -78,6 +78,15 @@ async def users_view(ctx: Context, params: UsersParams) -> Outcome:
 
 def _zone_key(zone: zones.Zone | None) -> str | None:
     return zone.key if zone else None
+
+
+def _sample(where: str | None, address: str, port: int, host: str, path: str, n: int) -> list[http.Reply]:
+    """`n` requests at once through the gateway; within a sweep, every zone's view judges the same sample."""
+    reads = sweepreads.current()
+    if reads is None:
+        return _requests(where, address, port, host, path, n)
+    return reads.share(("users-view", where, address, port, host, path, n),
+                       lambda: _requests(where, address, port, host, path, n))
 
 
 def _requests(where: str | None, address: str, port: int, host: str, path: str, n: int) -> list[http.Reply]:
