@@ -2,12 +2,11 @@
 Kubernetes GETs, and the sample of requests the users' view sends through the gateway.
 
 `engine.sweep` opens a SweepReads for its checks (a context variable each check's task and worker threads
-inherit); `checks/_cloud.ask`, `checks/_k8s.request` and `checks/gateway_users` send their reads through it. Two checks asking the same product, action and
-request share one call — the second waits for the first one's answer (or error) — and the answers are
-dropped with the sweep, so the next sweep asks the cloud again. Anything else (a mutating call, a check
-run on its own) goes straight to the cloud.
+inherit); `checks/_cloud.ask`, `checks/_k8s.request` and `checks/gateway_users` send their reads through it.
+Two checks making the same read share one call — the second waits for the first one's answer (or error) —
+and the answers are dropped with the sweep, so the next sweep asks again. Anything else (a mutating call, a
+check run on its own) goes straight to the source.
 """
-
 from __future__ import annotations
 
 import contextvars
