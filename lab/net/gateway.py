@@ -19,15 +19,14 @@ from pathlib import Path
 from drconsole.errors import LabError
 from drconsole.lab.env import LabEnv
 from drconsole.lab.net import nginx, zonepages
-from drconsole.lab.net.layout import NAMES, ZONES, Layout, layout
+from drconsole.lab.net.layout import GATEWAY_STATUS_IP, NAMES, ZONES, Layout, layout
 from drconsole.lab.net.probe import http_request
 from drconsole.lab.net.tls import ensure_server_cert
 from drconsole.lab.supervisor import Daemon
 
 GATEWAY_DAEMON = "net-nginx-gateway"
 ZONE_DAEMONS = {"a": "net-nginx-zone-a", "b": "net-nginx-zone-b"}
-STATUS_PATH = "/-/lab-routing"  # answered by the default server: the routing generation in force
-STATUS_HOST = "gateway-status.lab.invalid"
+STATUS_PATH = "/generation"  # on the lab's control listener only (Layout.gateway_status_port): the routing in force
 
 
 @dataclass
@@ -138,13 +137,16 @@ def _gateway_body(lay: Layout, routing: Routing, generation: int, cert: Path, ke
     listens = (f"    listen {lay.gateway_ip}:{lay.gateway_http_port}{{default}};\n"
                f"    listen {lay.gateway_ip}:{lay.gateway_https_port} ssl{{default}};\n"
                f"    ssl_certificate {cert};\n    ssl_certificate_key {key};")
+    # A host no rule routes: the stock 404 (docs/cloud-facts.md). The generation is on the control listener.
     default_server = f"""\
   server {{
 {listens.format(default=" default_server")}
     server_name _;
-    default_type application/json;
-    location = {STATUS_PATH} {{ return 200 '{{"generation":{generation}}}\\n'; }}
-    location / {{ return 404 '{{"code":"NoRouteMatched","message":"no route for this host"}}\\n'; }}
+    location / {{ return 404; }}
+  }}
+  server {{
+    listen {GATEWAY_STATUS_IP}:{lay.gateway_status_port};
+    location = {STATUS_PATH} {{ default_type application/json; return 200 '{{"generation":{generation}}}\\n'; }}
   }}"""
     if not routing.serve:
         return f"{upstreams}\n{default_server}"
@@ -215,8 +217,8 @@ def served_generation(env: LabEnv, netns: str | None) -> int | None:
     """The routing generation the running gateway serves, or None when it does not answer."""
     lay = layout(env)
     try:
-        reply = http_request(netns, lay.gateway_ip, lay.gateway_http_port, STATUS_PATH,
-                             host=STATUS_HOST, timeout=1.0)
+        reply = http_request(netns, GATEWAY_STATUS_IP, lay.gateway_status_port, STATUS_PATH,
+                             host=GATEWAY_STATUS_IP, timeout=1.0)
         return int(json.loads(reply.body)["generation"])
     except (OSError, ValueError, KeyError, TimeoutError):
         return None

@@ -71,6 +71,9 @@ class Layout:
     gateway_ip: str
     gateway_http_port: int
     gateway_https_port: int
+    # The lab's own control listener of the gateway process (the routing generation it serves), on the
+    # loopback of the gateway's side only: no client of the gateway can reach it.
+    gateway_status_port: int
     zone_a_ip: str
     zone_b_ip: str
     zone_port_a: int
@@ -88,13 +91,16 @@ class Layout:
                 self.register_ip]
 
 
+GATEWAY_STATUS_IP = "127.0.0.1"  # the gateway's control listener: loopback of its own namespace (or host)
+
+
 def _netns_layout() -> Layout:
     return Layout(
         mode="netns", vbr_ip="10.200.0.1", vbr_port=179, idc_ip="10.200.0.2", idc_port=179,
         probe_ip="10.200.0.3", dns_ip="10.200.0.4", dns_port=53,
         acr_ip="100.103.9.188", acr_ee_ip="100.103.7.181", acr_port=443,
         oss_ip="100.118.28.1", oss_https_port=443, oss_http_port=80,
-        gateway_ip="192.168.10.10", gateway_http_port=80, gateway_https_port=443,
+        gateway_ip="192.168.10.10", gateway_http_port=80, gateway_https_port=443, gateway_status_port=8079,
         zone_a_ip="192.168.1.10", zone_b_ip="192.168.2.10", zone_port_a=8080, zone_port_b=8080,
         register_ip=REGISTER_VPC_IP, register_port=REGISTER_PORT,
     )
@@ -114,16 +120,17 @@ def _free_ports(hosts: list[str]) -> list[int]:
 def _loopback_layout() -> Layout:
     ips = {"vbr": "127.0.0.2", "idc": "127.0.0.3", "dns": "127.0.0.5", "acr": "127.0.9.188",
            "acr_ee": "127.0.7.181", "oss": "127.0.28.1", "gw": "127.0.10.10",
-           "zone_a": "127.0.1.10", "zone_b": "127.0.2.10", "register": "127.0.2.20"}
-    keys = ["vbr", "idc", "dns", "acr", "oss", "oss", "gw", "gw", "zone_a", "zone_b", "register"]
-    (vbr, idc, dns, acr, oss_https, oss_http, gw_http, gw_https, zone_a, zone_b, register) = _free_ports(
+           "zone_a": "127.0.1.10", "zone_b": "127.0.2.10", "register": "127.0.2.20", "control": GATEWAY_STATUS_IP}
+    keys = ["vbr", "idc", "dns", "acr", "oss", "oss", "gw", "gw", "control", "zone_a", "zone_b", "register"]
+    (vbr, idc, dns, acr, oss_https, oss_http, gw_http, gw_https, gw_status, zone_a, zone_b,
+     register) = _free_ports(
         [ips[k] for k in keys])
     return Layout(
         mode="loopback", vbr_ip=ips["vbr"], vbr_port=vbr, idc_ip=ips["idc"], idc_port=idc,
         probe_ip="127.0.0.4", dns_ip=ips["dns"], dns_port=dns,
         acr_ip=ips["acr"], acr_ee_ip=ips["acr_ee"], acr_port=acr,
         oss_ip=ips["oss"], oss_https_port=oss_https, oss_http_port=oss_http,
-        gateway_ip=ips["gw"], gateway_http_port=gw_http, gateway_https_port=gw_https,
+        gateway_ip=ips["gw"], gateway_http_port=gw_http, gateway_https_port=gw_https, gateway_status_port=gw_status,
         zone_a_ip=ips["zone_a"], zone_b_ip=ips["zone_b"], zone_port_a=zone_a, zone_port_b=zone_b,
         register_ip=ips["register"], register_port=register,
     )

@@ -22,12 +22,13 @@ def served_zones(facts: dict[str, Any], n: int, headers: dict[str, str] | None =
 
 
 def test_no_route_answers_404(lab_env, net_lab: dict[str, Any]) -> None:
-    from drconsole.lab.net.gateway import Routing, apply_routing, current_routing
+    from drconsole.lab.net.gateway import STATUS_PATH, Routing, apply_routing, current_routing
 
     apply_routing(lab_env, Routing(serve=False))
     assert current_routing(lab_env) == Routing(serve=False)
     reply = gateway_get(net_lab)
-    assert reply.status == 404
+    assert reply.status == 404 and b"NoRoute" not in reply.body  # the web server's stock 404, no body of our making
+    assert gateway_get(net_lab, path=STATUS_PATH).status == 404  # the lab's control path is not on the gateway
 
 
 def test_active_standby_pins_zone_a(lab_env, net_lab: dict[str, Any]) -> None:
@@ -99,9 +100,9 @@ def test_a_failed_zone_is_not_retried_in_the_other_unless_the_route_asks(lab_env
     apply_routing(lab_env, Routing(weights={"a": 1, "b": 1}))
     zone_a.inject(lab_env)
     try:
-        statuses = Counter(gateway_get(net_lab).status for _ in range(6))
+        statuses = Counter(gateway_get(net_lab, path=ZONE_PAGE).status for _ in range(6))
         assert statuses[200] == 3 and sum(statuses.values()) == 6, statuses  # round robin: every 2nd one fails
         apply_routing(lab_env, Routing(weights={"a": 1, "b": 1}, retry=("error timeout http_502", 1, 0)))
-        assert Counter(gateway_get(net_lab).status for _ in range(6)) == Counter({200: 6})
+        assert Counter(gateway_get(net_lab, path=ZONE_PAGE).status for _ in range(6)) == Counter({200: 6})
     finally:
         zone_a.heal(lab_env)
