@@ -13,6 +13,7 @@ from drconsole.actions.base import Action, ApiCall, Plan, Result, Risk, action
 from drconsole.actions.cloud_setup import NoParams, _hub, _need
 from drconsole.actions.context import ActionContext, ActionFailed
 from drconsole.actions.manifests import apply_changes, plan_manifests
+from drconsole.actions.probes import gateway_get
 from drconsole.context import ClusterRole
 from drconsole.kube import manifest_documents
 from drconsole.profile import BEACON_PATH
@@ -234,8 +235,6 @@ class CreateIngress(KubeAction):
         actx.wait("the gateway publishes the Ingress address", published, timeout=300)
         # The gateway applies a new route some seconds after the Ingress lands (docs/cloud-facts.md, MSE): the
         # step is done when the host is routed, so the checks that follow judge the route, not its propagation.
-        from drconsole.actions.probes import gateway_get
-
         def routed() -> int | None:
             status = gateway_get(actx).get("status")
             return status if status is not None and status != 404 and status < 500 else None
