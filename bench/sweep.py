@@ -3,9 +3,10 @@ latency): the shipped runbooks' full sweep vs its slowest single check (target <
 with one check at a time (target >= 3x faster), medians of five; and how often one sweep asks each cloud read
 (target: once). One run, one machine.
 
-Each measured round starts after the process's API rate limiter has refilled (drconsole.cloud: BURST calls
-at once, then RATE_PER_SECOND), as an operator's sweep or the dashboard's one-per-second sweep does; rounds
-run back to back would measure the limiter instead."""
+The warm-up sweep also tells the engine how long each check takes (it starts the longest first), as a
+dashboard's first sweep does for the ones after it. Each measured round starts after the process's API rate
+limiter has refilled (drconsole.cloud: BURST calls at once, then RATE_PER_SECOND), as an operator's sweep or the
+dashboard's one-per-second sweep does; rounds run back to back would measure the limiter instead."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from drconsole import sweepreads
 from drconsole.context import Context
 from drconsole.probes.dns import Resolution, resolve
 from drconsole.profile import Profile
@@ -16,6 +17,15 @@ from drconsole.registry import check
 from drconsole.results import Evidence, Outcome
 
 Service = Literal["acr", "acr-ee", "oss", "gateway"]
+
+
+def lookup(where: str | None, name: str, resolvers: list[str], port: int) -> Resolution:
+    """`resolve` (blocking); within a sweep, checks asking the same resolvers for the same name from the same
+    vantage share one lookup (drconsole.sweepreads)."""
+    reads = sweepreads.current()
+    if reads is None:
+        return resolve(where, name, resolvers, port)
+    return reads.share(("dns", where, name, tuple(resolvers), port), lambda: resolve(where, name, resolvers, port))
 
 
 @dataclass(frozen=True)
@@ -108,7 +118,7 @@ async def private_name(ctx: Context, params: Params) -> Outcome:
         return Outcome.skipped("DNS-NO-RANGES", f"the profile has no private ranges for {tgt.label} "
                                f"({tgt.expected_key})", key=tgt.expected_key)
     where, port = profile.network.vantage_netns, profile.network.resolver_port
-    res = await ctx.blocking(resolve, where, tgt.name, resolvers, port)
+    res = await ctx.blocking(lookup, where, tgt.name, resolvers, port)
     evidence = evidence_of(res, resolvers, port, where)
     found = problem(res, tgt)
     if found is not None:

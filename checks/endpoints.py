@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict
 from drconsole.checks import dns as names
 from drconsole.context import Context
 from drconsole.probes import http
-from drconsole.probes.dns import resolve
 from drconsole.registry import check
 from drconsole.results import Evidence, Outcome
 
@@ -37,7 +36,7 @@ async def private_https(ctx: Context, params: Params) -> Outcome:
     where = profile.network.vantage_netns
     port = profile.services.oss.port if params.service == "oss" else profile.services.acr.port
     ca_file = str(profile.services.ca_file) if profile.services.ca_file else None
-    res = await ctx.blocking(resolve, where, tgt.name, resolvers, profile.network.resolver_port)
+    res = await ctx.blocking(names.lookup, where, tgt.name, resolvers, profile.network.resolver_port)
     dns_evidence = names.evidence_of(res, resolvers, profile.network.resolver_port, where)
     if not res.answered or not res.addresses:
         unresolved = names.problem(res, tgt)

@@ -6,13 +6,14 @@ Other gateways in the VPC may carry the same default name `mse-ingress`. What id
 order: a gateway ID the MseIngressConfig reports in its status (which field carries it is not
 documented, so any `gw-…` value at the top of the status counts), `spec.id` (reuse mode), and the
 resource tags a gateway made through an MseIngressConfig carries ("Configure an MseIngressConfig":
-`ingress.k8s.alibaba/MseIngressConfig` names the config, `ack.aliyun.com` the cluster). Where the
-address comes from: the gateway's SLBs (`Slb[].Type` PRIVATE_NET / PUB_NET, SDK model;
-`InternetSlb[]`, Internet-facing) and its entries (`GatewayEntry[].NetType`, whose values are not
-documented: `Intranet` / `Internet` are accepted). The summary names the fields it read."""
+`ingress.k8s.alibaba/MseIngressConfig` names the config, `ack.aliyun.com` the cluster). The gateway's
+status and addresses come from its entry in ListGateway: its SLBs (`Slb[].Type` PRIVATE_NET / PUB_NET,
+SDK model; `InternetSlb[]`, Internet-facing) and its entries (`GatewayEntry[].NetType`, whose values are
+not documented: `Intranet` / `Internet` are accepted). The summary names the fields it read."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -152,7 +153,14 @@ def judge_gateway(gateway: dict[str, Any], status: Any, how: str, expected: str 
 @check("gateway.mse-gateway", family="gateway", title="The MseIngressConfig's MSE gateway runs with an intranet "
        "address", timeout=_cloud.CLOUD_TIMEOUT)
 async def mse_gateway(ctx: Context, params: GatewayParams) -> Outcome:
-    config, config_ev = await _k8s.get(ctx, "fleet", f"{MSE_CONFIGS}/{params.mse_ingress_config}")
+    # the VPC's gateways are listed while the MseIngressConfig is read: a gateway's entry in the list carries
+    # its status, SLBs and entries, so two round trips (three with the tags) judge it
+    (config, config_ev), (body, list_ev) = await asyncio.gather(
+        _k8s.get(ctx, "fleet", f"{MSE_CONFIGS}/{params.mse_ingress_config}"),
+        _cloud.ask(ctx, "mse", "ListGateway",
+                   lambda c, m: c.list_gateway(m.ListGatewayRequest(
+                       page_size=50, filter_params=m.ListGatewayRequestFilterParams(vpc=params.vpc_id))),
+                   asked=f"FilterParams Vpc={params.vpc_id}"))
     if config is None:
         return Outcome.failed("GW-MSE-NO-CONFIG", f"MseIngressConfig {params.mse_ingress_config} does not exist, "
                               "so there is no gateway to look for", config_ev)
@@ -161,11 +169,6 @@ async def mse_gateway(ctx: Context, params: GatewayParams) -> Outcome:
     pinned = reported[1] if reported else reused
     config_ev.answer = {"spec.name": name, "spec.id": reused,
                         **({reported[0]: reported[1]} if reported else {})}
-    body, list_ev = await _cloud.ask(
-        ctx, "mse", "ListGateway",
-        lambda c, m: c.list_gateway(m.ListGatewayRequest(page_size=50, filter_params=m.ListGatewayRequestFilterParams(
-            vpc=params.vpc_id, gateway_unique_id=pinned, name=None if pinned else name))),
-        asked=f"FilterParams Vpc={params.vpc_id} " + (f"GatewayUniqueId={pinned}" if pinned else f"Name={name}"))
     listed = (body.get("Data") or {}).get("Result") or []
     evidence: list[Evidence] = [config_ev, list_ev]
     if pinned:
@@ -193,11 +196,5 @@ async def mse_gateway(ctx: Context, params: GatewayParams) -> Outcome:
         others = f" (not ours: {'; '.join(identity.others)})" if identity.others else ""
         return Outcome.failed("GW-MSE-MISSING", f"MSE has no gateway {pinned or name} in {params.vpc_id} for "
                               f"MseIngressConfig {params.mse_ingress_config}{others}", *evidence)
-    gateway_id = identity.gateway.get("GatewayUniqueId")
-    detail, get_ev = await _cloud.ask(
-        ctx, "mse", "GetGateway",
-        lambda c, m: c.get_gateway(m.GetGatewayRequest(gateway_unique_id=gateway_id)),
-        asked=f"GatewayUniqueId={gateway_id}")
-    status = (detail.get("Data") or {}).get("Status", identity.gateway.get("Status"))
     expected = str(ctx.profile.gateway.address) if ctx.profile.gateway.address else None
-    return judge_gateway(identity.gateway, status, identity.how, expected, *evidence, get_ev)
+    return judge_gateway(identity.gateway, identity.gateway.get("Status"), identity.how, expected, *evidence)

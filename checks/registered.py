@@ -5,6 +5,7 @@ A cluster ACK does not hear from is told apart by whether its agent is applied a
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -22,6 +23,10 @@ AGENT_PATH = f"/apis/apps/v1/namespaces/{NAMESPACE}/deployments/{AGENT}"
 AGENT_CONFIG = "ack-agent-config"
 CONFIG_PATH = f"/api/v1/namespaces/{NAMESPACE}/configmaps/{AGENT_CONFIG}"
 STATE_FINDINGS = {"waiting": "REG-WAITING", "disconnected": "REG-DISCONNECTED"}
+ENDPOINT_SETTINGS = ("ALI_STUB_REGISTER_ADDR", "INTERNAL_ENDPOINT")  # what tells the internal variant apart
+# The endpoint settings of each agent manifest seen (by the SHA-256 of its text: the manifest itself carries
+# credentials and is not kept). Its YAML takes milliseconds to parse, and it is the same on every sweep.
+_MANIFEST_ENDPOINTS: dict[str, dict[str, str]] = {}
 
 
 class ClusterParams(BaseModel):
@@ -99,6 +104,22 @@ def _agent_settings(objects: list[dict[str, Any]]) -> dict[str, str]:
     return settings
 
 
+def _endpoints(settings: dict[str, str]) -> dict[str, str]:
+    return {key: value for key, value in settings.items() if key.endswith(ENDPOINT_SETTINGS)}
+
+
+def manifest_endpoints(text: str) -> dict[str, str]:
+    """The endpoint settings an agent manifest gives (blocking: parsed once per distinct manifest)."""
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    found = _MANIFEST_ENDPOINTS.get(digest)
+    if found is None:
+        found = _endpoints(_agent_settings(manifest_documents(text)))
+        if len(_MANIFEST_ENDPOINTS) >= 4:
+            _MANIFEST_ENDPOINTS.clear()
+        _MANIFEST_ENDPOINTS[digest] = found
+    return dict(found)
+
+
 @check("registered.agent-internal", family="registered",
        title="The deployed agent is the internal-network variant", timeout=_cloud.CLOUD_TIMEOUT)
 async def agent_internal(ctx: Context, params: ClusterParams) -> Outcome:
@@ -113,10 +134,10 @@ async def agent_internal(ctx: Context, params: ClusterParams) -> Outcome:
     if deployment is None:
         return Outcome.skipped("REG-AGENT-ABSENT", f"no {AGENT} Deployment runs on the on-premises cluster, so no "
                                "agent manifest is in use (registered.agent-available reports it)")
-    wanted = _agent_settings(await ctx.blocking(manifest_documents, manifest.get("config") or ""))
-    live = _agent_settings([{**o, "kind": k} for o, k in ((deployment, "Deployment"), (config, "ConfigMap")) if o])
-    compared = {key: (value, live.get(key)) for key, value in wanted.items()
-                if key.endswith(("ALI_STUB_REGISTER_ADDR", "INTERNAL_ENDPOINT"))}
+    wanted = await ctx.blocking(manifest_endpoints, manifest.get("config") or "")
+    live = _endpoints(_agent_settings([{**o, "kind": k} for o, k in ((deployment, "Deployment"), (config, "ConfigMap"))
+                                       if o]))
+    compared = {key: (value, live.get(key)) for key, value in wanted.items()}
     evidence: tuple[Evidence, ...] = (manifest_ev, deploy_ev, config_ev,
                                       Evidence(source="comparison", asked="internal manifest vs deployed",
                                                answer={k: {"internal": w, "deployed": d}

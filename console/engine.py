@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import math
 import time
 from collections.abc import AsyncIterator, Coroutine, Iterable
 from dataclasses import dataclass, field
@@ -22,6 +24,12 @@ from drconsole.secrets import mask
 # than the Context's threads and the API limiter can serve only turns waiting in line into timeouts.
 DEFAULT_CONCURRENCY = 16
 
+RunKey = tuple[str, str, float]  # a check's name, its resolved parameters (JSON) and its timeout
+# How long each distinct check took when it last ran in this process (ms), so that the next sweep starts the
+# slowest first: a chain of calls in series left waiting for a slot behind quick checks would set the
+# sweep's length.
+LAST_RUN_MS: dict[RunKey, float] = {}
+
 
 @dataclass
 class Invocation:
@@ -39,40 +47,78 @@ class Invocation:
 async def sweep(ctx: Context, invocations: Iterable[Invocation], *,
                 concurrency: int = DEFAULT_CONCURRENCY) -> AsyncIterator[CheckResult]:
     """Yield each invocation's result as soon as it is known. Never raises for a failing check.
-    The checks share one answer to each distinct cloud read (drconsole.sweepreads)."""
+    The checks share one answer to each distinct cloud read (drconsole.sweepreads), and identical invocations
+    (one check with the same resolved parameters and timeout, as two runbooks may both hold) run once and
+    report under each of their keys. The checks that took longest when they last ran start first."""
     semaphore = asyncio.Semaphore(concurrency)
     reads = sweepreads.SweepReads()
     profile = templating.profile_data(ctx.profile)  # one snapshot of the profile for the whole sweep
+    planned: list[tuple[Invocation, dict[str, Any], RunKey]] = []
+    firsts: dict[RunKey, tuple[Invocation, dict[str, Any], float]] = {}
+    for invocation in invocations:
+        resolved = templating.resolve_in(invocation.raw_params, profile)
+        timeout = invocation.timeout or invocation.spec.timeout
+        same = (invocation.spec.name, json.dumps(resolved, sort_keys=True, default=repr), timeout)
+        planned.append((invocation, resolved, same))
+        firsts.setdefault(same, (invocation, resolved, timeout))
 
-    async def bounded(invocation: Invocation) -> CheckResult:
+    async def bounded(same: RunKey, invocation: Invocation, resolved: dict[str, Any], timeout: float) -> _Run:
         sweepreads.CURRENT.set(reads)  # in this check's own task context
         async with semaphore:
-            return await run_check(ctx, invocation, profile)
+            run = await _run(ctx, invocation, resolved, timeout)
+        LAST_RUN_MS[same] = run.duration_ms
+        return run
 
-    tasks = [asyncio.create_task(bounded(inv)) for inv in invocations]
+    async def result_of(invocation: Invocation, run: asyncio.Task[_Run], resolved: dict[str, Any]) -> CheckResult:
+        return _result(invocation, resolved, await run)
+
+    # slots go to waiting checks in the order they asked; checks not seen yet go first, in the given order
+    longest_first = sorted(firsts, key=lambda same: -LAST_RUN_MS.get(same, math.inf))
+    runs = {same: asyncio.create_task(bounded(same, *firsts[same])) for same in longest_first}
+    tasks = [asyncio.create_task(result_of(invocation, runs[same], resolved)) for invocation, resolved, same in planned]
     try:
         for next_done in asyncio.as_completed(tasks):
             yield await next_done
     finally:
-        for task in tasks:
+        for task in [*tasks, *runs.values()]:
             task.cancel()
 
 
 async def run_check(ctx: Context, invocation: Invocation, profile: dict[str, Any] | None = None) -> CheckResult:
     """One check's result; `profile` is the profile as `templating.profile_data` gives it (dumped here if None)."""
-    spec = invocation.spec
-    timeout = invocation.timeout or spec.timeout
-    started_wall, started = time.time(), time.monotonic()
     resolved = templating.resolve_in(invocation.raw_params, templating.profile_data(ctx.profile)
                                      if profile is None else profile)
+    timeout = invocation.timeout or invocation.spec.timeout
+    return _result(invocation, resolved, await _run(ctx, invocation, resolved, timeout))
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What running a check once gave: its outcome, when it started (wall clock) and how long it took."""
+
+    outcome: Outcome
+    started_at: float
+    duration_ms: float
+
+
+async def _run(ctx: Context, invocation: Invocation, resolved: dict[str, Any], timeout: float) -> _Run:
+    started_wall, started = time.time(), time.monotonic()
     outcome = await _outcome(ctx, invocation, resolved, timeout)
+    return _Run(outcome, started_wall, round((time.monotonic() - started) * 1000, 1))
+
+
+def _result(invocation: Invocation, resolved: dict[str, Any], run: _Run) -> CheckResult:
+    """`run` reported as `invocation`'s result: its key, step and zone, and the step that fixes what it found.
+    Every field is already validated (the outcome by its model, the rest by the engine), so none is again."""
+    spec, outcome = invocation.spec, run.outcome
+    fix_step = outcome.fix_step
     if outcome.status is not Status.PASS:  # the runbook's own step, else the finding's, else where the check sits
-        outcome.fix_step = invocation.fix_step or outcome.fix_step or invocation.step
-    return CheckResult(
-        **outcome.model_dump(), check=spec.name, key=invocation.key, title=spec.title, family=spec.family,
-        step=invocation.step, zone=invocation.zone, started_at=started_wall,
-        params=resolved if templating.first_missing(resolved) is None else None,
-        duration_ms=round((time.monotonic() - started) * 1000, 1),
+        fix_step = invocation.fix_step or outcome.fix_step or invocation.step
+    return CheckResult.model_construct(
+        **{**dict(outcome), "evidence": list(outcome.evidence), "fix_step": fix_step}, check=spec.name,
+        key=invocation.key, title=spec.title, family=spec.family, step=invocation.step, zone=invocation.zone,
+        started_at=run.started_at, params=resolved if templating.first_missing(resolved) is None else None,
+        duration_ms=run.duration_ms,
     )
 
 

@@ -1,8 +1,9 @@
 """One sweep asks each distinct read once: the sweep's shared answers to cloud Describe*/List*/Get* calls,
-Kubernetes GETs, and the sample of requests the users' view sends through the gateway.
+Kubernetes GETs, DNS lookups, and the sample of requests the users' view sends through the gateway.
 
 `engine.sweep` opens a SweepReads for its checks (a context variable each check's task and worker threads
-inherit); `checks/_cloud.ask`, `checks/_k8s.request` and `checks/gateway_users` send their reads through it.
+inherit); `checks/_cloud.ask`, `checks/_k8s.request`, `checks/dns.lookup` and `checks/gateway_users` send
+their reads through it.
 Two checks making the same read share one call — the second waits for the first one's answer (or error) —
 and the answers are dropped with the sweep, so the next sweep asks again. Anything else (a mutating call, a
 check run on its own) goes straight to the source.

@@ -115,3 +115,40 @@ async def test_a_findings_fix_step_is_the_runbooks_own_else_the_catalogues_else_
     idle = Invocation(key="idle", spec=spec("idle", failing), raw_params={"seconds": 0}, step="detect")
     results = {r.key: r.fix_step for r in await _collect(ctx, [boom_in("detect"), boom_in("s", "repair"), idle])}
     assert results == {"detect": "detect", "s": "repair", "idle": "network.bgp-idc"}
+
+
+async def test_identical_invocations_run_once_and_report_under_each_key(ctx: Context) -> None:
+    calls: list[float] = []
+
+    async def counted(ctx: Context, params: Delay) -> Outcome:
+        calls.append(params.seconds)
+        await asyncio.sleep(params.seconds)
+        return Outcome.passed("counted", Evidence(source="clock"))
+
+    def inv(key: str, seconds: object, zone: str | None = None, timeout: float | None = None) -> Invocation:
+        return Invocation(key=key, spec=spec("counted", counted), raw_params={"seconds": seconds}, step=key,
+                          zone=zone, timeout=timeout)
+
+    results = {r.key: r for r in await _collect(ctx, [
+        inv("setup/a", 0.1, "a"), inv("incident/a", 0.1, "a"), inv("incident/b", "0.1", "b"),
+        inv("other", 0.2), inv("longer", 0.1, timeout=9.0)])}
+    # "0.1" resolves to the same parameter value but is another invocation as written: the engine keys on the
+    # resolved parameters as given, before validation
+    assert sorted(calls) == [0.1, 0.1, 0.1, 0.2]
+    assert {key: (r.step, r.zone, r.status) for key, r in results.items()} == {
+        "setup/a": ("setup/a", "a", Status.PASS), "incident/a": ("incident/a", "a", Status.PASS),
+        "incident/b": ("incident/b", "b", Status.PASS), "other": ("other", None, Status.PASS),
+        "longer": ("longer", None, Status.PASS)}
+    assert results["setup/a"].started_at == results["incident/a"].started_at
+
+
+async def test_the_checks_that_took_longest_last_time_start_first(ctx: Context) -> None:
+    invocations = [Invocation(key=f"k{seconds}", spec=spec("ordered-sleep", sleeper), raw_params={"seconds": seconds})
+                   for seconds in (0.01, 0.2, 0.1)]
+
+    async def start_order() -> list[str]:
+        results = [r async for r in sweep(ctx, invocations, concurrency=1)]
+        return [r.key for r in sorted(results, key=lambda r: r.started_at)]
+
+    assert await start_order() == ["k0.01", "k0.2", "k0.1"]  # never seen: as given
+    assert await start_order() == ["k0.2", "k0.1", "k0.01"]
