@@ -53,34 +53,37 @@ async def sweep(ctx: Context, invocations: Iterable[Invocation], *,
     semaphore = asyncio.Semaphore(concurrency)
     reads = sweepreads.SweepReads()
     profile = templating.profile_data(ctx.profile)  # one snapshot of the profile for the whole sweep
-    planned: list[tuple[Invocation, dict[str, Any], RunKey]] = []
+    reporting: dict[RunKey, list[tuple[Invocation, dict[str, Any]]]] = {}  # each run's invocations
     firsts: dict[RunKey, tuple[Invocation, dict[str, Any], float]] = {}
     for invocation in invocations:
         resolved = templating.resolve_in(invocation.raw_params, profile)
         timeout = invocation.timeout or invocation.spec.timeout
         same = (invocation.spec.name, json.dumps(resolved, sort_keys=True, default=repr), timeout)
-        planned.append((invocation, resolved, same))
+        reporting.setdefault(same, []).append((invocation, resolved))
         firsts.setdefault(same, (invocation, resolved, timeout))
+    finished: asyncio.Queue[RunKey] = asyncio.Queue()
 
     async def bounded(same: RunKey, invocation: Invocation, resolved: dict[str, Any], timeout: float) -> _Run:
         sweepreads.CURRENT.set(reads)  # in this check's own task context
-        async with semaphore:
-            run = await _run(ctx, invocation, resolved, timeout)
-        LAST_RUN_MS[same] = run.duration_ms
-        return run
-
-    async def result_of(invocation: Invocation, run: asyncio.Task[_Run], resolved: dict[str, Any]) -> CheckResult:
-        return _result(invocation, resolved, await run)
+        try:
+            async with semaphore:
+                run = await _run(ctx, invocation, resolved, timeout)
+            LAST_RUN_MS[same] = run.duration_ms
+            return run
+        finally:
+            finished.put_nowait(same)
 
     # slots go to waiting checks in the order they asked; checks not seen yet go first, in the given order
     longest_first = sorted(firsts, key=lambda same: -LAST_RUN_MS.get(same, math.inf))
     runs = {same: asyncio.create_task(bounded(same, *firsts[same])) for same in longest_first}
-    tasks = [asyncio.create_task(result_of(invocation, runs[same], resolved)) for invocation, resolved, same in planned]
     try:
-        for next_done in asyncio.as_completed(tasks):
-            yield await next_done
+        for _ in runs:
+            same = await finished.get()
+            run = runs[same].result()
+            for invocation, resolved in reporting[same]:
+                yield _result(invocation, resolved, run)
     finally:
-        for task in [*tasks, *runs.values()]:
+        for task in runs.values():
             task.cancel()
 
 
