@@ -94,10 +94,9 @@ def request(ctx: Context, role: ClusterRole, path: str, method: str = "GET", pay
     """One call (blocking; run it through ctx.blocking). 2xx and 404 come back as a Reply; 401/403
     and other statuses raise KubeUnreachable in words. Within a sweep, checks GETting the same path of the
     same cluster share one read (drconsole.sweepreads)."""
-    reads = sweepreads.current()
-    if method != "GET" or reads is None:
+    if method != "GET":
         return _send(ctx, role, path, method, payload)
-    return reads.share(("kube", ctx.kube_context(role), path), lambda: _send(ctx, role, path, method, payload))
+    return sweepreads.shared(("kube", ctx.kube_context(role), path), lambda: _send(ctx, role, path, method, payload))
 
 
 def _send(ctx: Context, role: ClusterRole, path: str, method: str, payload: Any) -> Reply:

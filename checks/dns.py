@@ -22,10 +22,8 @@ Service = Literal["acr", "acr-ee", "oss", "gateway"]
 def lookup(where: str | None, name: str, resolvers: list[str], port: int) -> Resolution:
     """`resolve` (blocking); within a sweep, checks asking the same resolvers for the same name from the same
     vantage share one lookup (drconsole.sweepreads)."""
-    reads = sweepreads.current()
-    if reads is None:
-        return resolve(where, name, resolvers, port)
-    return reads.share(("dns", where, name, tuple(resolvers), port), lambda: resolve(where, name, resolvers, port))
+    return sweepreads.shared(("dns", where, name, tuple(resolvers), port),
+                             lambda: resolve(where, name, resolvers, port))
 
 
 @dataclass(frozen=True)

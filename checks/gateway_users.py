@@ -82,11 +82,8 @@ def _zone_key(zone: zones.Zone | None) -> str | None:
 
 def _sample(where: str | None, address: str, port: int, host: str, path: str, n: int) -> list[http.Reply]:
     """`n` requests at once through the gateway; within a sweep, every zone's view judges the same sample."""
-    reads = sweepreads.current()
-    if reads is None:
-        return _requests(where, address, port, host, path, n)
-    return reads.share(("users-view", where, address, port, host, path, n),
-                       lambda: _requests(where, address, port, host, path, n))
+    return sweepreads.shared(("users-view", where, address, port, host, path, n),
+                             lambda: _requests(where, address, port, host, path, n))
 
 
 def _requests(where: str | None, address: str, port: int, host: str, path: str, n: int) -> list[http.Reply]:

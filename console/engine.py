@@ -54,17 +54,16 @@ async def sweep(ctx: Context, invocations: Iterable[Invocation], *,
     reads = sweepreads.SweepReads()
     profile = templating.profile_data(ctx.profile)  # one snapshot of the profile for the whole sweep
     reporting: dict[RunKey, list[tuple[Invocation, dict[str, Any]]]] = {}  # each run's invocations
-    firsts: dict[RunKey, tuple[Invocation, dict[str, Any], float]] = {}
     for invocation in invocations:
         resolved = templating.resolve_in(invocation.raw_params, profile)
-        timeout = invocation.timeout or invocation.spec.timeout
-        same = (invocation.spec.name, json.dumps(resolved, sort_keys=True, default=repr), timeout)
+        same = (invocation.spec.name, json.dumps(resolved, sort_keys=True, default=repr),
+                invocation.timeout or invocation.spec.timeout)
         reporting.setdefault(same, []).append((invocation, resolved))
-        firsts.setdefault(same, (invocation, resolved, timeout))
     finished: asyncio.Queue[RunKey] = asyncio.Queue()
 
-    async def bounded(same: RunKey, invocation: Invocation, resolved: dict[str, Any], timeout: float) -> _Run:
+    async def bounded(same: RunKey) -> _Run:
         sweepreads.CURRENT.set(reads)  # in this check's own task context
+        (invocation, resolved), timeout = reporting[same][0], same[2]
         try:
             async with semaphore:
                 run = await _run(ctx, invocation, resolved, timeout)
@@ -74,8 +73,8 @@ async def sweep(ctx: Context, invocations: Iterable[Invocation], *,
             finished.put_nowait(same)
 
     # slots go to waiting checks in the order they asked; checks not seen yet go first, in the given order
-    longest_first = sorted(firsts, key=lambda same: -LAST_RUN_MS.get(same, math.inf))
-    runs = {same: asyncio.create_task(bounded(same, *firsts[same])) for same in longest_first}
+    longest_first = sorted(reporting, key=lambda same: -LAST_RUN_MS.get(same, math.inf))
+    runs = {same: asyncio.create_task(bounded(same)) for same in longest_first}
     try:
         for _ in runs:
             same = await finished.get()

@@ -2,8 +2,8 @@
 Kubernetes GETs, DNS lookups, and the sample of requests the users' view sends through the gateway.
 
 `engine.sweep` opens a SweepReads for its checks (a context variable each check's task and worker threads
-inherit); `checks/_cloud.ask`, `checks/_k8s.request`, `checks/dns.lookup` and `checks/gateway_users` send
-their reads through it.
+inherit); `checks/_cloud.ask` sends its reads through it, and `checks/_k8s.request`, `checks/dns.lookup` and
+`checks/gateway_users` through `shared`.
 Two checks making the same read share one call — the second waits for the first one's answer (or error) —
 and the answers are dropped with the sweep, so the next sweep asks again. Anything else (a mutating call, a
 check run on its own) goes straight to the source.
@@ -56,3 +56,10 @@ CURRENT: contextvars.ContextVar[SweepReads | None] = contextvars.ContextVar("drc
 def current() -> SweepReads | None:
     """The reads of the sweep the caller runs in, if any."""
     return CURRENT.get()
+
+
+def shared(key: Hashable, read: Callable[[], T]) -> T:
+    """`read()` (blocking), shared by key with the other checks of the sweep the caller runs in; outside a
+    sweep it is simply run."""
+    reads = current()
+    return read() if reads is None else reads.share(key, read)

@@ -71,8 +71,8 @@ class Layout:
     gateway_ip: str
     gateway_http_port: int
     gateway_https_port: int
-    # The lab's own control listener of the gateway process (the routing generation it serves), on the
-    # loopback of the gateway's side only: no client of the gateway can reach it.
+    # The lab's own control listener of the gateway process (the routing generation it serves): on the loopback
+    # (of the gateway's namespace in netns mode), never on the gateway's address that clients use.
     gateway_status_port: int
     zone_a_ip: str
     zone_b_ip: str
@@ -123,8 +123,7 @@ def _loopback_layout() -> Layout:
            "zone_a": "127.0.1.10", "zone_b": "127.0.2.10", "register": "127.0.2.20", "control": GATEWAY_STATUS_IP}
     keys = ["vbr", "idc", "dns", "acr", "oss", "oss", "gw", "gw", "control", "zone_a", "zone_b", "register"]
     (vbr, idc, dns, acr, oss_https, oss_http, gw_http, gw_https, gw_status, zone_a, zone_b,
-     register) = _free_ports(
-        [ips[k] for k in keys])
+     register) = _free_ports([ips[k] for k in keys])
     return Layout(
         mode="loopback", vbr_ip=ips["vbr"], vbr_port=vbr, idc_ip=ips["idc"], idc_port=idc,
         probe_ip="127.0.0.4", dns_ip=ips["dns"], dns_port=dns,
