@@ -1,5 +1,6 @@
 """The data center's resolver: dnsmasq answering the region's private names and the gateway
-host, NXDOMAIN for anything else under those zones, and nothing forwarded anywhere."""
+host, NXDOMAIN for anything else under those zones, and nothing forwarded anywhere. Every query is logged
+(`query[A] <name> from <address>` in the daemon's log), as a data center's resolver can be asked to."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ no-resolv
 no-hosts
 no-poll
 log-facility=-
+log-queries
 local-ttl=5
 local=/aliyuncs.com/
 local=/{GATEWAY_ZONE}/

@@ -1,10 +1,12 @@
 """One sweep of the shipped runbooks asks the lab's region each distinct read once (counted at the region's
-own request log), where the same checks run one by one ask some of them several times."""
+own request log), and the data center's resolver each name once (counted at its query log), where the same
+checks run one by one ask some of them several times."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ from typing import Any
 from drconsole.cloudstats import COUNTS
 from drconsole.context import Context
 from drconsole.engine import run_check, sweep
+from drconsole.lab.env import LabEnv
 from drconsole.profile import Profile
 from drconsole.runbooks.loader import load_runbook, shipped_runbooks
 from drconsole.sweeps import invocations
@@ -63,3 +66,41 @@ def test_one_sweep_asks_each_distinct_read_once(lab: dict[str, Any], lab_profile
     assert {read[:2] for read in repeated} >= {("cs", "DescribeClusterDetail"), ("adcp", "DescribeHubClusterDetails")}
     assert set(swept) == set(alone), "the sweep asked other reads than its checks ask one by one"
     assert {read: n for read, n in swept.items() if n != 1} == {}
+
+
+def _names_asked(log: Path, offset: int, names: set[str]) -> Counter[str]:
+    with log.open() as handle:
+        handle.seek(offset)
+        asked = [match.group(1) for match in re.finditer(r"query\[A\] (\S+) from", handle.read())]
+    return Counter(name for name in asked if name in names)
+
+
+def test_one_sweep_asks_the_resolver_each_name_once(lab_env: LabEnv, lab: dict[str, Any],
+                                                    lab_profile: Profile) -> None:
+    from drconsole.lab.net.layout import NAMES
+    from drconsole.lab.net.resolver import DNS_DAEMON
+
+    log = lab_env.supervisor.log_path(DNS_DAEMON)
+    names = {NAMES[key] for key in ("acr", "acr_ee", "oss", "gateway")}
+    chosen = [inv for name in sorted(shipped_runbooks()) for inv in invocations(load_runbook(name))]
+    ctx = Context(lab_profile)
+
+    async def one_sweep() -> None:
+        async for _ in sweep(ctx, chosen):
+            pass
+
+    async def one_by_one() -> None:
+        for inv in chosen:
+            await run_check(ctx, inv)
+
+    try:
+        offset = log.stat().st_size
+        asyncio.run(one_by_one())
+        alone = wait_until(lambda: _names_asked(log, offset, names) or None, 10, "the checks' queries in the log")
+        offset = log.stat().st_size
+        asyncio.run(one_sweep())
+        swept = wait_until(lambda: _names_asked(log, offset, names) or None, 10, "the sweep's queries in the log")
+    finally:
+        ctx.close()
+    assert {name for name, n in alone.items() if n > 1}, "one by one, some name should be asked twice"
+    assert set(swept) == set(alone) and {name: n for name, n in swept.items() if n != 1} == {}

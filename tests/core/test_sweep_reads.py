@@ -107,27 +107,3 @@ def test_the_request_key_tells_requests_apart() -> None:
     assert RequestOf().describe_vswitches(one) != RequestOf().describe_vpcs(one)
     assert RequestOf().describe_cluster_detail("c1") != RequestOf().describe_cluster_detail("c2")
 
-
-class Lookup(BaseModel):
-    name: str
-    nth: int = 0
-
-
-async def test_checks_asking_the_same_name_share_one_lookup(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
-    from drconsole.checks import dns as names
-    from drconsole.probes.dns import Resolution
-
-    def resolve(where: str | None, name: str, resolvers: list[str], port: int) -> Resolution:
-        _send("A", name, False)
-        return Resolution(name, ["10.0.0.1"], f"{resolvers[0]}:{port}", "NOERROR")
-
-    async def looker(ctx: Context, params: Lookup) -> Outcome:
-        res = await ctx.blocking(names.lookup, None, params.name, ["10.0.0.53"], 53)
-        return Outcome.passed(res.name, Evidence(source="dns", answer=res.addresses))
-
-    monkeypatch.setattr(names, "resolve", resolve)
-    looks = CheckSpec(name="looker", family="test", title="looker", params=Lookup, timeout=5.0, fn=looker)  # type: ignore[arg-type]
-    chosen = [Invocation(key=f"k{i}", spec=looks, raw_params={"name": name, "nth": i})
-              for i, name in enumerate(["acr.example", "acr.example", "oss.example"])]
-    assert [r.status async for r in sweep(ctx, chosen)] == [Status.PASS] * 3
-    assert sorted(sent) == [("A", "acr.example"), ("A", "oss.example")]
