@@ -39,28 +39,33 @@ def _reads_sent(log: Path, offset: int, calls: int) -> Counter[tuple[str, str, s
                    for r in sent if not r["mutating"])
 
 
-def test_one_sweep_asks_each_distinct_read_once(lab: dict[str, Any], lab_profile: Profile) -> None:
-    log = Path(lab["region"]["request_log"])
+def _run_shipped_checks(profile: Profile, *, swept: bool) -> None:
+    """Every check of the shipped runbooks: in one sweep, or one by one."""
     chosen = [inv for name in sorted(shipped_runbooks()) for inv in invocations(load_runbook(name))]
-    ctx = Context(lab_profile)
+    ctx = Context(profile)
 
-    async def one_sweep() -> None:
-        async for _ in sweep(ctx, chosen):
-            pass
-
-    async def one_by_one() -> None:
-        for inv in chosen:
-            await run_check(ctx, inv)
+    async def run() -> None:
+        if swept:
+            async for _ in sweep(ctx, chosen):
+                pass
+        else:
+            for inv in chosen:
+                await run_check(ctx, inv)
 
     try:
-        offset, calls = log.stat().st_size, _calls_sent()
-        asyncio.run(one_by_one())
-        alone = _reads_sent(log, offset, _calls_sent() - calls)
-        offset, calls = log.stat().st_size, _calls_sent()
-        asyncio.run(one_sweep())
-        swept = _reads_sent(log, offset, _calls_sent() - calls)
+        asyncio.run(run())
     finally:
         ctx.close()
+
+
+def test_one_sweep_asks_each_distinct_read_once(lab: dict[str, Any], lab_profile: Profile) -> None:
+    log = Path(lab["region"]["request_log"])
+    offset, calls = log.stat().st_size, _calls_sent()
+    _run_shipped_checks(lab_profile, swept=False)
+    alone = _reads_sent(log, offset, _calls_sent() - calls)
+    offset, calls = log.stat().st_size, _calls_sent()
+    _run_shipped_checks(lab_profile, swept=True)
+    swept = _reads_sent(log, offset, _calls_sent() - calls)
     repeated = {read: n for read, n in alone.items() if n > 1}
     assert repeated, "the checks run one by one should repeat some reads (else this test proves nothing)"
     assert {read[:2] for read in repeated} >= {("cs", "DescribeClusterDetail"), ("adcp", "DescribeHubClusterDetails")}
@@ -82,25 +87,11 @@ def test_one_sweep_asks_the_resolver_each_name_once(lab_env: LabEnv, lab: dict[s
 
     log = lab_env.supervisor.log_path(DNS_DAEMON)
     names = {NAMES[key] for key in ("acr", "acr_ee", "oss", "gateway")}
-    chosen = [inv for name in sorted(shipped_runbooks()) for inv in invocations(load_runbook(name))]
-    ctx = Context(lab_profile)
-
-    async def one_sweep() -> None:
-        async for _ in sweep(ctx, chosen):
-            pass
-
-    async def one_by_one() -> None:
-        for inv in chosen:
-            await run_check(ctx, inv)
-
-    try:
-        offset = log.stat().st_size
-        asyncio.run(one_by_one())
-        alone = wait_until(lambda: _names_asked(log, offset, names) or None, 10, "the checks' queries in the log")
-        offset = log.stat().st_size
-        asyncio.run(one_sweep())
-        swept = wait_until(lambda: _names_asked(log, offset, names) or None, 10, "the sweep's queries in the log")
-    finally:
-        ctx.close()
+    offset = log.stat().st_size
+    _run_shipped_checks(lab_profile, swept=False)
+    alone = wait_until(lambda: _names_asked(log, offset, names) or None, 10, "the checks' queries in the log")
+    offset = log.stat().st_size
+    _run_shipped_checks(lab_profile, swept=True)
+    swept = wait_until(lambda: _names_asked(log, offset, names) or None, 10, "the sweep's queries in the log")
     assert {name for name, n in alone.items() if n > 1}, "one by one, some name should be asked twice"
     assert set(swept) == set(alone) and {name: n for name, n in swept.items() if n != 1} == {}
