@@ -109,7 +109,8 @@ def _send(ctx: Context, role: ClusterRole, path: str, method: str, payload: Any)
     if payload is not None:
         header_params["Content-Type"] = "application/json"
     method, url, headers, body, _ = client.param_serialize(
-        method=method, resource_path=path, header_params=header_params, body=payload, auth_settings=[])
+        method=method, resource_path=path, header_params=header_params, body=payload,
+        auth_settings=["BearerToken"])  # a token user (static, exec plugin) goes in the Authorization header
     started = time.monotonic()
     try:
         answer = client.call_api(method, url, headers, body, _request_timeout=READ_TIMEOUT)

@@ -1,9 +1,12 @@
 """kube.api-ready against the lab's three real API servers, and against real kubeconfig copies
 broken one way each: missing file, bad YAML, unknown context, wrong CA, untrusted client
-certificate (401), an unknown token (anonymous), a closed port and a listener that never answers."""
+certificate (401), an unknown token (401: the token is sent, and a bearer token that authenticates no one is
+rejected, not taken for anonymous), a closed port and a listener that never answers; and a ServiceAccount's
+token that does authenticate."""
 
 from __future__ import annotations
 
+import secrets
 import socket
 import time
 from collections.abc import Iterator
@@ -85,10 +88,27 @@ async def test_untrusted_client_certificate_is_401(lab_profile: Profile, tmp_pat
     assert "expired, revoked" in remedy
 
 
-async def test_unknown_token_is_treated_as_anonymous(lab_profile: Profile, tmp_path: Path) -> None:
+async def test_unknown_token_is_rejected(lab_profile: Profile, tmp_path: Path) -> None:
     path = kubeconfig_variant(lab_profile, tmp_path, "token", "ack", user={"token": "not-a-token-of-this-cluster"})
-    summary, _ = await failing(with_kubeconfig(lab_profile, path), "ack")
-    assert "did not accept the kubeconfig's credentials" in summary and "anonymous" in summary
+    summary, remedy = await failing(with_kubeconfig(lab_profile, path), "ack")
+    assert "(401 Unauthorized)" in summary and "expired, revoked" in remedy
+
+
+async def test_a_service_account_token_authenticates(lab_profile: Profile, tmp_path: Path) -> None:
+    """A kubeconfig whose user is only a bearer token (here a ServiceAccount's, from the TokenRequest API)."""
+    from kubernetes import client as kube
+
+    from drconsole.kube import api_client
+
+    admin = kube.CoreV1Api(api_client(lab_profile.clusters.kubeconfig, lab_profile.clusters.ack.context))
+    name = f"reader-{secrets.token_hex(3)}"
+    admin.create_namespaced_service_account("default", {"metadata": {"name": name}})
+    token = admin.create_namespaced_service_account_token(name, "default", {"spec": {"expirationSeconds": 600}})
+    path = kubeconfig_variant(lab_profile, tmp_path, "sa-token", "ack", user={"token": token.status.token})
+    result = await run(with_kubeconfig(lab_profile, path), "kube.api-ready", cluster="ack")
+    assert result.status is Status.PASS, result
+    review = result.evidence[2].answer
+    assert review["status"]["userInfo"]["username"] == f"system:serviceaccount:default:{name}"
 
 
 async def test_closed_port(lab_profile: Profile, tmp_path: Path) -> None:
