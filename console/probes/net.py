@@ -6,10 +6,13 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from drconsole import vantage
 
+# a client context per CA file (None: the system CAs), with the file's content it was loaded from
+_CONTEXTS: dict[str | None, tuple[bytes, ssl.SSLContext]] = {}
 FailureKind = Literal["timeout", "refused", "unreachable", "untrusted", "tls", "protocol"]
 
 
@@ -50,5 +53,16 @@ def tcp_connect(where: str | None, address: str, port: int, timeout: float,
 
 def tls_wrap(sock: socket.socket, name: str, ca_file: str | None) -> tuple[ssl.SSLSocket, ssl.SSLContext]:
     """TLS over `sock`, verified for `name` (SNI = name) with `ca_file` only, or the system CAs."""
-    context = ssl.create_default_context(cafile=ca_file)
+    context = verifying_context(ca_file)
     return context.wrap_socket(sock, server_hostname=name), context
+
+
+def verifying_context(ca_file: str | None) -> ssl.SSLContext:
+    """A client context trusting `ca_file` only, or the system CAs. Loading CAs is costly (the system's take
+    tens of ms), so one context serves every probe until the file's content changes; raises OSError for a file
+    that cannot be read."""
+    content = Path(ca_file).read_bytes() if ca_file is not None else b""
+    known = _CONTEXTS.get(ca_file)
+    if known is None or known[0] != content:
+        known = _CONTEXTS[ca_file] = (content, ssl.create_default_context(cafile=ca_file))
+    return known[1]

@@ -89,6 +89,17 @@ def test_a_certificate_from_another_ca_is_untrusted(tls_server: int, pki: dict[s
     assert endpoint_finding(reply) == "EP-TLS-FAILED" and gateway_finding(reply) == "GW-TLS-FAILED"
 
 
+def test_a_ca_file_changed_on_disk_is_trusted_from_the_next_probe(tls_server: int, pki: dict[str, Path],
+                                                                   tmp_path: Path) -> None:
+    trusted = tmp_path / "trusted.pem"
+    trusted.write_bytes(pki["other_ca"].read_bytes())
+    before = get(tls_server, trusted)
+    trusted.write_bytes(pki["ca"].read_bytes())
+    after = get(tls_server, trusted)
+    assert before.failure is not None and before.failure.kind == "untrusted"
+    assert (after.failed_at, after.status) == (None, 401)
+
+
 def test_a_certificate_for_another_name_is_untrusted(tls_server: int, pki: dict[str, Path]) -> None:
     reply = get(tls_server, pki["ca"], name="oss-vpc.example.test")
     assert (reply.failed_at, reply.failure and reply.failure.kind) == ("tls", "untrusted")
