@@ -38,15 +38,20 @@ class Timing:
     node_monitor_period_s: float
     # The gateway applies a changed route (endpoints or Ingress) this long after it appeared.
     gateway_sync_s: float
+    # How often the lab's controllers (kubelet-lite, the node monitor's looks, Argo CD, the MseIngressConfig
+    # lifecycle, the gateway renderer, the agent) make one pass over the planes (seconds; controllers/controller.py).
+    controller_period_s: float
 
 
 TIMINGS: dict[TimingName, Timing] = {
     "real": Timing("real", region_latency_s=0.030, link_delay_ms=2.0, transition_scale=1.0,
                    agent_heartbeat_s=10.0, agent_disconnect_grace_s=60.0,
-                   node_monitor_grace_s=50.0, node_monitor_period_s=5.0, gateway_sync_s=3.0),
+                   node_monitor_grace_s=50.0, node_monitor_period_s=5.0, gateway_sync_s=3.0,
+                   controller_period_s=1.0),
     "fast": Timing("fast", region_latency_s=0.0, link_delay_ms=0.0, transition_scale=0.01,
                    agent_heartbeat_s=0.5, agent_disconnect_grace_s=2.0,
-                   node_monitor_grace_s=5.0, node_monitor_period_s=0.4, gateway_sync_s=0.4),
+                   node_monitor_grace_s=5.0, node_monitor_period_s=0.4, gateway_sync_s=0.4,
+                   controller_period_s=0.4),
 }
 
 

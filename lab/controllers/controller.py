@@ -1,4 +1,5 @@
-"""The controllers' process: one reconcile pass over the three planes every PERIOD seconds.
+"""The controllers' process: one reconcile pass over the three planes every `controller_period_s` of the lab's
+timing (drconsole.lab.timing).
 
 Each pass reads the facts (they change as parts come up and the procedure runs), probes the zone
 backends (a zone whose backend does not answer is a lost zone: its kubelets fall silent, and its nodes turn
@@ -40,7 +41,6 @@ from drconsole.lab.net import zonepages
 from drconsole.lab.region.part import read_state
 from drconsole.lab.region.region import use_timing
 
-PERIOD = 0.4
 HEARTBEAT = "heartbeat"
 log = logging.getLogger("drconsole.lab.controllers")
 
@@ -138,4 +138,4 @@ class Controllers:
             started = time.monotonic()
             self.step()
             heartbeat.write_text(f"{time.time():.3f} {len(self._errors)}\n")
-            time.sleep(max(0.0, PERIOD - (time.monotonic() - started)))
+            time.sleep(max(0.0, self.env.timing.controller_period_s - (time.monotonic() - started)))

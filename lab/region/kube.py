@@ -17,6 +17,7 @@ APPLY = "application/apply-patch+yaml"
 FIELD_MANAGER = "drconsole-lab-region"
 
 Obj = dict[str, Any]
+_PARSED: dict[Path, tuple[bytes, Obj]] = {}  # kubeconfig path -> (its text, parsed)
 
 
 class PlaneUnavailable(RuntimeError):
@@ -43,7 +44,7 @@ def plane_kubeconfig(env: LabEnv, plane: str) -> Obj:
     path = kubeconfig_path(env)
     if path is None:
         raise PlaneUnavailable(f"no kubeconfig for plane {plane!r} (the kube part is not up)")
-    full = yaml.safe_load(path.read_text())
+    full = _parsed(path)
     try:
         context = next(c["context"] for c in full["contexts"] if c["name"] == plane)
         cluster = next(c["cluster"] for c in full["clusters"] if c["name"] == context["cluster"])
@@ -60,6 +61,15 @@ def plane_kubeconfig(env: LabEnv, plane: str) -> Obj:
         "users": [{"name": plane, "user": {k: v for k, v in inline_user.items() if v}}],
         "contexts": [{"name": plane, "context": {"cluster": plane, "user": plane}}],
     }
+
+
+def _parsed(path: Path) -> Obj:
+    """The kubeconfig's YAML, parsed again only when its text has changed: most region calls read it."""
+    text = path.read_bytes()
+    known = _PARSED.get(path)
+    if known is None or known[0] != text:
+        known = _PARSED[path] = (text, yaml.safe_load(text))
+    return known[1]
 
 
 def plane_server(env: LabEnv, plane: str) -> str:
