@@ -2,15 +2,17 @@
 broken one way each: missing file, bad YAML, unknown context, wrong CA, untrusted client
 certificate (401), an unknown token (401: the token is sent, and a bearer token that authenticates no one is
 rejected, not taken for anonymous), a closed port and a listener that never answers; and a ServiceAccount's
-token that does authenticate."""
+token that does authenticate, written in the kubeconfig or printed by an exec plugin."""
 
 from __future__ import annotations
 
+import json
 import secrets
 import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,6 +29,7 @@ from tests.checks.cloudkube_support import (
 )
 
 pytestmark = [pytest.mark.lab, pytest.mark.kube]
+EXEC_API = "client.authentication.k8s.io/v1"
 
 
 @pytest.mark.parametrize("cluster", ["fleet", "ack", "registered"])
@@ -94,17 +97,28 @@ async def test_unknown_token_is_rejected(lab_profile: Profile, tmp_path: Path) -
     assert "(401 Unauthorized)" in summary and "expired, revoked" in remedy
 
 
-async def test_a_service_account_token_authenticates(lab_profile: Profile, tmp_path: Path) -> None:
-    """A kubeconfig whose user is only a bearer token (here a ServiceAccount's, from the TokenRequest API)."""
+@pytest.mark.parametrize("handed", ["token", "exec plugin"])
+async def test_a_service_account_token_authenticates(lab_profile: Profile, tmp_path: Path, handed: str) -> None:
+    """A kubeconfig whose user is only a bearer token (here a ServiceAccount's, from the TokenRequest API), written
+    in the kubeconfig or printed by an exec credential plugin (as cloud kubeconfigs often do)."""
     from kubernetes import client as kube
 
     from drconsole.kube import api_client
 
     admin = kube.CoreV1Api(api_client(lab_profile.clusters.kubeconfig, lab_profile.clusters.ack.context))
     name = f"reader-{secrets.token_hex(3)}"
-    admin.create_namespaced_service_account("default", {"metadata": {"name": name}})
-    token = admin.create_namespaced_service_account_token(name, "default", {"spec": {"expirationSeconds": 600}})
-    path = kubeconfig_variant(lab_profile, tmp_path, "sa-token", "ack", user={"token": token.status.token})
+    admin.create_namespaced_service_account("default", kube.V1ServiceAccount(metadata=kube.V1ObjectMeta(name=name)))
+    request = kube.AuthenticationV1TokenRequest(spec=kube.V1TokenRequestSpec(audiences=[], expiration_seconds=600))
+    issued = admin.create_namespaced_service_account_token(name, "default", request).status
+    assert issued is not None
+    user: dict[str, Any] = {"token": issued.token}
+    if handed == "exec plugin":
+        credential = {"apiVersion": EXEC_API, "kind": "ExecCredential", "status": {"token": issued.token}}
+        plugin = tmp_path / "credential-plugin"
+        plugin.write_text(f"#!/bin/sh\ncat <<'EOF'\n{json.dumps(credential)}\nEOF\n")
+        plugin.chmod(0o700)
+        user = {"exec": {"apiVersion": EXEC_API, "command": str(plugin), "interactiveMode": "Never"}}
+    path = kubeconfig_variant(lab_profile, tmp_path, "sa-token", "ack", user=user)
     result = await run(with_kubeconfig(lab_profile, path), "kube.api-ready", cluster="ack")
     assert result.status is Status.PASS, result
     review = result.evidence[2].answer
