@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from drconsole import deadline, sweepreads
 from drconsole.errors import DrconsoleError
+from drconsole.kube import rest_request
 from drconsole.results import Evidence
 
 if TYPE_CHECKING:
@@ -108,9 +109,7 @@ def _send(ctx: Context, role: ClusterRole, path: str, method: str, payload: Any)
     header_params = {"Accept": "application/json, */*"}
     if payload is not None:
         header_params["Content-Type"] = "application/json"
-    method, url, headers, body, _ = client.param_serialize(
-        method=method, resource_path=path, header_params=header_params, body=payload,
-        auth_settings=["BearerToken"])  # a token user (static, exec plugin) goes in the Authorization header
+    method, url, headers, body = rest_request(client, method, path, header_params, payload)
     started = time.monotonic()
     try:
         answer = client.call_api(method, url, headers, body, _request_timeout=READ_TIMEOUT)

@@ -65,3 +65,14 @@ def api_client(kubeconfig: Path | None, context: str, *, timeout_s: float = 5.0)
     pool["retries"] = False
     pool["timeout"] = timeout_s
     return client
+
+
+def rest_request(api: Any, method: str, path: str, headers: dict[str, str],
+                 body: Any = None) -> tuple[str, str, dict[str, str], Any]:
+    """One REST call's method, URL, headers and body as `api.call_api` (a kubernetes ApiClient) takes them, with
+    the kubeconfig user's credentials: a client certificate is in the connection pool already, a token (static,
+    or from an exec plugin, which the client's loader refreshes when it expires) goes in the Authorization
+    header."""
+    method, url, headers, body, _ = api.param_serialize(method=method, resource_path=path, header_params=headers,
+                                                        body=body, auth_settings=["BearerToken"])
+    return method, url, headers, body

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from drconsole.context import ClusterRole, Context
 from drconsole.errors import DrconsoleError, RefusedError
+from drconsole.kube import rest_request
 from drconsole.profile import Product, Profile
 
 T = TypeVar("T")
@@ -122,10 +123,9 @@ class ActionContext:
         api = self.ctx.kube(role)
         full = f"{path}?{urlencode(query)}" if query else path
         headers = {"Accept": "application/json", "Content-Type": content_type}
-        m, url, headers, data, _ = api.param_serialize(method=method, resource_path=full, header_params=headers,
-                                                       body=body, auth_settings=["BearerToken"])
+        request = rest_request(api, method, full, headers, body)
         try:
-            reply = api.call_api(m, url, headers, data, _request_timeout=KUBE_TIMEOUT)
+            reply = api.call_api(*request, _request_timeout=KUBE_TIMEOUT)
             raw = reply.read()
         except ApiException as exc:
             if exc.status == 404:

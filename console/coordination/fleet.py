@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from drconsole.errors import DrconsoleError
+from drconsole.kube import rest_request
 
 REQUEST_TIMEOUT = (2.0, 5.0)
 SETUP_HINT = "a Fleet admin applies drconsole's RBAC manifest (`drconsole fleet rbac`, piped to `kubectl apply -f -`)"
@@ -47,9 +48,7 @@ def kube_call(api: Any, method: str, path: str, body: Any = None, *, verb: str, 
     full = f"{path}?{urlencode(query)}" if query else path
     headers = {"Accept": "application/json", "Content-Type": content_type}
     try:
-        m, url, headers, data, _ = api.param_serialize(method=method, resource_path=full, header_params=headers,
-                                                       body=body, auth_settings=["BearerToken"])
-        reply = api.call_api(m, url, headers, data, _request_timeout=REQUEST_TIMEOUT)
+        reply = api.call_api(*rest_request(api, method, full, headers, body), _request_timeout=REQUEST_TIMEOUT)
         raw = reply.read()
         status = reply.status
     except ApiException as exc:
