@@ -2,8 +2,9 @@
 
 A vantage is a network namespace name (`/var/run/netns/<name>`, as `ip netns add` makes it) or
 None for the namespace this process runs in. A socket stays in the namespace it was created in,
-so sockets (and netlink lookups) are made in a short-lived thread that has joined the vantage
-with setns(2); the rest of the process never moves. Entering a namespace needs CAP_SYS_ADMIN.
+so sockets (and netlink lookups) are made by a resident thread that has joined the vantage with
+setns(2) once; the rest of the process never moves. A namespace removed and made again under the
+same name gets a new resident. Entering a namespace needs CAP_SYS_ADMIN.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -49,11 +51,11 @@ def netns_path(name: str) -> str:
     return os.path.join(NETNS_DIR, name)
 
 
-def _enter(name: str) -> None:
-    """Move the calling thread (only) into the network namespace `name`."""
+def _open(name: str) -> int:
+    """A read-only descriptor of the network namespace `name`; VantageError when it is missing or closed to us."""
     path = netns_path(name)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        return os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     except FileNotFoundError:
         raise VantageError(f"network namespace {name!r} does not exist", where=path,
                            fix="correct network.vantage_netns in the profile (or start the lab)") from None
@@ -61,13 +63,14 @@ def _enter(name: str) -> None:
         raise VantageError(f"no permission to open network namespace {name!r}", where=path,
                            fix="run drconsole as root to probe from a namespace, or unset network.vantage_netns "
                                "to probe from this host") from None
-    try:
-        if _libc().setns(fd, CLONE_NEWNET) != 0:
-            err = ctypes.get_errno()
-            raise VantageError(f"cannot enter network namespace {name!r}: {os.strerror(err)}", where=path,
-                               fix="entering a namespace needs CAP_SYS_ADMIN: run drconsole as root")
-    finally:
-        os.close(fd)
+
+
+def _join(fd: int, name: str) -> None:
+    """Move the calling thread (only) into the network namespace open at `fd`."""
+    if _libc().setns(fd, CLONE_NEWNET) != 0:
+        err = ctypes.get_errno()
+        raise VantageError(f"cannot enter network namespace {name!r}: {os.strerror(err)}", where=netns_path(name),
+                           fix="entering a namespace needs CAP_SYS_ADMIN: run drconsole as root")
 
 
 @functools.cache
@@ -76,27 +79,46 @@ def _libc() -> ctypes.CDLL:
 
 
 def run_in(vantage: str | None, fn: Callable[[], T], timeout: float = ENTER_TIMEOUT) -> T:
-    """Run `fn` inside `vantage` (in a fresh thread; directly when `vantage` is None) and return its
-    result; its exceptions propagate. `fn` must bound its own network calls; `timeout` bounds the wait."""
+    """Run `fn` inside `vantage` (on its resident thread; directly when `vantage` is None) and return its
+    result; its exceptions propagate. `fn` must be quick and bound its own network calls (the resident runs
+    one at a time); `timeout` bounds the wait."""
     if vantage is None:
         return fn()
-    outcome: dict[str, object] = {}
+    work = _resident(vantage).submit(fn)
+    try:
+        return work.result(timeout)
+    except TimeoutError:
+        if work.done():  # fn's own timeout
+            raise
+        raise TimeoutError(f"work in network namespace {vantage!r} did not finish within {timeout:g} s") from None
 
-    def target() -> None:
-        try:
-            _enter(vantage)
-            outcome["value"] = fn()
-        except BaseException as exc:
-            outcome["error"] = exc
 
-    thread = threading.Thread(target=target, name=f"vantage-{vantage}", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        raise TimeoutError(f"work in network namespace {vantage!r} did not finish within {timeout:g} s")
-    if "error" in outcome:
-        raise outcome["error"]  # type: ignore[misc]
-    return outcome["value"]  # type: ignore[return-value]
+_RESIDENTS: dict[str, tuple[tuple[int, int], ThreadPoolExecutor]] = {}
+_RESIDENTS_LOCK = threading.Lock()
+
+
+def _resident(name: str) -> ThreadPoolExecutor:
+    """The one-thread worker that has entered namespace `name` as it is now (its device and inode say which)."""
+    fd = _open(name)
+    try:
+        stat = os.fstat(fd)
+        identity = (stat.st_dev, stat.st_ino)
+        with _RESIDENTS_LOCK:
+            known = _RESIDENTS.get(name)
+            if known is not None and known[0] == identity:
+                return known[1]
+            worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"vantage-{name}")
+            try:
+                worker.submit(_join, fd, name).result(ENTER_TIMEOUT)
+            except BaseException:
+                worker.shutdown(wait=False)
+                raise
+            if known is not None:  # the namespace was made again: let the old resident go
+                known[1].shutdown(wait=False)
+            _RESIDENTS[name] = (identity, worker)
+            return worker
+    finally:
+        os.close(fd)
 
 
 def new_socket(vantage: str | None, kind: int = socket.SOCK_STREAM) -> socket.socket:

@@ -122,6 +122,17 @@ def test_without_any_route_the_network_is_unreachable(bare: str) -> None:
     assert decision.describe() == "no route to 8.8.8.8 (Network is unreachable)"
 
 
+def test_a_namespace_made_again_under_its_name_is_the_one_asked(bare: str) -> None:
+    """The resident thread of a vantage follows the namespace the name stands for now, not the one it joined."""
+    assert route_get(bare, "10.7.0.9").error == "Network is unreachable"
+    ip("netns", "delete", bare)
+    ip("netns", "add", bare)
+    ip("-n", bare, "link", "set", "lo", "up")
+    ip("-n", bare, "addr", "add", "10.7.0.1/24", "dev", "lo")
+    again = route_get(bare, "10.7.0.9")
+    assert again == as_ip_says(bare, "10.7.0.9") and again.reachable
+
+
 def test_no_vantage_asks_this_process_namespace() -> None:
     assert route_get(None, "127.0.0.1") == as_ip_says(None, "127.0.0.1")
     assert route_get(None, "8.8.8.8") == as_ip_says(None, "8.8.8.8")
