@@ -28,16 +28,23 @@ class CloudUnavailable(DrconsoleError):
     finding = "CLOUD-UNAVAILABLE"
 
 
-async def ask(ctx: Context, product: Product, action: str, call: Callable[[Any, Any], Any],
-              asked: str = "") -> tuple[dict[str, Any], Evidence]:
-    """Run `call(client, models)` and return the response body as a dict, plus the evidence. Within a sweep,
-    checks making the same read share one call (drconsole.sweepreads)."""
+async def ask(ctx: Context, product: Product, action: str, call: Callable[..., Any], asked: str = "",
+              pages: str | None = None) -> tuple[dict[str, Any], Evidence]:
+    """Run `call(client, models)` and return the response body as a dict, plus the evidence. With `pages` (the
+    dotted path of the answer's list) every page is read (drconsole.paging): `call` then takes the page's
+    fields as keywords and puts them in its request. Within a sweep, checks making the same read share one
+    call (drconsole.sweepreads)."""
     from drconsole.cloud import CloudError, models
+    from drconsole.paging import every_page
 
-    def send() -> Any:
-        return ctx.cloud_call(product, action, lambda: call(ctx.cloud(product), models(product)))
+    def one(page: dict[str, Any]) -> dict[str, Any]:
+        response = ctx.cloud_call(product, action, lambda: call(ctx.cloud(product), models(product), **page))
+        return response.body.to_map() if response.body is not None else {}
 
-    def answer() -> Any:  # in the worker thread, where the client is built and its SDK imported
+    def send() -> dict[str, Any]:
+        return every_page(one, pages, f"{product}:{action}") if pages else one({})
+
+    def answer() -> dict[str, Any]:  # in the worker thread, where the client is built and its SDK imported
         reads = sweepreads.current()
         if reads is None or not sweepreads.is_read(action):
             return send()
@@ -45,12 +52,10 @@ async def ask(ctx: Context, product: Product, action: str, call: Callable[[Any, 
 
     started = time.monotonic()
     try:
-        response = await ctx.blocking(answer)
+        body = await ctx.blocking(answer)
     except CloudError as exc:
         raise in_words(exc) from None
-    body = response.body.to_map() if response.body is not None else {}
-    body.pop("RequestId", None)
-    body.pop("request_id", None)
+    body = {key: value for key, value in body.items() if key not in ("RequestId", "request_id")}
     evidence = Evidence(source=f"{product}:{action}", asked=asked, answer=body,
                         ms=round((time.monotonic() - started) * 1000, 1))
     return body, evidence

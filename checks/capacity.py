@@ -113,9 +113,9 @@ async def ecs_pools(ctx: Context, params: PoolParams) -> Outcome:
 
 async def vswitches(ctx: Context, vpc_id: str) -> tuple[dict[str, Any], Evidence]:
     return await _cloud.ask(ctx, "vpc", "DescribeVSwitches",
-                            lambda c, m: c.describe_vswitches(m.DescribeVSwitchesRequest(
-                                region_id=ctx.profile.cloud.region, vpc_id=vpc_id, page_size=50)),
-                            asked=f"VpcId={vpc_id}")
+                            lambda c, m, **page: c.describe_vswitches(m.DescribeVSwitchesRequest(
+                                region_id=ctx.profile.cloud.region, vpc_id=vpc_id, page_size=50, **page)),
+                            asked=f"VpcId={vpc_id}", pages="VSwitches.VSwitch")
 
 
 def zones_of(switches: Mapping[str, Any]) -> dict[str, str]:

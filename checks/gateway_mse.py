@@ -158,9 +158,9 @@ async def mse_gateway(ctx: Context, params: GatewayParams) -> Outcome:
     (config, config_ev), (body, list_ev) = await asyncio.gather(
         _k8s.get(ctx, "fleet", f"{MSE_CONFIGS}/{params.mse_ingress_config}"),
         _cloud.ask(ctx, "mse", "ListGateway",
-                   lambda c, m: c.list_gateway(m.ListGatewayRequest(
-                       page_size=50, filter_params=m.ListGatewayRequestFilterParams(vpc=params.vpc_id))),
-                   asked=f"FilterParams Vpc={params.vpc_id}"))
+                   lambda c, m, **page: c.list_gateway(m.ListGatewayRequest(
+                       page_size=50, filter_params=m.ListGatewayRequestFilterParams(vpc=params.vpc_id), **page)),
+                   asked=f"FilterParams Vpc={params.vpc_id}", pages="Data.Result"))
     if config is None:
         return Outcome.failed("GW-MSE-NO-CONFIG", f"MseIngressConfig {params.mse_ingress_config} does not exist, "
                               "so there is no gateway to look for", config_ev)

@@ -96,9 +96,9 @@ async def vpc_table(ctx: Context, params: TableParams) -> Outcome:
         return Outcome.skipped("ROUTE-NO-IDC-CIDRS", "the profile lists no IDC CIDRs (network.idc_cidrs)")
     body, evidence = await _cloud.ask(
         ctx, "vpc", "DescribeRouteEntryList",
-        lambda c, m: c.describe_route_entry_list(m.DescribeRouteEntryListRequest(
-            region_id=ctx.profile.cloud.region, route_table_id=params.route_table_id, max_result=100)),
-        asked=f"RouteTableId={params.route_table_id}")
+        lambda c, m, **page: c.describe_route_entry_list(m.DescribeRouteEntryListRequest(
+            region_id=ctx.profile.cloud.region, route_table_id=params.route_table_id, max_result=100, **page)),
+        asked=f"RouteTableId={params.route_table_id}", pages="RouteEntrys.RouteEntry")
     entries = (body.get("RouteEntrys") or {}).get("RouteEntry") or []
     table = [{"DestinationCidrBlock": e.get("DestinationCidrBlock"), "Type": e.get("Type"), "Status": e.get("Status"),
               "NextHops": [{"NextHopType": h.get("NextHopType"), "NextHopId": h.get("NextHopId")}

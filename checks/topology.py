@@ -82,9 +82,9 @@ async def zones_api(ctx: Context, params: ZonesParams) -> Outcome:
     (ack, ack_ev), (reg, reg_ev), (switches, vsw_ev) = await asyncio.gather(
         cluster_detail(ctx, params.ack_cluster_id), cluster_detail(ctx, params.registered_cluster_id),
         _cloud.ask(ctx, "vpc", "DescribeVSwitches",
-                   lambda c, m: c.describe_vswitches(m.DescribeVSwitchesRequest(
-                       region_id=ctx.profile.cloud.region, vpc_id=params.vpc_id, page_size=50)),
-                   asked=f"VpcId={params.vpc_id}"))
+                   lambda c, m, **page: c.describe_vswitches(m.DescribeVSwitchesRequest(
+                       region_id=ctx.profile.cloud.region, vpc_id=params.vpc_id, page_size=50, **page)),
+                   asked=f"VpcId={params.vpc_id}", pages="VSwitches.VSwitch"))
     zone_of = {v.get("VSwitchId"): v.get("ZoneId")
                for v in (switches.get("VSwitches") or {}).get("VSwitch") or []}
     ack_zones, reg_zones = _zones(ack, zone_of), _zones(reg, zone_of)

@@ -16,6 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from drconsole.paging import listing
+
 A = TypeVar("A")
 B = TypeVar("B")
 Call = Callable[..., dict[str, Any]]
@@ -34,8 +36,8 @@ def cen_kind(call: Call, region: str, cen_id: str | None) -> CenKind:
     """Which path the CEN takes in the region, and what said so."""
     if cen_id is None:
         return CenKind(TRANSIT_ROUTER, None, "a new CEN is built on Enterprise Edition transit routers")
-    routers = call("cbn", "ListTransitRouters", cen_id=cen_id, region_id=region, page_size=50).get(
-        "TransitRouters") or []
+    routers = listing(call, "cbn", "ListTransitRouters", "TransitRouters", cen_id=cen_id, region_id=region,
+                      page_size=50).get("TransitRouters") or []
     if not routers:
         return CenKind(TRANSIT_ROUTER, None, "ListTransitRouters: no transit router in the region yet")
     router = routers[0]
@@ -55,8 +57,10 @@ def together(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
 def transit_attachments(call: Call, cen_id: str) -> dict[str, dict[str, Any]]:
     """{VBR or VPC ID: its transit-router attachment} for the CEN."""
     vbrs, vpcs = together(
-        lambda: call("cbn", "ListTransitRouterVbrAttachments", cen_id=cen_id, max_results=50),
-        lambda: call("cbn", "ListTransitRouterVpcAttachments", cen_id=cen_id, max_results=50))
+        lambda: listing(call, "cbn", "ListTransitRouterVbrAttachments", "TransitRouterAttachments", cen_id=cen_id,
+                        max_results=50),
+        lambda: listing(call, "cbn", "ListTransitRouterVpcAttachments", "TransitRouterAttachments", cen_id=cen_id,
+                        max_results=50))
     found = {str(a["VbrId"]): a for a in vbrs.get("TransitRouterAttachments") or []}
     found.update({str(a["VpcId"]): a for a in vpcs.get("TransitRouterAttachments") or []})
     return found
@@ -64,13 +68,15 @@ def transit_attachments(call: Call, cen_id: str) -> dict[str, dict[str, Any]]:
 
 def route_entries(call: Call, router_id: str) -> tuple[str | None, list[dict[str, Any]]]:
     """(route table ID, its entries) of the transit router's system route table."""
-    tables = call("cbn", "ListTransitRouterRouteTables", transit_router_id=router_id, max_results=20)
+    tables = listing(call, "cbn", "ListTransitRouterRouteTables", "TransitRouterRouteTables",
+                     transit_router_id=router_id, max_results=20)
     listed = tables.get("TransitRouterRouteTables") or []
     table = next((t for t in listed if t.get("TransitRouterRouteTableType") == "System"), listed[0] if listed else None)
     if table is None:
         return None, []
     table_id = str(table["TransitRouterRouteTableId"])
-    entries = call("cbn", "ListTransitRouterRouteEntries", transit_router_route_table_id=table_id, max_results=100)
+    entries = listing(call, "cbn", "ListTransitRouterRouteEntries", "TransitRouterRouteEntries",
+                      transit_router_route_table_id=table_id, max_results=100)
     return table_id, list(entries.get("TransitRouterRouteEntries") or [])
 
 
@@ -96,7 +102,8 @@ def service_routes(call: Call, region: str, cen_id: str, vpc_id: str,
     wanted = [str(r) for r in ranges]
     kind = cen_kind(call, region, cen_id)
     if kind.kind == LEGACY:
-        answer = call("cbn", "DescribeRouteServicesInCen", cen_id=cen_id, access_region_id=region, page_size=50)
+        answer = listing(call, "cbn", "DescribeRouteServicesInCen", "RouteServiceEntries.RouteServiceEntry",
+                         cen_id=cen_id, access_region_id=region, page_size=50)
         found = {str(e.get("Host")): str(e.get("Status")) for e in
                  (answer.get("RouteServiceEntries") or {}).get("RouteServiceEntry") or []
                  if e.get("HostVpcId") == vpc_id}

@@ -23,6 +23,7 @@ from drconsole.checks.capacity import (
     zones_of,
 )
 from drconsole.context import ClusterRole
+from drconsole.paging import listing
 
 TARGET = f"{NAMESPACE}/{ECI_PROFILE}"
 
@@ -54,7 +55,8 @@ class AddEciZones(KubeAction):
         if config is None:
             raise ActionFailed(f"the registered cluster has no {TARGET} ConfigMap",
                                fix=f"install ack-virtual-node first (step {VIRTUAL_STEP})")
-        switches = actx.call("vpc", "DescribeVSwitches", region_id=profile.cloud.region, vpc_id=vpc_id, page_size=50)
+        switches = listing(actx.call, "vpc", "DescribeVSwitches", "VSwitches.VSwitch", region_id=profile.cloud.region,
+                           vpc_id=vpc_id, page_size=50)
         listed = (switches.get("VSwitches") or {}).get("VSwitch") or []
         zone_of = zones_of(switches)
         used = sorted({zone_of[v] for v in config.vswitch_ids if v in zone_of})

@@ -25,13 +25,14 @@ from drconsole.cen import (
     service_routes,
     transit_attachments,
 )
+from drconsole.paging import listing
 
 ATTACH_TIMEOUT = 300.0
 
 
 def legacy_children(actx: ActionContext, cen_id: str) -> dict[str, str]:
-    children = (actx.call("cbn", "DescribeCenAttachedChildInstances", cen_id=cen_id, page_size=50)
-                .get("ChildInstances") or {}).get("ChildInstance") or []
+    children = (listing(actx.call, "cbn", "DescribeCenAttachedChildInstances", "ChildInstances.ChildInstance",
+                        cen_id=cen_id, page_size=50).get("ChildInstances") or {}).get("ChildInstance") or []
     return {c["ChildInstanceId"]: c.get("Status", "") for c in children}
 
 
@@ -43,7 +44,8 @@ def learnt_routes(actx: ActionContext, router_id: str, attachment_id: str) -> li
 
 
 def _cen_of_vbr(actx: ActionContext, vbr: str) -> str | None:
-    vbrs = actx.call("vpc", "DescribeVirtualBorderRouters", region_id=actx.profile.cloud.region, page_size=50)
+    vbrs = listing(actx.call, "vpc", "DescribeVirtualBorderRouters", "VirtualBorderRouterSet.VirtualBorderRouterType",
+                   region_id=actx.profile.cloud.region, page_size=50)
     for v in (vbrs.get("VirtualBorderRouterSet") or {}).get("VirtualBorderRouterType") or []:
         if v.get("VbrId") == vbr:
             cens = (v.get("AssociatedCens") or {}).get("AssociatedCen") or []

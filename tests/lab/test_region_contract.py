@@ -208,7 +208,7 @@ def test_vpc_route_table_has_the_system_routes(region_lab: RegionLab) -> None:
 
     ids = region_lab.ids()
     body = call(region_lab, "vpc", "describe_route_entry_list", vpc.DescribeRouteEntryListRequest(
-        region_id=REGION, route_table_id=ids["route_table_id"], route_entry_type="System"))
+        region_id=REGION, route_table_id=ids["route_table_id"], route_entry_type="System", max_result=100))
     cidrs = {r.destination_cidr_block for r in body.route_entrys.route_entry}
     assert {"192.168.1.0/24", "192.168.2.0/24", "100.64.0.0/10"} <= cidrs
 
@@ -236,11 +236,41 @@ def test_cbn_cen_with_vpc_and_vbr_attached(region_lab: RegionLab) -> None:
     (table,) = call(region_lab, "cbn", "list_transit_router_route_tables", cbn.ListTransitRouterRouteTablesRequest(
         transit_router_id=router.transit_router_id)).transit_router_route_tables
     entries = call(region_lab, "cbn", "list_transit_router_route_entries", cbn.ListTransitRouterRouteEntriesRequest(
-        transit_router_route_table_id=table.transit_router_route_table_id)).transit_router_route_entries
+        transit_router_route_table_id=table.transit_router_route_table_id, max_results=100)
+    ).transit_router_route_entries
     toward_vpc = {e.transit_router_route_entry_destination_cidr_block for e in entries
                   if e.transit_router_route_entry_next_hop_id == vpc_attachment.transit_router_attachment_id}
     assert {"192.168.1.0/24", "192.168.2.0/24"} <= toward_vpc
     assert {e.transit_router_route_entry_next_hop_type for e in entries} == {"Attachment"}
+
+
+def test_token_lists_answer_in_pages_of_max_results(region_lab: RegionLab) -> None:
+    """DescribeRouteEntryList (MaxResult) and ListTransitRouterRouteEntries (MaxResults) hand out a page and a
+    NextToken; following the tokens gives the whole list once, and the last page's token is empty."""
+    from alibabacloud_tea_openapi.exceptions import ClientException
+    from alibabacloud_vpc20160428 import models as vpc
+
+    table = region_lab.ids()["route_table_id"]
+
+    def page(size: int | None, token: str | None = None) -> Any:
+        return call(region_lab, "vpc", "describe_route_entry_list", vpc.DescribeRouteEntryListRequest(
+            region_id=REGION, route_table_id=table, max_result=size, next_token=token))
+
+    whole = [r.destination_cidr_block for r in page(100).route_entrys.route_entry]
+    assert len(whole) > 2 and not page(100).next_token
+    walked, token, pages = [], None, 0
+    while True:
+        answer = page(2, token)
+        assert len(answer.route_entrys.route_entry) <= 2
+        walked += [r.destination_cidr_block for r in answer.route_entrys.route_entry]
+        pages, token = pages + 1, answer.next_token
+        if not token:
+            break
+    assert walked == whole and pages == -(-len(whole) // 2)
+    assert len(page(None).route_entrys.route_entry) == min(10, len(whole))  # MaxResult's default is 10
+    with pytest.raises(ClientException) as refused:
+        page(2, "not-a-token-we-gave")
+    assert refused.value.code == "InvalidParameter"
 
 
 def test_mse_list_gateway_parses(region_lab: RegionLab) -> None:

@@ -152,7 +152,7 @@ def test_network_build_order(fresh_region: RegionLab) -> None:
     assert "Attaching" in statuses()
     wait_until(lambda: statuses() == {"Attached"}, 5, "transit-router attachments")
     routes = vpc_client.describe_route_entry_list(vpc.DescribeRouteEntryListRequest(
-        region_id=REGION, route_table_id=ids["route_table_id"])).body.route_entrys.route_entry
+        region_id=REGION, route_table_id=ids["route_table_id"], max_result=100)).body.route_entrys.route_entry
     assert not [r for r in routes if r.type == "CEN"]  # no BGP session, so nothing learnt from the IDC
 
 
@@ -209,7 +209,7 @@ def test_a_legacy_cen_has_a_basic_transit_router_and_takes_child_instances(legac
         cbn.DescribeCenAttachedChildInstancesRequest(cen_id=cen_id)).body.child_instances.child_instance
     assert [c.child_instance_id for c in children] == [ids["vpc_id"]]
     routes = legacy_region.client("vpc").describe_route_entry_list(vpc.DescribeRouteEntryListRequest(
-        region_id=REGION, route_table_id=ids["route_table_id"])).body.route_entrys.route_entry
+        region_id=REGION, route_table_id=ids["route_table_id"], max_result=100)).body.route_entrys.route_entry
     assert all(h.next_hop_type != "VBR" for r in routes for h in (r.next_hops.next_hop or []))
 
 

@@ -175,7 +175,7 @@ def _table(region: RegionLab, table_id: str) -> list[Any]:
     from alibabacloud_vpc20160428 import models as vpc
 
     return list(region.client("vpc").describe_route_entry_list(vpc.DescribeRouteEntryListRequest(
-        region_id=REGION, route_table_id=table_id)).body.route_entrys.route_entry or [])
+        region_id=REGION, route_table_id=table_id, max_result=100)).body.route_entrys.route_entry or [])
 
 
 def test_vpc_learns_the_idc_route_only_while_bgp_is_up(region_live: RegionLab) -> None:

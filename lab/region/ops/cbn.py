@@ -8,6 +8,7 @@ from typing import Any
 
 from drconsole.lab.region import ids
 from drconsole.lab.region.ops.registry import rpc
+from drconsole.lab.region.paging import by_number
 from drconsole.lab.region.region import CEN_ATTACH_SECONDS, Region, settled
 from drconsole.lab.region.store import State
 from drconsole.lab.region.wire import ApiError, Params
@@ -50,11 +51,6 @@ def child_status(child: dict[str, Any]) -> str:
     return "Attached" if settled(child["attached"], CEN_ATTACH_SECONDS) else "Attaching"
 
 
-def _page(params: Params, items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    page, size = params.number("PageNumber", 1) or 1, params.number("PageSize", 10) or 10
-    return items[(page - 1) * size: page * size], {"PageNumber": page, "PageSize": size, "TotalCount": len(items)}
-
-
 def _find(state: State, cen_id: str) -> dict[str, Any]:
     cen = state.get("cens", {}).get(cen_id)
     if cen is None:
@@ -79,7 +75,7 @@ def describe_cens(region: Region, params: Params) -> dict[str, Any]:
                "Ipv6Level": "DISABLED", "CreationTime": ids.iso(c["created"]), "Description": "",
                "ResourceGroupId": "rg-acfmlabdefault",
                "CenBandwidthPackageIds": {"CenBandwidthPackageId": []}, "Tags": {"Tag": []}} for c in cens]
-    chosen, page = _page(params, answer)
+    chosen, page = by_number(params, answer)
     return {"Cens": {"Cen": chosen}, **page}
 
 
@@ -111,7 +107,7 @@ def describe_cen_attached_child_instances(region: Region, params: Params) -> dic
               for child_id, child in cen["children"].items()
               if (not child_type or child["type"] == child_type)
               and (not child_region or child["region"] == child_region)]
-    chosen, page = _page(params, answer)
+    chosen, page = by_number(params, answer)
     return {"ChildInstances": {"ChildInstance": chosen}, **page}
 
 
@@ -152,5 +148,5 @@ def describe_cen_child_instance_route_entries(region: Region, params: Params) ->
             entries += [_entry(c, "CEN", table, "VPC", vpc["vpc_id"], rid) for c in vswitches]
     status = params.text("Status")
     entries = [e for e in entries if not status or e["Status"] == status]
-    chosen, page = _page(params, entries)
+    chosen, page = by_number(params, entries)
     return {"CenRouteEntries": {"CenRouteEntry": chosen}, **page}

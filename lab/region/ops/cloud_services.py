@@ -17,6 +17,7 @@ from typing import Any
 from drconsole.lab.region import ids
 from drconsole.lab.region.ops.registry import rpc
 from drconsole.lab.region.ops.transit import ENTERPRISE, attachment_of, attachment_status
+from drconsole.lab.region.paging import by_number
 from drconsole.lab.region.region import ROUTE_SERVICE_SECONDS, Region, settled
 from drconsole.lab.region.store import State
 from drconsole.lab.region.wire import ApiError, Params, invalid
@@ -72,9 +73,8 @@ def describe_route_services_in_cen(region: Region, params: Params) -> dict[str, 
                 "Cidrs": {"Cidr": [s["host"]]}}
                for s in services for access in s["access"]
                if (not host or s["host"] == host) and (not access_region or access == access_region)]
-    page, size = params.number("PageNumber", 1) or 1, params.number("PageSize", 10) or 10
-    return {"RouteServiceEntries": {"RouteServiceEntry": entries[(page - 1) * size: page * size]},
-            "PageNumber": page, "PageSize": size, "TotalCount": len(entries)}
+    chosen, page = by_number(params, entries)
+    return {"RouteServiceEntries": {"RouteServiceEntry": chosen}, **page}
 
 
 @rpc("cbn", "CreateTransitRouterRouteEntry", mutating=True)

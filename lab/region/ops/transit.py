@@ -10,11 +10,14 @@ from typing import Any
 
 from drconsole.lab.region import ids
 from drconsole.lab.region.ops.registry import rpc
+from drconsole.lab.region.paging import by_number, by_token
 from drconsole.lab.region.region import TR_ATTACH_SECONDS, Region, settled
 from drconsole.lab.region.store import State
 from drconsole.lab.region.wire import ApiError, Params, invalid
 
 ENTERPRISE, BASIC = "Enterprise", "Basic"
+# ListTransitRouter{Vbr,Vpc}Attachments, RouteTables, RouteEntries: MaxResults 1-100, default 20 (their API pages)
+DEFAULT_MAX_RESULTS = 20
 MIN_ZONES = 2  # "How transit routers work": in a region with several TR zones, vSwitches in two zones
 
 
@@ -114,9 +117,8 @@ def list_transit_routers(region: Region, params: Params) -> dict[str, Any]:
                "Type": r["type"], "Status": "Active", "CreationTime": ids.iso(r["created"]),
                "TransitRouterDescription": "", "SupportMulticast": False, "AliUid": 1234567890123456,
                "Tags": [], "TransitRouterCidrList": []} for cen, r in routers]
-    page, size = params.number("PageNumber", 1) or 1, params.number("PageSize", 10) or 10
-    return {"TransitRouters": answer[(page - 1) * size: page * size], "PageNumber": page, "PageSize": size,
-            "TotalCount": len(answer)}
+    chosen, page = by_number(params, answer)
+    return {"TransitRouters": chosen, **page}
 
 
 @rpc("cbn", "CreateTransitRouterVbrAttachment", mutating=True)
@@ -177,8 +179,7 @@ def _attachment_fields(cen_id: str, a: dict[str, Any]) -> dict[str, Any]:
 def list_transit_router_vbr_attachments(region: Region, params: Params) -> dict[str, Any]:
     answer = [{**_attachment_fields(cen, a), "VbrId": a["resource_id"], "VbrRegionId": a["region"],
                "VbrOwnerId": 1234567890123456} for cen, a in _attachments(region, params, "VBR")]
-    return {"TransitRouterAttachments": answer, "TotalCount": len(answer), "NextToken": "",
-            "MaxResults": params.number("MaxResults", 20)}
+    return _token_page(params, "TransitRouterAttachments", answer)
 
 
 @rpc("cbn", "ListTransitRouterVpcAttachments")
@@ -188,8 +189,14 @@ def list_transit_router_vpc_attachments(region: Region, params: Params) -> dict[
                "VpcOwnerId": 1234567890123456, "ChargeType": "POSTPAY",
                "ZoneMappings": [{**m, "NetworkInterfaceId": ""} for m in a["zone_mappings"]]}
               for cen, a in _attachments(region, params, "VPC") if not vpc_id or a["resource_id"] == vpc_id]
-    return {"TransitRouterAttachments": answer, "TotalCount": len(answer), "NextToken": "",
-            "MaxResults": params.number("MaxResults", 20)}
+    return _token_page(params, "TransitRouterAttachments", answer)
+
+
+def _token_page(params: Params, key: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """A transit-router list's answer: one page of MaxResults rows (default 20), the total and the next token."""
+    chosen, token = by_token(params, rows, DEFAULT_MAX_RESULTS)
+    return {key: chosen, "TotalCount": len(rows), "NextToken": token,
+            "MaxResults": params.number("MaxResults", DEFAULT_MAX_RESULTS)}
 
 
 def _router_by_table(state: State, table_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
@@ -211,8 +218,7 @@ def list_transit_router_route_tables(region: Region, params: Params) -> dict[str
                "TransitRouterRouteTableStatus": "Active", "TransitRouterRouteTableName": "",
                "TransitRouterRouteTableDescription": "", "TransitRouterId": r["tr_id"], "RegionId": r["region"],
                "CreateTime": ids.iso(r["created"]), "Tags": []} for r in routers]
-    return {"TransitRouterRouteTables": answer, "TotalCount": len(answer), "NextToken": "",
-            "MaxResults": params.number("MaxResults", 20)}
+    return _token_page(params, "TransitRouterRouteTables", answer)
 
 
 def _route(cidr: str, attachment: dict[str, Any]) -> dict[str, Any]:
@@ -253,5 +259,4 @@ def list_transit_router_route_entries(region: Region, params: Params) -> dict[st
         entries += static_entries(state, router)
     cidr = params.text("TransitRouterRouteEntryDestinationCidrBlock")
     entries = [e for e in entries if not cidr or e["TransitRouterRouteEntryDestinationCidrBlock"] == cidr]
-    return {"TransitRouterRouteEntries": entries, "TotalCount": len(entries), "NextToken": "",
-            "MaxResults": params.number("MaxResults", 50)}
+    return _token_page(params, "TransitRouterRouteEntries", entries)

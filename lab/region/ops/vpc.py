@@ -8,16 +8,13 @@ from typing import Any
 
 from drconsole.lab.region import ids, netview
 from drconsole.lab.region.ops.registry import rpc
+from drconsole.lab.region.paging import by_number, by_token
 from drconsole.lab.region.region import PEER_CREATE_SECONDS, Region, settled
 from drconsole.lab.region.store import State
 from drconsole.lab.region.wire import ApiError, Params
 
 VBR_ASN = 45104
-
-
-def _page(params: Params, items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    page, size = params.number("PageNumber", 1) or 1, params.number("PageSize", 10) or 10
-    return items[(page - 1) * size: page * size], {"PageNumber": page, "PageSize": size, "TotalCount": len(items)}
+ROUTE_ENTRIES_PER_PAGE = 10  # DescribeRouteEntryList MaxResult: 1-100, default 10 (its API page)
 
 
 def _need_region(region: Region, params: Params) -> None:
@@ -80,7 +77,7 @@ def describe_vpcs(region: Region, params: Params) -> dict[str, Any]:
         "RouterTableIds": {"RouterTableIds": [vpc["route_table_id"]]},
         "VSwitchIds": {"VSwitchId": vswitches}, "ResourceGroupId": "rg-acfmlabdefault",
     }]
-    chosen, page = _page(params, found)
+    chosen, page = by_number(params, found)
     return {"Vpcs": {"Vpc": chosen}, **page}
 
 
@@ -99,7 +96,7 @@ def describe_vswitches(region: Region, params: Params) -> dict[str, Any]:
         "ResourceGroupId": "rg-acfmlabdefault",
     } for v in vswitches if all(not want or {**v, "vpc_id": vpc["vpc_id"]}[k] == want
                                  for k, want in wanted.items())]
-    chosen, page = _page(params, answer)
+    chosen, page = by_number(params, answer)
     return {"VSwitches": {"VSwitch": chosen}, **page}
 
 
@@ -117,7 +114,7 @@ def describe_physical_connections(region: Region, params: Params) -> dict[str, A
         "Description": "drconsole lab Express Connect circuit", "AdLocation": "lab", "PortNumber": "1/1/1",
         "ProductType": "VirtualPhysicalConnection", "ChargeType": "Prepaid",
     }]
-    chosen, page = _page(params, answer)
+    chosen, page = by_number(params, answer)
     return {"PhysicalConnectionSet": {"PhysicalConnectionType": chosen}, **page}
 
 
@@ -161,7 +158,7 @@ def describe_virtual_border_routers(region: Region, params: Params) -> dict[str,
             "CircuitCode": "drlab-circuit-0001", "Bandwidth": 1000, "Mtu": 1500,
             "AssociatedCens": {"AssociatedCen": [{"CenId": cen[0], "CenStatus": cen[1]}] if cen else []},
         })
-    chosen, page = _page(params, answer)
+    chosen, page = by_number(params, answer)
     return {"VirtualBorderRouterSet": {"VirtualBorderRouterType": chosen}, **page}
 
 
@@ -192,7 +189,7 @@ def describe_bgp_groups(region: Region, params: Params) -> dict[str, Any]:
                "LocalAsn": g["local_asn"], "PeerAsn": g["peer_asn"], "AuthKey": "", "Status": "Available",
                "Hold": 3, "Keepalive": 1, "RouteLimit": 110, "IsFake": False, "IpVersion": "IPV4",
                "RegionId": region.region_id, "Description": ""} for g in groups]
-    chosen, page = _page(params, answer)
+    chosen, page = by_number(params, answer)
     return {"BgpGroups": {"BgpGroup": chosen}, **page}
 
 
@@ -235,7 +232,7 @@ def describe_bgp_peers(region: Region, params: Params) -> dict[str, Any]:
             "RegionId": region.region_id, "Name": group["name"], "AuthKey": "",
             "Description": live.note, "GmtModified": ids.iso(peer["created"]),
         })
-    chosen, page = _page(params, answer)
+    chosen, page = by_number(params, answer)
     return {"BgpPeers": {"BgpPeer": chosen}, **page}
 
 
@@ -320,4 +317,5 @@ def describe_route_entry_list(region: Region, params: Params) -> dict[str, Any]:
     wanted = set(params.items("DestCidrBlockList"))
     routes = [r for r in routes if (not kind or r["Type"] == kind) and (not cidr or r["DestinationCidrBlock"] == cidr)
               and (not wanted or r["DestinationCidrBlock"] in wanted)]
-    return {"RouteEntrys": {"RouteEntry": routes}, "NextToken": ""}
+    chosen, token = by_token(params, routes, ROUTE_ENTRIES_PER_PAGE, size_name="MaxResult")
+    return {"RouteEntrys": {"RouteEntry": chosen}, "NextToken": token}
