@@ -11,7 +11,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from drconsole import deadline, secrets
@@ -94,12 +94,18 @@ def _fix_for(code: str) -> str:
 @dataclass(frozen=True)
 class Credentials:
     access_key_id: str | None
-    access_key_secret: str | None = None
+    access_key_secret: str | None = field(default=None, repr=False)
     source: str = "keyring"
+    # With temporary credentials from STS (an `STS.` AccessKey ID), the token every call must carry.
+    security_token: str | None = field(default=None, repr=False)
 
     def identity(self) -> str:
         """Who calls run as, for the audit trail (the ID, never the secret)."""
         return f"{self.access_key_id} ({self.source})" if self.access_key_id else self.source
+
+    def hidden(self) -> tuple[str, ...]:
+        """What must never be shown: masked in every message, evidence bundle and log line."""
+        return tuple(value for value in (self.access_key_secret, self.security_token) if value)
 
 
 def resolve_credentials(profile: Profile) -> Credentials:
@@ -123,7 +129,8 @@ def resolve_credentials(profile: Profile) -> Credentials:
     env_id = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID")
     env_secret = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
     if env_id and env_secret and (not akid or env_id == akid):
-        return Credentials(env_id, env_secret, "environment")
+        token = os.environ.get("ALIBABA_CLOUD_SECURITY_TOKEN") or None  # temporary credentials from STS
+        return Credentials(env_id, env_secret, "environment, STS token" if token else "environment", token)
     if no_keyring is not None:
         raise no_keyring
     if akid:
@@ -146,6 +153,7 @@ def make_client(profile: Profile, credentials: Credentials, product: Product) ->
     if credentials.access_key_id:
         config.access_key_id = credentials.access_key_id
         config.access_key_secret = credentials.access_key_secret
+        config.security_token = credentials.security_token
     else:
         from alibabacloud_credentials.client import Client as CredentialClient
 
@@ -162,7 +170,7 @@ def models(product: Product) -> Any:
 
 
 def call(product: str, action: str, fn: Callable[[], T], *, attempts: int = 4, base_delay: float = 0.3,
-         secret: str | None = None) -> T:
+         hidden: tuple[str, ...] = ()) -> T:
     """Run one blocking SDK call; retry throttling and 5xx with jittered backoff; raise CloudError.
 
     Inside a deadline budget (a check's timeout) a retry is made only when it is expected to end before
@@ -185,7 +193,7 @@ def call(product: str, action: str, fn: Callable[[], T], *, attempts: int = 4, b
             status = getattr(exc, "status_code", None)
             if code.startswith(THROTTLING_PREFIXES):
                 COUNTS.throttled(product)
-            message = secrets.mask(str(getattr(exc, "message", "") or exc), secret)
+            message = secrets.mask(str(getattr(exc, "message", "") or exc), *hidden)
             error = CloudError(product, action, code, message, getattr(exc, "request_id", None), status)
             retryable = code.startswith(THROTTLING_PREFIXES) or (isinstance(status, int) and status >= 500)
             pause = base_delay * 2 ** (attempt - 1) * (0.5 + random.random())
@@ -194,7 +202,7 @@ def call(product: str, action: str, fn: Callable[[], T], *, attempts: int = 4, b
             if "timed out" in str(cause).lower() or isinstance(cause, TimeoutError):
                 raise CloudError(product, action, "Timeout", "the API did not answer in time "
                                  f"({type(cause).__name__})", None) from None
-            error = CloudError(product, action, "ConnectionError", secrets.mask(str(cause), secret), None)
+            error = CloudError(product, action, "ConnectionError", secrets.mask(str(cause), *hidden), None)
             retryable, pause = True, base_delay * (0.5 + random.random())
         if budget is not None:
             budget.last_error = error

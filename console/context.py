@@ -72,8 +72,8 @@ class Context:
         from drconsole.cloud import call
 
         with deadline.setting_up():  # resolving credentials waits for clients other threads are building
-            secret = self.credentials().access_key_secret
-        return call(product, action, fn, secret=secret)
+            hidden = self.credentials().hidden()
+        return call(product, action, fn, hidden=hidden)
 
     # -- kube -------------------------------------------------------------------------------------
     def kube_context(self, role: ClusterRole) -> str:

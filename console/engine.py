@@ -150,9 +150,8 @@ async def _outcome(ctx: Context, invocation: Invocation, resolved: dict[str, Any
     except DrconsoleError as exc:
         return Outcome.errored(exc.finding, exc.message, cause=exc.message, remedy=exc.fix)
     except Exception as exc:
-        secret = _secret_of(ctx)
         return Outcome.errored("CHECK-FAILED-TO-RUN", f"{spec.name} could not run",
-                               cause=mask(f"{type(exc).__name__}: {exc}", secret))
+                               cause=mask(f"{type(exc).__name__}: {exc}", *hidden_by(ctx)))
     if outcome.status is Status.PASS and not outcome.evidence:
         return Outcome.errored("CHECK-NO-EVIDENCE", "the check passed without evidence")
     return outcome
@@ -175,8 +174,9 @@ async def _within(budget: deadline.Budget, work: Coroutine[Any, Any, Outcome]) -
                 await task
 
 
-def _secret_of(ctx: Context) -> str | None:
+def hidden_by(ctx: Context) -> tuple[str, ...]:
+    """The values the context's credentials must never show (none when they cannot be resolved)."""
     try:
-        return ctx.credentials().access_key_secret
+        return tuple(ctx.credentials().hidden())
     except Exception:
-        return None
+        return ()

@@ -52,7 +52,7 @@ class Probe:
         method = getattr(client, re.sub(r"(?<!^)(?=[A-Z])", "_", action).lower().replace("v_1", "v1"))
         request = getattr(models(product), f"{action}Request")(**fields)
         response = call(product, action, lambda: method(request), attempts=1,
-                        secret=self.credentials.access_key_secret)
+                        hidden=self.credentials.hidden())
         return dict(response.body.to_map())
 
     def verify(self) -> str:

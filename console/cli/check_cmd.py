@@ -40,6 +40,7 @@ def check(options: Options, runbook_name: str, steps: tuple[str, ...], only: tup
     from drconsole.app import checking
     from drconsole.app.records import render_run
     from drconsole.context import Context
+    from drconsole.engine import hidden_by
     from drconsole.journal import journal_for_checks, not_recorded
     from drconsole.runbooks.loader import load_runbook
     from drconsole.runs import begin_run
@@ -65,7 +66,7 @@ def check(options: Options, runbook_name: str, steps: tuple[str, ...], only: tup
 
     try:
         checking.sweep(ctx, journal, book, chosen, collect, run_id=run_id)
-        secret = _secret(ctx)
+        hidden = hidden_by(ctx)
         if fmt == "text":
             report = ("" if streaming else "\n".join(_line(r, False) for r in results) + "\n")
             report += _closing(results, time.monotonic() - started)
@@ -74,7 +75,7 @@ def check(options: Options, runbook_name: str, steps: tuple[str, ...], only: tup
         else:
             report = render_run(journal, run_id, fmt)
         if bundle:
-            folder = write_bundle(Path(bundle), results, secret)
+            folder = write_bundle(Path(bundle), results, hidden)
             report += f"evidence bundle: {folder}\n" if fmt == "text" else ""
             click.echo(f"evidence bundle: {folder}", err=fmt != "text")
     finally:
@@ -100,13 +101,6 @@ def exit_code(results: list[CheckResult], fail_on: str = "fail") -> int:
 
 def _shout(message: str) -> None:
     click.secho(f"warning: {message}", fg="yellow", bold=True, err=True)
-
-
-def _secret(ctx: object) -> str | None:
-    try:
-        return ctx.credentials().access_key_secret  # type: ignore[attr-defined]
-    except Exception:
-        return None
 
 
 def _line(result: CheckResult, colour: bool) -> str:
@@ -146,7 +140,7 @@ def _changes(journal: Journal, runbook: str, run_id: int, results: list[CheckRes
     return "\n".join(lines) + "\n"
 
 
-def write_bundle(root: Path, results: list[CheckResult], secret: str | None) -> Path:
+def write_bundle(root: Path, results: list[CheckResult], hidden: tuple[str, ...]) -> Path:
     """A timestamped folder with the raw evidence of every non-pass check, secrets masked."""
     import datetime as dt
     import json
@@ -162,7 +156,7 @@ def write_bundle(root: Path, results: list[CheckResult], secret: str | None) -> 
             continue
         name = result.key.replace("/", "__") + ".json"
         body = json.dumps(result.model_dump(mode="json"), indent=2, sort_keys=True, default=str)
-        (folder / name).write_text(mask(body, secret), encoding="utf-8")
-        index.append(f"{result.status.value}\t{result.key}\t{mask(result.summary, secret)}\t{name}")
+        (folder / name).write_text(mask(body, *hidden), encoding="utf-8")
+        index.append(f"{result.status.value}\t{result.key}\t{mask(result.summary, *hidden)}\t{name}")
     (folder / "index.tsv").write_text("status\tcheck\tsummary\tfile\n" + "\n".join(index) + "\n", encoding="utf-8")
     return folder

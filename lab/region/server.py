@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, unquote_plus, urlsplit
 
-from drconsole.lab.region import idempotency, ids, signature
+from drconsole.lab.region import idempotency, ids, signature, sts
 from drconsole.lab.region.ops import ROA_ROUTES, RPC_HANDLERS, Operation
 from drconsole.lab.region.ops.adcp import sync_fleet_detach_fault
 from drconsole.lab.region.ops.registry import VERSIONS
@@ -21,7 +21,7 @@ HEALTH_PATH = "/-/lab/health"
 SLOW_SECONDS = 5.0
 LOST = 0  # the request log's status for an answer the region dropped (fault `region-lost-response`)
 THROTTLE_RETRY_AFTER_MS = 1000
-SECRET_PARAMS = ("AuthKey", "access_key_secret", "AccessKeySecret", "Password", "password")
+SECRET_PARAMS = ("AuthKey", "access_key_secret", "AccessKeySecret", "Password", "password", "SecurityToken")
 FAULT_ERRORS = {
     "region-throttle": ApiError(400, "Throttling.User", "Request was denied due to user flow control.",
                                 {"x-acs-retry-after": str(THROTTLE_RETRY_AFTER_MS)}),
@@ -148,9 +148,19 @@ class Handler(BaseHTTPRequestHandler):
         auth = signature.parse_authorization(headers.get("authorization", ""))
         if auth is None:
             raise ApiError(400, "IncompleteSignature", "The request signature does not conform to Aliyun standards.")
-        if auth.access_key_id != region.config.access_key_id:
+        if auth.access_key_id == region.config.access_key_id:
+            secret = region.secret
+        elif auth.access_key_id == sts.ACCESS_KEY_ID:
+            secret, token = sts.temporary(region.secret)
+            given = headers.get(sts.TOKEN_HEADER)
+            if not given:
+                raise ApiError(400, "MissingSecurityToken", "SecurityToken is mandatory for this action.")
+            if given != token or sts.TOKEN_HEADER not in auth.signed_headers:
+                raise ApiError(400, "InvalidSecurityToken.MismatchWithAccessKey",
+                               "Specified SecurityToken mismatch with the AccessKey.")
+        else:
             raise ApiError(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
-        if not signature.signature_matches(region.secret, auth, self.command, path, query, headers, body):
+        if not signature.signature_matches(secret, auth, self.command, path, query, headers, body):
             raise ApiError(400, "SignatureDoesNotMatch",
                            "Specified signature is not matched with our calculation.")
 

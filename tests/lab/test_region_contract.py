@@ -4,6 +4,7 @@ the SDK's own exception types with the cloud's codes."""
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from pathlib import Path
@@ -331,6 +332,32 @@ def test_unknown_access_key_is_not_found(region_lab: RegionLab) -> None:
     with pytest.raises(ClientException) as caught:
         Client(config).describe_vpcs(vpc.DescribeVpcsRequest(region_id=REGION))
     assert (caught.value.code, caught.value.status_code) == ("InvalidAccessKeyId.NotFound", 404)
+
+
+def test_temporary_credentials_need_their_security_token(region_lab: RegionLab) -> None:
+    """An STS AccessKey ID is accepted with its token (the SDK signs it in), refused without one or with another."""
+    from alibabacloud_tea_openapi import models as open_api_models
+    from alibabacloud_tea_openapi.exceptions import ClientException
+    from alibabacloud_vpc20160428 import models as vpc
+    from alibabacloud_vpc20160428.client import Client
+
+    from drconsole.lab.region import sts
+
+    secret, token = sts.temporary(region_lab.secret)
+
+    def describe(security_token: str | None) -> Any:
+        config = open_api_models.Config(access_key_id=sts.ACCESS_KEY_ID, access_key_secret=secret,
+                                        security_token=security_token, endpoint=region_lab.facts["endpoint"],
+                                        protocol="http", region_id=REGION, read_timeout=5000, connect_timeout=2000)
+        return Client(config).describe_vpcs(vpc.DescribeVpcsRequest(region_id=REGION)).body
+
+    assert [v.vpc_id for v in describe(token).vpcs.vpc] == [region_lab.ids()["vpc_id"]]
+    for wrong, code in ((None, "MissingSecurityToken"),
+                        (token[:-4] + "AAAA", "InvalidSecurityToken.MismatchWithAccessKey")):
+        with pytest.raises(ClientException) as caught:
+            describe(wrong)
+        assert (caught.value.code, caught.value.status_code) == (code, 400)
+    assert token not in json.dumps(region_lab.requests())
 
 
 @pytest.fixture
