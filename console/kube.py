@@ -13,13 +13,40 @@ class KubeConfigError(DrconsoleError):
     """The kubeconfig cannot give a client for a context."""
 
 
-def kubeconfig_path(explicit: Path | None) -> Path:
+def kubeconfig_paths(explicit: Path | None) -> list[Path]:
+    """The kubeconfig files to read, as kubectl reads them: the profile's file; else every file $KUBECONFIG lists
+    (separated by os.pathsep; the first file to name a context, cluster or user wins); else ~/.kube/config."""
     if explicit:
-        return explicit.expanduser()
-    env = os.environ.get("KUBECONFIG")
-    if env:
-        return Path(env.split(os.pathsep)[0]).expanduser()
-    return Path.home() / ".kube" / "config"
+        return [explicit.expanduser()]
+    listed = [Path(part).expanduser() for part in os.environ.get("KUBECONFIG", "").split(os.pathsep) if part]
+    return listed or [Path.home() / ".kube" / "config"]
+
+
+def kubeconfig_contexts(explicit: Path | None) -> tuple[list[Path], list[str]]:
+    """The kubeconfig files that exist (of `kubeconfig_paths`) and the context names they give, in order.
+    Raises KubeConfigError, naming the file, when none exists or one is not a kubeconfig."""
+    import yaml
+
+    paths = kubeconfig_paths(explicit)
+    found = [path for path in paths if path.is_file()]
+    if not found:
+        listed = ", ".join(map(str, paths))
+        raise KubeConfigError(f"kubeconfig {listed} does not exist", where=listed,
+                              fix="set clusters.kubeconfig in the profile, or $KUBECONFIG")
+    contexts: list[str] = []
+    for path in found:
+        try:
+            document = yaml.safe_load(path.read_text())
+        except yaml.YAMLError as exc:
+            raise KubeConfigError(f"kubeconfig is not valid YAML ({exc.__class__.__name__})", where=str(path),
+                                  fix="regenerate it (e.g. DescribeClusterUserKubeconfig) or fix the syntax") from None
+        if not isinstance(document, dict):
+            raise KubeConfigError("kubeconfig is not a mapping with clusters, users and contexts", where=str(path),
+                                  fix="regenerate it (e.g. DescribeClusterUserKubeconfig) or fix its structure")
+        entries = document.get("contexts")
+        names = [c.get("name") for c in entries if isinstance(c, dict)] if isinstance(entries, list) else []
+        contexts += [str(name) for name in names if name is not None and str(name) not in contexts]
+    return found, contexts
 
 
 def manifest_documents(text: str) -> list[dict[str, Any]]:
@@ -31,33 +58,21 @@ def manifest_documents(text: str) -> list[dict[str, Any]]:
 
 
 def api_client(kubeconfig: Path | None, context: str, *, timeout_s: float = 5.0) -> Any:
-    """A kubernetes ApiClient for `context`. Raises KubeConfigError with a fix when it cannot."""
-    import yaml
+    """A kubernetes ApiClient for `context`, from the kubeconfig files `kubeconfig_paths` gives (merged as kubectl
+    merges them). Raises KubeConfigError with a fix when it cannot."""
     from kubernetes import config as kube_config
     from kubernetes.config.config_exception import ConfigException
 
-    path = kubeconfig_path(kubeconfig)
-    if not path.is_file():
-        raise KubeConfigError(f"kubeconfig {path} does not exist", where=str(path),
-                              fix="set clusters.kubeconfig in the profile, or $KUBECONFIG")
-    try:
-        document = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise KubeConfigError(f"kubeconfig is not valid YAML ({exc.__class__.__name__})", where=str(path),
-                              fix="regenerate it (e.g. DescribeClusterUserKubeconfig) or fix the syntax") from None
-    if not isinstance(document, dict):
-        raise KubeConfigError("kubeconfig is not a mapping with clusters, users and contexts", where=str(path),
-                              fix="regenerate it (e.g. DescribeClusterUserKubeconfig) or fix its structure")
-    entries = document.get("contexts")
-    contexts = [c.get("name") for c in entries if isinstance(c, dict)] if isinstance(entries, list) else []
+    paths, contexts = kubeconfig_contexts(kubeconfig)
+    where = os.pathsep.join(map(str, paths))
     if context not in contexts:
-        raise KubeConfigError(f"kubeconfig has no context {context!r}", where=str(path),
-                              fix=f"use one of: {', '.join(map(str, contexts)) or '(none)'}; "
+        raise KubeConfigError(f"kubeconfig has no context {context!r}", where=where,
+                              fix=f"use one of: {', '.join(contexts) or '(none)'}; "
                                   "or correct the profile's clusters.*.context")
     try:
-        client = kube_config.new_client_from_config(config_file=str(path), context=context)
+        client = kube_config.new_client_from_config(config_file=where, context=context)
     except (ConfigException, ValueError, OSError, TypeError, KeyError, AttributeError) as exc:
-        raise KubeConfigError(f"context {context!r} is unusable: {exc}", where=str(path),
+        raise KubeConfigError(f"context {context!r} is unusable: {exc}", where=where,
                               fix="check the context's cluster server, CA and user credentials") from None
     # One attempt per call, bounded: callers have deadlines of their own (the kubernetes client's
     # Configuration.retries is read only when the client is built, so set the pool directly).

@@ -106,7 +106,8 @@ class Cluster(Section):
 
 
 class Clusters(Section):
-    kubeconfig: Path | None = Field(default=None, description="kubeconfig file; default: $KUBECONFIG or ~/.kube/config")
+    kubeconfig: Path | None = Field(default=None, description="kubeconfig file; default: the files $KUBECONFIG "
+                                                              "lists, merged as kubectl merges them, or ~/.kube/config")
     fleet: Cluster
     ack: Cluster
     registered: Cluster

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, get_args
 
@@ -103,13 +101,3 @@ class Probe:
         for item in (listing(self.call, "cbn", "DescribeCens", "Cens.Cen", page_size=50).get("Cens") or {}).get(
                 "Cen") or []:
             found.cens.append({"id": item.get("CenId"), "name": item.get("Name")})
-
-
-def kube_contexts(kubeconfig: str | None) -> tuple[Path, list[str]]:
-    """The kubeconfig used (argument, $KUBECONFIG, ~/.kube/config) and its context names."""
-    import yaml
-
-    path = Path(kubeconfig or os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or
-                Path.home() / ".kube" / "config").expanduser()
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return path, [str(c.get("name")) for c in data.get("contexts") or [] if c.get("name")]

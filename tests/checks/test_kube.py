@@ -7,6 +7,7 @@ token that does authenticate, written in the kubeconfig or printed by an exec pl
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import socket
 import time
@@ -125,11 +126,44 @@ async def test_a_service_account_token_authenticates(lab_profile: Profile, tmp_p
     assert review["status"]["userInfo"]["username"] == f"system:serviceaccount:default:{name}"
 
 
-async def test_closed_port(lab_profile: Profile, tmp_path: Path) -> None:
+async def test_kubeconfig_files_listed_in_kubeconfig_are_merged(lab_profile: Profile, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """One file per cluster in $KUBECONFIG (a missing one among them, and a later file repeating a context that an
+    earlier one already names), as operators keep them: every context is found, the first file's entry wins."""
+    import yaml
+
+    assert lab_profile.clusters.kubeconfig
+    whole = yaml.safe_load(lab_profile.clusters.kubeconfig.read_text())
+    files = []
+    for context in whole["contexts"]:
+        entry = context["context"]
+        one = {**whole, "current-context": context["name"], "contexts": [context],
+               "clusters": [c for c in whole["clusters"] if c["name"] == entry["cluster"]],
+               "users": [u for u in whole["users"] if u["name"] == entry["user"]]}
+        path = tmp_path / f"{context['name']}.kubeconfig"
+        path.write_text(yaml.safe_dump(one))
+        files.append(str(path))
+    shadowed = kubeconfig_variant(lab_profile, tmp_path, "later", lab_profile.clusters.fleet.context,
+                                  cluster={"server": f"https://127.0.0.1:{_closed_port()}"})
+    paths = [files[0], str(tmp_path / "absent.kubeconfig"), *files[1:], str(shadowed)]
+    monkeypatch.setenv("KUBECONFIG", os.pathsep.join(paths))
+    merged = lab_profile.model_copy(deep=True)
+    merged.clusters.kubeconfig = None
+    for cluster in ("fleet", "ack", "registered"):
+        result = await run(merged, "kube.api-ready", cluster=cluster)
+        assert result.status is Status.PASS, result
+
+
+def _closed_port() -> int:
+    """A local port nothing listens on."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    path = kubeconfig_variant(lab_profile, tmp_path, "closed", "fleet", cluster={"server": f"https://127.0.0.1:{port}"})
+        return int(probe.getsockname()[1])
+
+
+async def test_closed_port(lab_profile: Profile, tmp_path: Path) -> None:
+    path = kubeconfig_variant(lab_profile, tmp_path, "closed", "fleet",
+                              cluster={"server": f"https://127.0.0.1:{_closed_port()}"})
     summary, remedy = await failing(with_kubeconfig(lab_profile, path))
     assert "refused the connection" in summary and "down" in remedy
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
@@ -264,13 +265,14 @@ class WizardScreen(Screen[None]):
     # -- discovery --------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="wizard-cloud", name="discover")
     def discover(self) -> None:
-        from drconsole.app.discovery import kube_contexts
+        from drconsole.kube import KubeConfigError, kubeconfig_contexts
 
         found = self.probe().discover()
         contexts: list[str] = []
+        chosen = self.value("kubeconfig")
         try:
-            _, contexts = kube_contexts(self.value("kubeconfig") or None)
-        except (OSError, ValueError) as exc:
+            _, contexts = kubeconfig_contexts(Path(chosen) if chosen else None)
+        except (KubeConfigError, OSError) as exc:
             found.problems.append(f"kubeconfig: {exc}")
         self.app.call_from_thread(self._discovered, found, contexts)
 
