@@ -75,8 +75,9 @@ def route_entries(call: Call, router_id: str) -> tuple[str | None, list[dict[str
     if table is None:
         return None, []
     table_id = str(table["TransitRouterRouteTableId"])
+    # every status: unasked, the API lists Active routes only, and a route still Creating would look missing
     entries = listing(call, "cbn", "ListTransitRouterRouteEntries", "TransitRouterRouteEntries",
-                      transit_router_route_table_id=table_id, max_results=100)
+                      transit_router_route_table_id=table_id, transit_router_route_entry_status="All", max_results=100)
     return table_id, list(entries.get("TransitRouterRouteEntries") or [])
 
 

@@ -153,6 +153,55 @@ def test_no_create_is_duplicated_when_answers_are_lost(own_region: RegionLab, tm
     assert all(statuses.count(0) == 1 and statuses[-1] == 200 for statuses in by_token.values()), by_token
 
 
+@pytest.fixture(scope="module")
+def slow_region(tmp_path_factory: pytest.TempPathFactory, lab_env: LabEnv) -> Iterator[RegionLab]:
+    """A fresh region with a real account's timing: a static route stays Creating for its 100 s."""
+    yield from fresh(tmp_path_factory, lab_env, "is", timing="real")
+
+
+def test_a_route_still_creating_is_seen_and_not_made_again(slow_region: RegionLab, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """ListTransitRouterRouteEntries lists Active routes only unless asked for every status: the check and the
+    action ask for all, so a route made a moment ago is reported Creating and the action does not create it again."""
+    from alibabacloud_cbn20170912 import models as cbn
+
+    from drconsole.actions.context import ActionContext
+    from drconsole.actions.registry import load_all
+
+    ids, region, client = slow_region.ids(), slow_region.facts["region"], slow_region.client("cbn")
+    cen_id = client.create_cen(cbn.CreateCenRequest(name="settling")).body.cen_id
+    router = client.create_transit_router(cbn.CreateTransitRouterRequest(cen_id=cen_id, region_id=region)).body
+    attachment = client.create_transit_router_vpc_attachment(cbn.CreateTransitRouterVpcAttachmentRequest(
+        cen_id=cen_id, region_id=region, transit_router_id=router.transit_router_id, vpc_id=ids["vpc_id"],
+        zone_mappings=[cbn.CreateTransitRouterVpcAttachmentRequestZoneMappings(v_switch_id=vsw, zone_id=zone)
+                       for zone, vsw in ids["vswitches"].items() if zone.startswith(region)]
+    )).body.transit_router_attachment_id
+    (table,) = client.list_transit_router_route_tables(cbn.ListTransitRouterRouteTablesRequest(
+        transit_router_id=router.transit_router_id)).body.transit_router_route_tables
+    setup = Setup(slow_region, tmp_path, monkeypatch, cen_id=cen_id)
+    profile = setup.runner.ctx.profile
+    ranges = [str(r) for r in (*profile.services.oss.vip_ranges, *profile.services.acr.vip_ranges)]
+    client.create_transit_router_route_entry(cbn.CreateTransitRouterRouteEntryRequest(
+        transit_router_route_table_id=table.transit_router_route_table_id,
+        transit_router_route_entry_destination_cidr_block=ranges[0],
+        transit_router_route_entry_next_hop_type="Attachment", transit_router_route_entry_next_hop_id=attachment))
+
+    def listed(status: str | None) -> dict[str, str]:
+        entries = client.list_transit_router_route_entries(cbn.ListTransitRouterRouteEntriesRequest(
+            transit_router_route_table_id=table.transit_router_route_table_id,
+            transit_router_route_entry_status=status, max_results=100)).body.transit_router_route_entries
+        return {e.transit_router_route_entry_destination_cidr_block: e.transit_router_route_entry_status
+                for e in entries}
+
+    assert ranges[0] not in listed(None) and listed("All")[ranges[0]] == "Creating"
+    seen = setup.check("routes.service-routes")
+    assert seen.code == "ROUTE-SERVICE-MISSING" and seen.evidence[0].answer[ranges[0]] == "Creating"
+    spec = load_all()["network.service-routes"]
+    plan = spec.plan(ActionContext(setup.runner.ctx), spec.params())
+    planned = [call.params["TransitRouterRouteEntryDestinationCidrBlock"] for call in plan.calls]
+    assert planned == ranges[1:]
+
+
 def test_a_legacy_cen_is_attached_through_child_instances(legacy_region: RegionLab, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     start = len(legacy_region.requests())

@@ -258,5 +258,7 @@ def list_transit_router_route_entries(region: Region, params: Params) -> dict[st
                 entries += [_route(v["cidr"], attachment) for v in state["vswitches"].values()]
         entries += static_entries(state, router)
     cidr = params.text("TransitRouterRouteEntryDestinationCidrBlock")
-    entries = [e for e in entries if not cidr or e["TransitRouterRouteEntryDestinationCidrBlock"] == cidr]
+    status = params.text("TransitRouterRouteEntryStatus") or "Active"  # only Active routes unless asked (All)
+    entries = [e for e in entries if (not cidr or e["TransitRouterRouteEntryDestinationCidrBlock"] == cidr)
+               and status in ("All", e["TransitRouterRouteEntryStatus"])]
     return _token_page(params, "TransitRouterRouteEntries", entries)
