@@ -82,6 +82,10 @@ class CloudError(DrconsoleError):
 def _fix_for(code: str) -> str:
     if code.startswith("Throttling"):
         return "the API is throttling requests; wait and retry (drconsole already retried with backoff)"
+    if code == "MissingSecurityToken" or code.startswith("InvalidSecurityToken"):
+        return ("temporary (STS) credentials need the security token issued with them: assume the role again and "
+                "export ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET and ALIBABA_CLOUD_SECURITY_TOKEN "
+                "from the same answer")
     if code in ("InvalidAccessKeyId.NotFound", "SignatureDoesNotMatch", "InvalidAccessKeyId"):
         return "check the profile's AccessKey ID and the secret in the keyring (`drconsole profile set-secret`)"
     if code in ("Timeout", "ConnectionError"):

@@ -70,5 +70,6 @@ def test_a_token_the_cloud_refuses_is_its_error_without_the_token(fresh_region: 
             ActionContext(ctx).call("vpc", "DescribeVpcs", region_id=fresh_region.facts["region"])
         assert refused.value.code == "InvalidSecurityToken.MismatchWithAccessKey"
         assert stale not in refused.value.message and sts_env[0] not in refused.value.message
+        assert "ALIBABA_CLOUD_SECURITY_TOKEN" in (refused.value.fix or "")
     finally:
         ctx.close()
