@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from drconsole.checks import _cloud, _k8s
 from drconsole.checks._nodes import NodeView, parse_nodes
+from drconsole.checks.topology import vswitch_zones
 from drconsole.context import Context
 from drconsole.registry import check
 from drconsole.results import Evidence, Outcome
@@ -100,28 +101,15 @@ def judge_pools(pools: list[Pool], nodes: list[NodeView], zone_of: Mapping[str, 
 async def ecs_pools(ctx: Context, params: PoolParams) -> Outcome:
     if not params.used:
         return not_used("ECS node pools", "ecs_node_pools")
-    (pools, pools_ev), (switches, vsw_ev), (nodes, nodes_ev) = await asyncio.gather(
+    (pools, pools_ev), (zone_of, vsw_ev), (nodes, nodes_ev) = await asyncio.gather(
         _cloud.ask(ctx, "cs", "DescribeClusterNodePools",
                    lambda c, m: c.describe_cluster_node_pools(params.cluster_id, m.DescribeClusterNodePoolsRequest()),
                    asked=f"ClusterId={params.cluster_id}"),
-        vswitches(ctx, params.vpc_id), _k8s.get(ctx, "registered", "/api/v1/nodes"))
+        vswitch_zones(ctx, params.vpc_id), _k8s.get(ctx, "registered", "/api/v1/nodes"))
     viewed = parse_nodes(nodes)
     nodes_ev.answer = {n.name: {"Ready": n.ready, "pool": n.pool, "zone": n.zone} for n in viewed}
-    return judge_pools([Pool.parse(p) for p in pools.get("nodepools") or []], viewed, zones_of(switches),
+    return judge_pools([Pool.parse(p) for p in pools.get("nodepools") or []], viewed, zone_of,
                        pools_ev, vsw_ev, nodes_ev)
-
-
-async def vswitches(ctx: Context, vpc_id: str) -> tuple[dict[str, Any], Evidence]:
-    return await _cloud.ask(ctx, "vpc", "DescribeVSwitches",
-                            lambda c, m, **page: c.describe_vswitches(m.DescribeVSwitchesRequest(
-                                region_id=ctx.profile.cloud.region, vpc_id=vpc_id, page_size=50, **page)),
-                            asked=f"VpcId={vpc_id}", pages="VSwitches.VSwitch")
-
-
-def zones_of(switches: Mapping[str, Any]) -> dict[str, str]:
-    """vSwitch ID -> zone, from a DescribeVSwitches answer."""
-    return {str(v.get("VSwitchId")): str(v.get("ZoneId")) for v in (switches.get("VSwitches") or {}).get("VSwitch")
-            or []}
 
 
 # ---------------------------------------------------------------- the virtual node
@@ -266,7 +254,7 @@ def judge_zones(config: EciConfig | None, vpc_id: str, zone_of: Mapping[str, str
 async def eci_zones(ctx: Context, params: VpcParams) -> Outcome:
     if not params.used:
         return not_used("ECI", "eci")
-    (profile, prof_ev), (controller, ctl_ev), (switches, vsw_ev) = await asyncio.gather(
+    (profile, prof_ev), (controller, ctl_ev), (zone_of, vsw_ev) = await asyncio.gather(
         _k8s.get(ctx, "registered", ECI_PROFILE_PATH), _k8s.get(ctx, "registered", VK_CONTROLLER_PATH),
-        vswitches(ctx, params.vpc_id))
-    return judge_zones(eci_config(profile, controller), params.vpc_id, zones_of(switches), prof_ev, ctl_ev, vsw_ev)
+        vswitch_zones(ctx, params.vpc_id))
+    return judge_zones(eci_config(profile, controller), params.vpc_id, zone_of, prof_ev, ctl_ev, vsw_ev)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from drconsole.checks import _cloud, _k8s
 from drconsole.context import ClusterRole, Context
+from drconsole.paging import entries_at
 from drconsole.registry import NoParams, check
 from drconsole.results import Evidence, Outcome
 
@@ -76,17 +78,29 @@ async def same_vpc(ctx: Context, params: SameVpcParams) -> Outcome:
     return Outcome.passed(f"the Fleet and both clusters are in {params.vpc_id}", fleet_ev, ack_ev, reg_ev)
 
 
+VSWITCHES = "VSwitches.VSwitch"  # where DescribeVSwitches lists them
+
+
+async def vswitch_zones(ctx: Context, vpc_id: str) -> tuple[dict[str, str], Evidence]:
+    """vSwitch ID -> zone for every vSwitch of the VPC (DescribeVSwitches, every page), and the evidence."""
+    body, evidence = await _cloud.ask(ctx, "vpc", "DescribeVSwitches",
+                                      lambda c, m, **page: c.describe_vswitches(m.DescribeVSwitchesRequest(
+                                          region_id=ctx.profile.cloud.region, vpc_id=vpc_id, page_size=50, **page)),
+                                      asked=f"VpcId={vpc_id}", pages=VSWITCHES)
+    return zones_of(entries_at(body, VSWITCHES)), evidence
+
+
+def zones_of(vswitches: list[Mapping[str, Any]]) -> dict[str, str]:
+    """vSwitch ID -> zone, from DescribeVSwitches' entries."""
+    return {str(v.get("VSwitchId")): str(v.get("ZoneId")) for v in vswitches}
+
+
 @check("topology.zones-api", family="topology", title="The two clusters are in different zones (API)",
        timeout=_cloud.CLOUD_TIMEOUT)
 async def zones_api(ctx: Context, params: ZonesParams) -> Outcome:
-    (ack, ack_ev), (reg, reg_ev), (switches, vsw_ev) = await asyncio.gather(
+    (ack, ack_ev), (reg, reg_ev), (zone_of, vsw_ev) = await asyncio.gather(
         cluster_detail(ctx, params.ack_cluster_id), cluster_detail(ctx, params.registered_cluster_id),
-        _cloud.ask(ctx, "vpc", "DescribeVSwitches",
-                   lambda c, m, **page: c.describe_vswitches(m.DescribeVSwitchesRequest(
-                       region_id=ctx.profile.cloud.region, vpc_id=params.vpc_id, page_size=50, **page)),
-                   asked=f"VpcId={params.vpc_id}", pages="VSwitches.VSwitch"))
-    zone_of = {v.get("VSwitchId"): v.get("ZoneId")
-               for v in (switches.get("VSwitches") or {}).get("VSwitch") or []}
+        vswitch_zones(ctx, params.vpc_id))
     ack_zones, reg_zones = _zones(ack, zone_of), _zones(reg, zone_of)
     evidence = (ack_ev, reg_ev, vsw_ev)
     if not ack_zones or not reg_zones:

@@ -32,12 +32,18 @@ class CenKind:
     evidence: str
 
 
+def virtual_border_routers(call: Call, region: str) -> list[dict[str, Any]]:
+    """Every VBR of the account in the region (DescribeVirtualBorderRouters, every page)."""
+    return listing(call, "vpc", "DescribeVirtualBorderRouters", "VirtualBorderRouterSet.VirtualBorderRouterType",
+                   region_id=region, page_size=50)
+
+
 def cen_kind(call: Call, region: str, cen_id: str | None) -> CenKind:
     """Which path the CEN takes in the region, and what said so."""
     if cen_id is None:
         return CenKind(TRANSIT_ROUTER, None, "a new CEN is built on Enterprise Edition transit routers")
     routers = listing(call, "cbn", "ListTransitRouters", "TransitRouters", cen_id=cen_id, region_id=region,
-                      page_size=50).get("TransitRouters") or []
+                      page_size=50)
     if not routers:
         return CenKind(TRANSIT_ROUTER, None, "ListTransitRouters: no transit router in the region yet")
     router = routers[0]
@@ -61,16 +67,15 @@ def transit_attachments(call: Call, cen_id: str) -> dict[str, dict[str, Any]]:
                         max_results=50),
         lambda: listing(call, "cbn", "ListTransitRouterVpcAttachments", "TransitRouterAttachments", cen_id=cen_id,
                         max_results=50))
-    found = {str(a["VbrId"]): a for a in vbrs.get("TransitRouterAttachments") or []}
-    found.update({str(a["VpcId"]): a for a in vpcs.get("TransitRouterAttachments") or []})
+    found = {str(a["VbrId"]): a for a in vbrs}
+    found.update({str(a["VpcId"]): a for a in vpcs})
     return found
 
 
 def route_entries(call: Call, router_id: str) -> tuple[str | None, list[dict[str, Any]]]:
     """(route table ID, its entries) of the transit router's system route table."""
-    tables = listing(call, "cbn", "ListTransitRouterRouteTables", "TransitRouterRouteTables",
+    listed = listing(call, "cbn", "ListTransitRouterRouteTables", "TransitRouterRouteTables",
                      transit_router_id=router_id, max_results=20)
-    listed = tables.get("TransitRouterRouteTables") or []
     table = next((t for t in listed if t.get("TransitRouterRouteTableType") == "System"), listed[0] if listed else None)
     if table is None:
         return None, []
@@ -78,7 +83,7 @@ def route_entries(call: Call, router_id: str) -> tuple[str | None, list[dict[str
     # every status: unasked, the API lists Active routes only, and a route still Creating would look missing
     entries = listing(call, "cbn", "ListTransitRouterRouteEntries", "TransitRouterRouteEntries",
                       transit_router_route_table_id=table_id, transit_router_route_entry_status="All", max_results=100)
-    return table_id, list(entries.get("TransitRouterRouteEntries") or [])
+    return table_id, entries
 
 
 @dataclass
@@ -103,11 +108,9 @@ def service_routes(call: Call, region: str, cen_id: str, vpc_id: str,
     wanted = [str(r) for r in ranges]
     kind = cen_kind(call, region, cen_id)
     if kind.kind == LEGACY:
-        answer = listing(call, "cbn", "DescribeRouteServicesInCen", "RouteServiceEntries.RouteServiceEntry",
-                         cen_id=cen_id, access_region_id=region, page_size=50)
-        found = {str(e.get("Host")): str(e.get("Status")) for e in
-                 (answer.get("RouteServiceEntries") or {}).get("RouteServiceEntry") or []
-                 if e.get("HostVpcId") == vpc_id}
+        services = listing(call, "cbn", "DescribeRouteServicesInCen", "RouteServiceEntries.RouteServiceEntry",
+                           cen_id=cen_id, access_region_id=region, page_size=50)
+        found = {str(e.get("Host")): str(e.get("Status")) for e in services if e.get("HostVpcId") == vpc_id}
         return ServiceRoutes(LEGACY, {c: found.get(c, "missing") for c in wanted},
                              source="cbn:DescribeRouteServicesInCen")
     router_id = kind.router_id

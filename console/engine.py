@@ -177,6 +177,6 @@ async def _within(budget: deadline.Budget, work: Coroutine[Any, Any, Outcome]) -
 def hidden_by(ctx: Context) -> tuple[str, ...]:
     """The values the context's credentials must never show (none when they cannot be resolved)."""
     try:
-        return tuple(ctx.credentials().hidden())
+        return ctx.credentials().hidden()
     except Exception:
         return ()

@@ -33,14 +33,14 @@ def every_page(read: Callable[[dict[str, Any]], Body], items: str, what: str) ->
     `read(page)` asks for a later page (`page` is {"next_token": ...} or {"page_number": ...}). `what` names
     the read for the error when the pages do not end."""
     first = body = read({})
-    entries = list(_list_at(body, items))
+    entries = list(entries_at(body, items))
     seen_tokens: set[str] = set()
     for _ in range(MAX_PAGES):
         page = next_page(body, seen_tokens)
         if page is None:
             return first if body is first else _with_list(first, items, entries)
         body = read(page)
-        entries.extend(_list_at(body, items))
+        entries.extend(entries_at(body, items))
     raise TooManyPages(f"{what} did not end within {MAX_PAGES} pages", fix="narrow the read (a filter) or report "
                        "this to the drconsole maintainers with the read named here")
 
@@ -72,7 +72,8 @@ def _first_int(figures: dict[str, Any], keys: tuple[str, ...]) -> int | None:
     return None
 
 
-def _list_at(body: Body, path: str) -> list[Any]:
+def entries_at(body: Body, path: str) -> list[Any]:
+    """The list at the dotted `path` of an answer (empty when it is not there)."""
     node: Any = body
     for key in path.split("."):
         node = node.get(key) if isinstance(node, dict) else None
@@ -86,7 +87,8 @@ def _with_list(body: Body, path: str, entries: list[Any]) -> Body:
     return {**body, head: _with_list(inner if isinstance(inner, dict) else {}, rest, entries) if rest else entries}
 
 
-def listing(call: Callable[..., Body], product: str, action: str, items: str, **fields: Any) -> Body:
-    """Every page of `call(product, action, **fields)`, a call that takes the API's fields as keywords and
-    returns the body (an action's guarded call, a check's, the set-up wizard's)."""
-    return every_page(lambda page: call(product, action, **fields, **page), items, f"{product}:{action}")
+def listing(call: Callable[..., Body], product: str, action: str, items: str, **fields: Any) -> list[Any]:
+    """The entries at the dotted path `items` of every page of `call(product, action, **fields)`, a call that takes
+    the API's fields as keywords and returns the body (an action's guarded call, a check's, the set-up wizard's)."""
+    read = every_page(lambda page: call(product, action, **fields, **page), items, f"{product}:{action}")
+    return entries_at(read, items)

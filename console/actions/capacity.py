@@ -20,8 +20,8 @@ from drconsole.checks.capacity import (
     VIRTUAL_STEP,
     eci_config,
     missing_zones,
-    zones_of,
 )
+from drconsole.checks.topology import VSWITCHES, zones_of
 from drconsole.context import ClusterRole
 from drconsole.paging import listing
 
@@ -55,10 +55,9 @@ class AddEciZones(KubeAction):
         if config is None:
             raise ActionFailed(f"the registered cluster has no {TARGET} ConfigMap",
                                fix=f"install ack-virtual-node first (step {VIRTUAL_STEP})")
-        switches = listing(actx.call, "vpc", "DescribeVSwitches", "VSwitches.VSwitch", region_id=profile.cloud.region,
-                           vpc_id=vpc_id, page_size=50)
-        listed = (switches.get("VSwitches") or {}).get("VSwitch") or []
-        zone_of = zones_of(switches)
+        listed = listing(actx.call, "vpc", "DescribeVSwitches", VSWITCHES, region_id=profile.cloud.region,
+                         vpc_id=vpc_id, page_size=50)
+        zone_of = zones_of(listed)
         used = sorted({zone_of[v] for v in config.vswitch_ids if v in zone_of})
         evidence: dict[str, Any] = {"vSwitchIds": list(config.vswitch_ids), "zones": used}
         reads = [ApiCall("vpc", "DescribeVSwitches", {"VpcId": vpc_id}).render(), f"GET {ECI_PROFILE_PATH}"]

@@ -24,6 +24,7 @@ from drconsole.cen import (
     route_entries,
     service_routes,
     transit_attachments,
+    virtual_border_routers,
 )
 from drconsole.paging import listing
 
@@ -31,8 +32,8 @@ ATTACH_TIMEOUT = 300.0
 
 
 def legacy_children(actx: ActionContext, cen_id: str) -> dict[str, str]:
-    children = (listing(actx.call, "cbn", "DescribeCenAttachedChildInstances", "ChildInstances.ChildInstance",
-                        cen_id=cen_id, page_size=50).get("ChildInstances") or {}).get("ChildInstance") or []
+    children = listing(actx.call, "cbn", "DescribeCenAttachedChildInstances", "ChildInstances.ChildInstance",
+                       cen_id=cen_id, page_size=50)
     return {c["ChildInstanceId"]: c.get("Status", "") for c in children}
 
 
@@ -44,9 +45,7 @@ def learnt_routes(actx: ActionContext, router_id: str, attachment_id: str) -> li
 
 
 def _cen_of_vbr(actx: ActionContext, vbr: str) -> str | None:
-    vbrs = listing(actx.call, "vpc", "DescribeVirtualBorderRouters", "VirtualBorderRouterSet.VirtualBorderRouterType",
-                   region_id=actx.profile.cloud.region, page_size=50)
-    for v in (vbrs.get("VirtualBorderRouterSet") or {}).get("VirtualBorderRouterType") or []:
+    for v in virtual_border_routers(actx.call, actx.profile.cloud.region):
         if v.get("VbrId") == vbr:
             cens = (v.get("AssociatedCens") or {}).get("AssociatedCen") or []
             return str(cens[0]["CenId"]) if cens else None

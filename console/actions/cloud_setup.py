@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from drconsole.action_events import ActionOutput
 from drconsole.actions.base import Action, ApiCall, Plan, Result, Risk, action
 from drconsole.actions.context import ActionContext, ActionFailed
+from drconsole.cen import virtual_border_routers
 from drconsole.paging import listing
 
 TERMINAL_FAILURES = {"failed", "fail", "Failed", "delete_failed"}
@@ -97,7 +98,7 @@ class CreateRegistered(Action):
     def plan(self, actx: ActionContext, params: NoParams) -> Plan:
         profile = actx.profile
         listed = listing(actx.call, "cs", "DescribeClustersV1", "clusters", cluster_type="ExternalKubernetes",
-                         page_size=100, region_id=profile.cloud.region).get("clusters") or []
+                         page_size=100, region_id=profile.cloud.region)
         registered = profile.clusters.registered
         name = registered.name or f"{profile.name}-idc"
         match = [c for c in listed if c.get("cluster_id") == registered.id] if registered.id else \
@@ -146,10 +147,7 @@ class CreateVbr(Action):
         net = actx.profile.network
         pc = _need(net.physical_connection_id, "physical connection (network.physical_connection_id)",
                    "network.express-connect")
-        vbrs = listing(actx.call, "vpc", "DescribeVirtualBorderRouters",
-                       "VirtualBorderRouterSet.VirtualBorderRouterType", region_id=actx.profile.cloud.region,
-                       page_size=50)
-        listed = (vbrs.get("VirtualBorderRouterSet") or {}).get("VirtualBorderRouterType") or []
+        listed = virtual_border_routers(actx.call, actx.profile.cloud.region)
         match = [v for v in listed if v.get("VbrId") == net.vbr_id] if net.vbr_id else \
             [v for v in listed if v.get("PhysicalConnectionId") == pc and v.get("Status") not in
              ("terminating", "terminated", "deleting")]
@@ -180,14 +178,13 @@ class CreateBgp(Action):
     def plan(self, actx: ActionContext, params: NoParams) -> Plan:
         net, region = actx.profile.network, actx.profile.cloud.region
         vbr = _need(net.vbr_id, "VBR (network.vbr_id)", "network.vbr")
-        groups = (listing(actx.call, "vpc", "DescribeBgpGroups", "BgpGroups.BgpGroup", region_id=region, router_id=vbr,
-                          page_size=50).get("BgpGroups") or {}).get("BgpGroup") or []
+        groups = listing(actx.call, "vpc", "DescribeBgpGroups", "BgpGroups.BgpGroup", region_id=region, router_id=vbr,
+                         page_size=50)
         group = next((g for g in groups if str(g.get("PeerAsn")) == str(net.bgp.idc_asn)), None)
         peer = None
         if group:
-            answer = listing(actx.call, "vpc", "DescribeBgpPeers", "BgpPeers.BgpPeer", region_id=region, router_id=vbr,
-                             bgp_group_id=group["BgpGroupId"], page_size=50)
-            peers = (answer.get("BgpPeers") or {}).get("BgpPeer") or []
+            peers = listing(actx.call, "vpc", "DescribeBgpPeers", "BgpPeers.BgpPeer", region_id=region, router_id=vbr,
+                            bgp_group_id=group["BgpGroupId"], page_size=50)
             peer = next((p for p in peers if p.get("PeerIpAddress") == str(net.bgp.idc_peer_ip)), None)
         updates = {}
         evidence: dict[str, Any] = {}

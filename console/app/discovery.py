@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, get_args
 
+from drconsole.cen import virtual_border_routers
 from drconsole.paging import listing
 from drconsole.profile import Cloud, Product
 
@@ -83,21 +84,17 @@ class Probe:
                                  "vpc_id": net.get("VpcId")})
 
     def _clusters(self, found: Found, region: str) -> None:
-        for item in listing(self.call, "cs", "DescribeClustersV1", "clusters", region_id=region,
-                            page_size=100).get("clusters") or []:
+        for item in listing(self.call, "cs", "DescribeClustersV1", "clusters", region_id=region, page_size=100):
             found.clusters.append({"id": item.get("cluster_id"), "name": item.get("name"),
                                    "type": item.get("cluster_type"), "zone": item.get("zone_id"),
                                    "vpc_id": item.get("vpc_id"), "vswitch_ids": item.get("vswitch_ids") or []})
 
     def _vbrs(self, found: Found, region: str) -> None:
-        body = listing(self.call, "vpc", "DescribeVirtualBorderRouters",
-                       "VirtualBorderRouterSet.VirtualBorderRouterType", region_id=region, page_size=50)
-        for item in (body.get("VirtualBorderRouterSet") or {}).get("VirtualBorderRouterType") or []:
+        for item in virtual_border_routers(self.call, region):
             found.vbrs.append({"id": item.get("VbrId"), "name": item.get("Name"),
                                "local_ip": item.get("LocalGatewayIp"), "peer_ip": item.get("PeerGatewayIp"),
                                "pc_id": item.get("PhysicalConnectionId")})
 
     def _cens(self, found: Found) -> None:
-        for item in (listing(self.call, "cbn", "DescribeCens", "Cens.Cen", page_size=50).get("Cens") or {}).get(
-                "Cen") or []:
+        for item in listing(self.call, "cbn", "DescribeCens", "Cens.Cen", page_size=50):
             found.cens.append({"id": item.get("CenId"), "name": item.get("Name")})

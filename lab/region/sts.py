@@ -15,8 +15,6 @@ TOKEN_HEADER = "x-acs-security-token"
 
 def temporary(lab_secret: str) -> tuple[str, str]:
     """(AccessKey secret, security token) of the lab's temporary credentials."""
-    def derived(label: bytes, repeat: int) -> bytes:
-        return hmac.new(lab_secret.encode(), label, hashlib.sha256).digest() * repeat
-
-    return base64.b32encode(derived(b"sts secret", 1)).decode().rstrip("="), \
-        base64.b64encode(derived(b"sts token", 8)).decode()
+    secret = hmac.new(lab_secret.encode(), b"sts secret", hashlib.sha256).digest()
+    token = hmac.new(lab_secret.encode(), b"sts token", hashlib.sha256).digest() * 8  # tokens run to hundreds of bytes
+    return base64.b32encode(secret).decode().rstrip("="), base64.b64encode(token).decode()
