@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -91,9 +92,19 @@ class LabEnv:
 
 
 def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
+    return free_ports([host])[0]
+
+
+def free_ports(hosts: Sequence[str]) -> list[int]:
+    """One free port per entry, all distinct: every socket stays bound until the last port is picked, so the
+    kernel cannot hand out one port twice (a port closed between two picks can come back)."""
+    with contextlib.ExitStack() as stack:
+        ports = []
+        for host in hosts:
+            sock = stack.enter_context(socket.socket())
+            sock.bind((host, 0))
+            ports.append(int(sock.getsockname()[1]))
+        return ports
 
 
 @dataclass

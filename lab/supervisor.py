@@ -96,6 +96,7 @@ class Supervisor:
         if daemon.env:
             env.update(daemon.env)
         with open(self.log_path(daemon.name), "ab") as log:
+            log_start = log.tell()
             proc = subprocess.Popen(
                 argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 cwd=daemon.cwd, env=env, start_new_session=True,
@@ -104,16 +105,18 @@ class Supervisor:
                   **daemon.extra}
         self._record_path(daemon.name).write_text(json.dumps(record))
         if daemon.ready is not None:
-            self._wait_ready(daemon, proc)
+            self._wait_ready(daemon, proc, log_start)
         return proc.pid
 
-    def _wait_ready(self, daemon: Daemon, proc: subprocess.Popen[bytes]) -> None:
+    def _wait_ready(self, daemon: Daemon, proc: subprocess.Popen[bytes], log_start: int) -> None:
         deadline = time.monotonic() + daemon.ready_timeout
         assert daemon.ready is not None
         while time.monotonic() < deadline:
             if proc.poll() is not None:
+                said = _last_line(self.log_path(daemon.name), log_start)
                 raise LabError(
-                    f"{daemon.name} exited with status {proc.returncode} while starting",
+                    f"{daemon.name} exited with status {proc.returncode} while starting"
+                    + (f"; its log ends: {said}" if said else ""),
                     where=str(self.log_path(daemon.name)),
                     fix="read the log named above and clear what it reports, then start the lab again",
                 )
@@ -154,6 +157,18 @@ class Supervisor:
     def stop_all(self) -> None:
         for name in reversed(self.names()):
             self.stop(name)
+
+
+def _last_line(log: Path, start: int, limit: int = 400) -> str:
+    """The last line this start of a daemon wrote to its log (shortened to `limit`), or ''."""
+    try:
+        with open(log, "rb") as file:
+            file.seek(max(start, file.seek(0, os.SEEK_END) - 8192))
+            lines = file.read().decode(errors="replace").splitlines()
+    except OSError:
+        return ""
+    last = next((line.strip() for line in reversed(lines) if line.strip()), "")
+    return last if len(last) <= limit else last[:limit] + "…"
 
 
 def _wait_gone(pid: int, timeout: float) -> bool:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from drconsole.lab.env import LabEnv, free_port
+from drconsole.lab.env import LabEnv, free_ports
 from drconsole.lab.kube.pki import SERVICE_IP, Pki, ensure_pki
 from drconsole.lab.kube.rest import PlaneRest
 from drconsole.lab.supervisor import Daemon
@@ -103,8 +103,10 @@ def start_planes(env: LabEnv, binaries: KubeBinaries, names: Sequence[str] = PLA
     pki = ensure_pki(layout.pki.dir)
     state = layout.read_state()
     planes = dict(state[1]) if state else {}
-    for name in names:
-        planes.setdefault(name, PlanePorts(free_port(), free_port(), free_port()))
+    missing = [name for name in names if name not in planes]
+    ports = iter(free_ports(["127.0.0.1"] * 3 * len(missing)))
+    for name in missing:
+        planes[name] = PlanePorts(next(ports), next(ports), next(ports))
     layout.write_state(binaries, planes)
     write_kubeconfig(layout.kubeconfig, pki, {name: planes[name] for name in names})
 

@@ -7,13 +7,11 @@ with unprivileged ports picked once per lab and kept in `layout.json`.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import socket
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from drconsole.lab.env import LabEnv
+from drconsole.lab.env import LabEnv, free_ports
 
 REGION = "cn-hangzhou"
 VBR_ASN = 45104
@@ -106,24 +104,13 @@ def _netns_layout() -> Layout:
     )
 
 
-def _free_ports(hosts: list[str]) -> list[int]:
-    """One free port per entry, all distinct (the sockets stay bound until every port is picked)."""
-    with contextlib.ExitStack() as stack:
-        ports = []
-        for host in hosts:
-            sock = stack.enter_context(socket.socket())
-            sock.bind((host, 0))
-            ports.append(int(sock.getsockname()[1]))
-        return ports
-
-
 def _loopback_layout() -> Layout:
     ips = {"vbr": "127.0.0.2", "idc": "127.0.0.3", "dns": "127.0.0.5", "acr": "127.0.9.188",
            "acr_ee": "127.0.7.181", "oss": "127.0.28.1", "gw": "127.0.10.10",
            "zone_a": "127.0.1.10", "zone_b": "127.0.2.10", "register": "127.0.2.20", "control": GATEWAY_STATUS_IP}
     keys = ["vbr", "idc", "dns", "acr", "oss", "oss", "gw", "gw", "control", "zone_a", "zone_b", "register"]
     (vbr, idc, dns, acr, oss_https, oss_http, gw_http, gw_https, gw_status, zone_a, zone_b,
-     register) = _free_ports([ips[k] for k in keys])
+     register) = free_ports([ips[k] for k in keys])
     return Layout(
         mode="loopback", vbr_ip=ips["vbr"], vbr_port=vbr, idc_ip=ips["idc"], idc_port=idc,
         probe_ip="127.0.0.4", dns_ip=ips["dns"], dns_port=dns,
