@@ -7,6 +7,7 @@ import json
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from drconsole import deadline, sweepreads
 from drconsole.errors import DrconsoleError
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     from drconsole.context import ClusterRole, Context
 
 READ_TIMEOUT = (1.5, 2.5)  # connect, read (seconds): below every kube check's timeout
+LIST_CHUNK = 500  # items a page when a whole list is read (kubectl's default --chunk-size)
+MAX_LIST_PAGES = 200  # a list that keeps going beyond this is refused, not read forever
 AUTH_FIX = ("the kubeconfig's token or client certificate is expired, revoked or for another cluster; "
             "fetch a fresh kubeconfig for this context")
 NOUNS = {"fleet": "the Fleet", "ack": "the ACK cluster", "registered": "the registered (on-premises) cluster"}
@@ -109,7 +112,8 @@ def _send(ctx: Context, role: ClusterRole, path: str, method: str, payload: Any)
     header_params = {"Accept": "application/json, */*"}
     if payload is not None:
         header_params["Content-Type"] = "application/json"
-    method, url, headers, body = rest_request(client, method, path, header_params, payload)
+    with deadline.setting_up():  # an exec plugin's expired token is fetched anew here: local set-up too
+        method, url, headers, body = rest_request(client, method, path, header_params, payload)
     started = time.monotonic()
     try:
         answer = client.call_api(method, url, headers, body, _request_timeout=READ_TIMEOUT)
@@ -154,6 +158,30 @@ async def get(ctx: Context, role: ClusterRole, path: str) -> tuple[Any, Evidence
     found = reply.body if reply.status != 404 else None
     return found, Evidence(source=f"kube:{ctx.kube_context(role)}", asked=f"GET {path}",
                            answer=summarise(found) if reply.status != 404 else "404 Not Found", ms=reply.ms)
+
+
+async def get_list(ctx: Context, role: ClusterRole, path: str,
+                   chunk: int = LIST_CHUNK) -> tuple[list[dict[str, Any]], Evidence]:
+    """Every item of the list at `path`, read in pages of `chunk` (the API server's limit/continue, as kubectl
+    reads a large cluster), and one evidence for the whole read: which pages and how many items."""
+    items: list[dict[str, Any]] = []
+    token, pages, ms = "", 0, 0.0
+    joiner = "&" if "?" in path else "?"
+    while True:
+        page = {"limit": chunk, **({"continue": token} if token else {})}
+        reply = await ctx.blocking(request, ctx, role, f"{path}{joiner}{urlencode(page)}")
+        pages, ms = pages + 1, ms + reply.ms
+        body = reply.body if reply.status != 404 and isinstance(reply.body, dict) else {}
+        items += body.get("items") or []
+        token = str((body.get("metadata") or {}).get("continue") or "")
+        if not token:
+            break
+        if pages >= MAX_LIST_PAGES:
+            raise KubeUnreachable(f"{noun(role)} kept paging GET {path} beyond {MAX_LIST_PAGES} pages of {chunk}",
+                                  kind="http", fix="narrow the read or report it: no cluster needs that many pages")
+    asked = f"GET {path} ({pages} page{'s' if pages > 1 else ''} of up to {chunk})"
+    return items, Evidence(source=f"kube:{ctx.kube_context(role)}", asked=asked, answer={"items": len(items)},
+                           ms=round(ms, 1))
 
 
 def summarise(obj: Any) -> Any:

@@ -5,10 +5,12 @@ Sources for every label and taint: docs/cloud-facts.md, "Elastic capacity"."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+NODES = "/api/v1/nodes"
+FINISHED_PHASES = ("Succeeded", "Failed")  # a pod in these phases no longer holds its requests
 ZONE_LABEL = "topology.kubernetes.io/zone"
 NODEPOOL_LABEL = "alibabacloud.com/nodepool-id"
 # (label key, value) that mark a virtual node, and what each variant is called
@@ -78,8 +80,8 @@ def parse_node(obj: Mapping[str, Any]) -> NodeView:
         cpu=quantity(allocatable.get("cpu")), memory=quantity(allocatable.get("memory")))
 
 
-def parse_nodes(listing: Mapping[str, Any] | None) -> list[NodeView]:
-    return [parse_node(item) for item in (listing or {}).get("items") or []]
+def parse_nodes(items: Iterable[Mapping[str, Any]]) -> list[NodeView]:
+    return [parse_node(item) for item in items]
 
 
 def pod_requests(pod: Mapping[str, Any]) -> tuple[float, float]:
@@ -104,4 +106,4 @@ def pod_requests(pod: Mapping[str, Any]) -> tuple[float, float]:
 
 def counts_as_load(pod: Mapping[str, Any]) -> bool:
     """Pods that hold their requests: not finished."""
-    return (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
+    return (pod.get("status") or {}).get("phase") not in FINISHED_PHASES

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from drconsole.checks import _cloud, _k8s
-from drconsole.checks._nodes import NodeView, parse_nodes
+from drconsole.checks._nodes import NODES, NodeView, parse_nodes
 from drconsole.checks.topology import vswitch_zones
 from drconsole.context import Context
 from drconsole.registry import check
@@ -105,7 +105,7 @@ async def ecs_pools(ctx: Context, params: PoolParams) -> Outcome:
         _cloud.ask(ctx, "cs", "DescribeClusterNodePools",
                    lambda c, m: c.describe_cluster_node_pools(params.cluster_id, m.DescribeClusterNodePoolsRequest()),
                    asked=f"ClusterId={params.cluster_id}"),
-        vswitch_zones(ctx, params.vpc_id), _k8s.get(ctx, "registered", "/api/v1/nodes"))
+        vswitch_zones(ctx, params.vpc_id), _k8s.get_list(ctx, "registered", NODES))
     viewed = parse_nodes(nodes)
     nodes_ev.answer = {n.name: {"Ready": n.ready, "pool": n.pool, "zone": n.zone} for n in viewed}
     return judge_pools([Pool.parse(p) for p in pools.get("nodepools") or []], viewed, zone_of,
@@ -167,7 +167,7 @@ async def virtual_node(ctx: Context, params: UsedParams) -> Outcome:
         return not_used("ECI", "eci")
     (controller, ctl_ev), (profile, prof_ev), (nodes, nodes_ev) = await asyncio.gather(
         _k8s.get(ctx, "registered", VK_CONTROLLER_PATH), _k8s.get(ctx, "registered", ECI_PROFILE_PATH),
-        _k8s.get(ctx, "registered", "/api/v1/nodes"))
+        _k8s.get_list(ctx, "registered", NODES))
     viewed = parse_nodes(nodes)
     nodes_ev.answer = {n.name: {"Ready": n.ready, "virtual": n.virtual, "zone": n.zone} for n in viewed}
     found = judge_virtual(installed_by(controller, profile), viewed, ctl_ev, prof_ev, nodes_ev)

@@ -11,13 +11,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from drconsole.checks import _cloud, _k8s
+from drconsole.checks._nodes import NODES, ZONE_LABEL
 from drconsole.context import ClusterRole, Context
 from drconsole.paging import entries_at
 from drconsole.registry import NoParams, check
 from drconsole.results import Evidence, Outcome
 
 CGNAT = ipaddress.IPv4Network("100.64.0.0/10")
-ZONE_LABEL = "topology.kubernetes.io/zone"
 Networks = list[ipaddress.IPv4Network]
 
 
@@ -123,9 +123,8 @@ def _zones(cluster: dict[str, Any], zone_of: dict[str, Any]) -> set[str]:
 
 
 async def node_zones(ctx: Context, role: ClusterRole) -> tuple[dict[str, str | None], Evidence]:
-    nodes, evidence = await _k8s.get(ctx, role, "/api/v1/nodes")
-    zones = {n["metadata"]["name"]: (n["metadata"].get("labels") or {}).get(ZONE_LABEL)
-             for n in (nodes or {}).get("items") or []}
+    nodes, evidence = await _k8s.get_list(ctx, role, NODES)
+    zones = {n["metadata"]["name"]: (n["metadata"].get("labels") or {}).get(ZONE_LABEL) for n in nodes}
     evidence.answer = {"nodes": zones}
     return zones, evidence
 

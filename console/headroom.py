@@ -11,13 +11,17 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlencode
 
-from drconsole.checks._nodes import NodeView, counts_as_load, parse_nodes, pod_requests
+from drconsole.checks._nodes import FINISHED_PHASES, NODES, NodeView, counts_as_load, parse_nodes, pod_requests
 
 if TYPE_CHECKING:
     from drconsole.context import Context
 
 STAYS_IN_ZONE = ("kube-system",)
+# The pods that may still hold their requests (counts_as_load), chosen by the API server (a field selector)
+HOLDING_PODS = "/api/v1/pods?" + urlencode({"fieldSelector": ",".join(f"status.phase!={phase}"
+                                                                     for phase in FINISHED_PHASES)})
 GIB = 2**30
 Verdict = Literal["enough", "elastic", "short"]
 
@@ -81,10 +85,11 @@ def judge(ack_pods: list[Mapping[str, Any]], nodes_b: list[NodeView], pods_b: li
 
 
 async def measure(ctx: Context) -> Headroom:
-    """Read the ACK cluster's pods and the registered cluster's nodes and pods, then judge."""
+    """Read the ACK cluster's pods and the registered cluster's nodes and pods, then judge. Pods that finished are
+    left out by the API server (a field selector), and every list is read in pages, as kubectl reads it."""
     from drconsole.checks import _k8s
 
     (ack_pods, _), (nodes, _), (pods_b, _) = await asyncio.gather(
-        _k8s.get(ctx, "ack", "/api/v1/pods"), _k8s.get(ctx, "registered", "/api/v1/nodes"),
-        _k8s.get(ctx, "registered", "/api/v1/pods"))
-    return judge((ack_pods or {}).get("items") or [], parse_nodes(nodes), (pods_b or {}).get("items") or [])
+        _k8s.get_list(ctx, "ack", HOLDING_PODS), _k8s.get_list(ctx, "registered", NODES),
+        _k8s.get_list(ctx, "registered", HOLDING_PODS))
+    return judge(ack_pods, parse_nodes(nodes), pods_b)

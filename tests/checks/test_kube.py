@@ -98,10 +98,12 @@ async def test_unknown_token_is_rejected(lab_profile: Profile, tmp_path: Path) -
     assert "(401 Unauthorized)" in summary and "expired, revoked" in remedy
 
 
-@pytest.mark.parametrize("handed", ["token", "exec plugin"])
+@pytest.mark.parametrize("handed", ["token", "exec plugin", "exec plugin, slow and expired"])
 async def test_a_service_account_token_authenticates(lab_profile: Profile, tmp_path: Path, handed: str) -> None:
     """A kubeconfig whose user is only a bearer token (here a ServiceAccount's, from the TokenRequest API), written
-    in the kubeconfig or printed by an exec credential plugin (as cloud kubeconfigs often do)."""
+    in the kubeconfig or printed by an exec credential plugin (as cloud kubeconfigs often do). A plugin whose
+    token has expired is run again before each request; its run is local set-up, so three runs of 2.5 s inside a
+    check of 5 s do not time the check out."""
     from kubernetes import client as kube
 
     from drconsole.kube import api_client
@@ -113,10 +115,15 @@ async def test_a_service_account_token_authenticates(lab_profile: Profile, tmp_p
     issued = admin.create_namespaced_service_account_token(name, "default", request).status
     assert issued is not None
     user: dict[str, Any] = {"token": issued.token}
-    if handed == "exec plugin":
-        credential = {"apiVersion": EXEC_API, "kind": "ExecCredential", "status": {"token": issued.token}}
+    if handed.startswith("exec plugin"):
+        status: dict[str, Any] = {"token": issued.token}
+        slow = ""
+        if handed.endswith("expired"):
+            status["expirationTimestamp"] = "2000-01-01T00:00:00Z"
+            slow = "sleep 2.5\n"
+        credential = {"apiVersion": EXEC_API, "kind": "ExecCredential", "status": status}
         plugin = tmp_path / "credential-plugin"
-        plugin.write_text(f"#!/bin/sh\ncat <<'EOF'\n{json.dumps(credential)}\nEOF\n")
+        plugin.write_text(f"#!/bin/sh\n{slow}cat <<'EOF'\n{json.dumps(credential)}\nEOF\n")
         plugin.chmod(0o700)
         user = {"exec": {"apiVersion": EXEC_API, "command": str(plugin), "interactiveMode": "Never"}}
     path = kubeconfig_variant(lab_profile, tmp_path, "sa-token", "ack", user=user)
@@ -184,3 +191,22 @@ async def test_server_that_never_answers(lab_profile: Profile, tmp_path: Path, s
     summary, _ = await failing(with_kubeconfig(lab_profile, path))
     assert "did not answer in time" in summary
     assert time.monotonic() - started < 5.0
+
+
+async def test_a_list_read_in_pages_holds_every_item_once(lab_profile: Profile) -> None:
+    """The API server's own paging (limit/continue), one item a page: the registered cluster's nodes arrive
+    as they do in one read, each once, and the evidence says how many pages it took."""
+    from drconsole.checks import _k8s
+    from drconsole.context import Context
+
+    ctx = Context(lab_profile)
+    try:
+        whole, _ = await _k8s.get(ctx, "registered", "/api/v1/nodes")
+        paged, evidence = await _k8s.get_list(ctx, "registered", "/api/v1/nodes", chunk=1)
+    finally:
+        ctx.close()
+    names = sorted(node["metadata"]["name"] for node in whole["items"])
+    assert len(names) >= 3
+    assert sorted(node["metadata"]["name"] for node in paged) == names
+    assert evidence.answer == {"items": len(names)}
+    assert evidence.asked == f"GET /api/v1/nodes ({len(names)} pages of up to 1)"

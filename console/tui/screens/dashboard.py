@@ -38,6 +38,7 @@ NODE_LABELS = [("idc", "IDC"), ("ec", "Express Connect"), ("vbr", "VBR"), ("cen"
 ProblemRow = tuple[str, str, str, str, str, str]
 REDRAW_S = 1 / 30  # results arriving within this are drawn together
 FLEET_S = 0.5  # how often the shared record's line is redrawn (the record itself is read every poll_s)
+HEADROOM_PERIOD_S = 30.0  # auto-refresh measures the headroom (two clusters' pod lists) at most this often
 
 
 def topology_text(board: Board) -> Text:
@@ -157,6 +158,7 @@ class DashboardScreen(Screen[None]):
         self._texts: dict[str, Text] = {}  # what each Static shows, by id
         self._problem_rows: list[ProblemRow] = []
         self.last_sweep: float | None = None
+        self._headroom_at: float | None = None  # monotonic time the headroom was last measured
         self.sweeps_done = 0
         self._offered: str | None = None  # the black-hole zone the pin was last offered for
 
@@ -310,7 +312,7 @@ class DashboardScreen(Screen[None]):
         if self._probed is not self.dr_app.session:  # the session came (or changed) since the probes started
             self._stop_probes()
             self._start_probes()
-        self.action_sweep()
+        self._sweep()
 
     def _start_probes(self) -> None:
         session = self.dr_app.session
@@ -323,6 +325,11 @@ class DashboardScreen(Screen[None]):
         self._probed = None
 
     def action_sweep(self) -> None:
+        """A sweep the operator asked for: the headroom is measured again after it, however recent."""
+        self._headroom_at = None
+        self._sweep()
+
+    def _sweep(self) -> None:
         session = self.dr_app.session
         if session is None or self.sweeping:
             return
@@ -390,7 +397,9 @@ class DashboardScreen(Screen[None]):
             text += f" · error: {message.error}"
         self.query_one("#last-sweep", Static).update(text)
         self.redraw()
-        self.headroom_worker()
+        if self._headroom_at is None or time.monotonic() - self._headroom_at >= HEADROOM_PERIOD_S:
+            self._headroom_at = time.monotonic()
+            self.headroom_worker()
 
     @work(thread=True, exclusive=True, group="dashboard-headroom", name="headroom")
     def headroom_worker(self) -> None:
@@ -403,7 +412,8 @@ class DashboardScreen(Screen[None]):
         if session is None:
             return
         try:
-            text = f"headroom: {asyncio.run(measure(session.context())).text()}"
+            measured = asyncio.run(measure(session.context()))
+            text = f"headroom at {time.strftime('%H:%M:%S')}: {measured.text()}"
         except Exception as exc:  # shown, never raised into the UI
             text = f"headroom: could not measure ({type(exc).__name__}: {exc})"
         self.post_message(HeadroomMeasured(text))
