@@ -3,6 +3,7 @@ its version, and who we are to it — or a message that says what is wrong with 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -38,11 +39,11 @@ async def readyz(ctx: Context, role: ClusterRole) -> Evidence:
 async def api_ready(ctx: Context, params: ApiParams) -> Outcome:
     role: ClusterRole = params.cluster
     fix_step = FIX_STEPS[role]
-    try:
-        ready = await readyz(ctx, role)
-        version = await ctx.blocking(_k8s.request, ctx, role, "/version")
-        whoami = await ctx.blocking(_k8s.request, ctx, role, WHOAMI, "POST",
-                                    {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"})
+    try:  # three questions side by side: one round trip to a server that may be across the internet
+        ready, version, whoami = await asyncio.gather(
+            readyz(ctx, role), ctx.blocking(_k8s.request, ctx, role, "/version"),
+            ctx.blocking(_k8s.request, ctx, role, WHOAMI, "POST",
+                         {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}))
     except _k8s.KubeUnreachable as exc:
         return Outcome.failed("KUBE-API-DOWN", exc.message, cause=exc.message, fix_step=fix_step, remedy=exc.fix)
     user = ((whoami.body.get("status") or {}).get("userInfo") or {}) if isinstance(whoami.body, dict) else {}
