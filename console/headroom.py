@@ -62,6 +62,22 @@ class Headroom:
                 f"{self.nodes_b} Ready nodes ({self.ecs_b} ECS); {elastic}")
 
 
+@dataclass
+class Cadence:
+    """When the headroom is measured again: after a sweep the operator asked for, else at most every `period_s`
+    (it lists two clusters' pods, which a dashboard refreshing every few seconds should not do each time)."""
+
+    period_s: float = 30.0
+    last: float | None = None  # time.monotonic() of the last measurement
+
+    def due(self, now: float, *, asked: bool) -> bool:
+        """Whether to measure now; when it says so, the measurement is counted as made at `now`."""
+        if asked or self.last is None or now - self.last >= self.period_s:
+            self.last = now
+            return True
+        return False
+
+
 def total(pods: list[Mapping[str, Any]]) -> Resources:
     cpu = mem = 0.0
     for pod in pods:

@@ -21,7 +21,7 @@ from drconsole.checks.capacity import (
     missing_zones,
     probe_pod,
 )
-from drconsole.headroom import Resources, judge
+from drconsole.headroom import Cadence, Resources, judge
 from drconsole.results import Evidence, Outcome, Status
 
 SEEN = Evidence(source="test", asked="", answer={})
@@ -156,3 +156,12 @@ def test_headroom_verdicts() -> None:
     assert judge([app("7", "8Gi")], nodes, [app("2", "4Gi", "idc-1")]).verdict == "short"
     relying = judge([app("9", "8Gi")], [*nodes, vk], [])
     assert relying.verdict == "elastic" and relying.virtual_b == ("vk",) and "short by 1.0 CPU" in relying.text()
+
+
+def test_the_headroom_is_measured_at_once_then_at_most_every_period_unless_asked() -> None:
+    cadence = Cadence(period_s=30.0)
+    assert cadence.due(100.0, asked=False)  # the first sweep
+    assert not cadence.due(110.0, asked=False)  # auto-refresh within the period: the last figure stands
+    assert cadence.due(115.0, asked=True)  # a sweep the operator asked for measures again
+    assert not cadence.due(144.0, asked=False)  # the period counts from that measurement
+    assert cadence.due(145.0, asked=False)

@@ -24,6 +24,7 @@ from textual.worker import get_current_worker
 
 from drconsole.app.board import Board, Cell, Where
 from drconsole.app.session import FAILOVER_RUNBOOK, SETUP_RUNBOOK
+from drconsole.headroom import Cadence
 from drconsole.tui.messages import ResultArrived, SweepDone
 from drconsole.tui.render import STATUS_STYLE, symbol
 from drconsole.tui.widgets import Banner
@@ -38,7 +39,6 @@ NODE_LABELS = [("idc", "IDC"), ("ec", "Express Connect"), ("vbr", "VBR"), ("cen"
 ProblemRow = tuple[str, str, str, str, str, str]
 REDRAW_S = 1 / 30  # results arriving within this are drawn together
 FLEET_S = 0.5  # how often the shared record's line is redrawn (the record itself is read every poll_s)
-HEADROOM_PERIOD_S = 30.0  # auto-refresh measures the headroom (two clusters' pod lists) at most this often
 
 
 def topology_text(board: Board) -> Text:
@@ -158,7 +158,8 @@ class DashboardScreen(Screen[None]):
         self._texts: dict[str, Text] = {}  # what each Static shows, by id
         self._problem_rows: list[ProblemRow] = []
         self.last_sweep: float | None = None
-        self._headroom_at: float | None = None  # monotonic time the headroom was last measured
+        self._headroom = Cadence()
+        self._sweep_asked = False  # the running sweep is one the operator asked for (`s`), not auto-refresh
         self.sweeps_done = 0
         self._offered: str | None = None  # the black-hole zone the pin was last offered for
 
@@ -326,7 +327,8 @@ class DashboardScreen(Screen[None]):
 
     def action_sweep(self) -> None:
         """A sweep the operator asked for: the headroom is measured again after it, however recent."""
-        self._headroom_at = None
+        if not self.sweeping:
+            self._sweep_asked = True
         self._sweep()
 
     def _sweep(self) -> None:
@@ -397,8 +399,8 @@ class DashboardScreen(Screen[None]):
             text += f" · error: {message.error}"
         self.query_one("#last-sweep", Static).update(text)
         self.redraw()
-        if self._headroom_at is None or time.monotonic() - self._headroom_at >= HEADROOM_PERIOD_S:
-            self._headroom_at = time.monotonic()
+        asked, self._sweep_asked = self._sweep_asked, False
+        if self._headroom.due(time.monotonic(), asked=asked):
             self.headroom_worker()
 
     @work(thread=True, exclusive=True, group="dashboard-headroom", name="headroom")
