@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 
 READ_TIMEOUT = (1.5, 2.5)  # connect, read (seconds): below every kube check's timeout
 LIST_CHUNK = 500  # items a page when a whole list is read (kubectl's default --chunk-size)
-MAX_LIST_PAGES = 200  # a list that keeps going beyond this is refused, not read forever
+# A list that keeps going beyond this is refused, not read forever: 400 pages of 500 outnumber the largest cluster
+# upstream Kubernetes supports (150,000 pods; "Considerations for large clusters").
+MAX_LIST_PAGES = 400
 AUTH_FIX = ("the kubeconfig's token or client certificate is expired, revoked or for another cluster; "
             "fetch a fresh kubeconfig for this context")
 NOUNS = {"fleet": "the Fleet", "ack": "the ACK cluster", "registered": "the registered (on-premises) cluster"}
@@ -178,7 +180,8 @@ async def get_list(ctx: Context, role: ClusterRole, path: str,
             break
         if pages >= MAX_LIST_PAGES:
             raise KubeUnreachable(f"{noun(role)} kept paging GET {path} beyond {MAX_LIST_PAGES} pages of {chunk}",
-                                  kind="http", fix="narrow the read or report it: no cluster needs that many pages")
+                                  kind="http", fix="the API server kept answering with a continue token; check its "
+                                                   "health, and that no proxy in front of it drops the query")
     asked = f"GET {path} ({pages} page{'s' if pages > 1 else ''} of up to {chunk})"
     return items, Evidence(source=f"kube:{ctx.kube_context(role)}", asked=asked, answer={"items": len(items)},
                            ms=round(ms, 1))
