@@ -10,7 +10,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -68,11 +68,12 @@ class CloudError(DrconsoleError):
     finding = "CLOUD-API-ERROR"
 
     def __init__(self, product: str, action: str, code: str, message: str, request_id: str | None,
-                 status: int | None = None) -> None:
+                 status: int | None = None, denied: Mapping[str, Any] | None = None) -> None:
         said = ", ".join(part for part in (f"HTTP {status}" if status else "", code,
                                             f"request ID {request_id}" if request_id else "") if part)
         outcome = "was throttled" if code.startswith("Throttling") else "failed"
-        super().__init__(f"{product}:{action} {outcome} ({said}): {message}", fix=_fix_for(code))
+        fix = _fix_for_denial(product, action, denied) if _is_denial(code, denied) else _fix_for(code)
+        super().__init__(f"{product}:{action} {outcome} ({said}): {message}", fix=fix)
         self.product, self.action, self.code = product, action, code
         self.request_id, self.status = request_id, status
         if code.startswith("Throttling") or code == "ConnectionError" or (status or 0) >= 500:
@@ -90,9 +91,26 @@ def _fix_for(code: str) -> str:
         return "check the profile's AccessKey ID and the secret in the keyring (`drconsole profile set-secret`)"
     if code in ("Timeout", "ConnectionError"):
         return "check the network path to the API endpoint (or the profile's cloud.endpoints override)"
-    if code.startswith("Forbidden") or "NoPermission" in code:
-        return "grant the RAM identity the permission named in the message"
     return "see the message; the request ID identifies the call for Alibaba Cloud support"
+
+
+def _is_denial(code: str, denied: Mapping[str, Any] | None) -> bool:
+    """RAM refused the call: an AccessDeniedDetail, or a documented no-permission code (Forbidden.RAM,
+    Forbidden.RAMSTS, NoPermission and their variants)."""
+    return bool(denied) or code.startswith("Forbidden.RAM") or "NoPermission" in code
+
+
+def _fix_for_denial(product: str, action: str, denied: Mapping[str, Any] | None) -> str:
+    """Which RAM action to grant: the one the cloud named (AccessDeniedDetail.AuthAction), else the call's own."""
+    from drconsole.ram import ram_action
+
+    named = str((denied or {}).get("AuthAction") or "")
+    wanted = named or ram_action(product, action)
+    if str((denied or {}).get("NoPermissionType") or "") == "ExplicitDeny":
+        return (f"a Deny statement in a RAM policy blocks {wanted}: remove or narrow that statement for this "
+                "identity")
+    return (f"grant this RAM identity {wanted}; `drconsole profile ram-policy` prints a policy with every action "
+            "drconsole uses (`--read-only` for checks and watch alone)")
 
 
 @dataclass(frozen=True)
@@ -198,7 +216,9 @@ def call(product: str, action: str, fn: Callable[[], T], *, attempts: int = 4, b
             if code.startswith(THROTTLING_PREFIXES):
                 COUNTS.throttled(product)
             message = secrets.mask(str(getattr(exc, "message", "") or exc), *hidden)
-            error = CloudError(product, action, code, message, getattr(exc, "request_id", None), status)
+            denied = getattr(exc, "access_denied_detail", None)
+            error = CloudError(product, action, code, message, getattr(exc, "request_id", None), status,
+                               denied if isinstance(denied, Mapping) else None)
             retryable = code.startswith(THROTTLING_PREFIXES) or (isinstance(status, int) and status >= 500)
             pause = base_delay * 2 ** (attempt - 1) * (0.5 + random.random())
         except (UnretryableException, OSError) as exc:

@@ -68,3 +68,14 @@ def set_secret(options: Options, access_key_id: str | None, from_stdin: bool) ->
         chosen.cloud.access_key_id = akid
         save_profile(chosen)
     click.echo(f"stored the secret for {akid} in the OS keyring (service {secrets.SERVICE!r})")
+
+
+@profile.command("ram-policy")
+@click.option("--read-only", is_flag=True, help="Only the reads: enough for checks, sweeps and `drconsole watch`.")
+def ram_policy(read_only: bool) -> None:
+    """Print a RAM policy (JSON) that grants every cloud API drconsole calls, for the profile's RAM identity."""
+    import json
+
+    from drconsole.ram import policy
+
+    click.echo(json.dumps(policy(writes=not read_only), indent=2))

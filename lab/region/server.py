@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, unquote_plus, urlsplit
 
-from drconsole.lab.region import idempotency, ids, signature, sts
+from drconsole.lab.region import idempotency, ids, ram, signature, sts
 from drconsole.lab.region.ops import ROA_ROUTES, RPC_HANDLERS, Operation
 from drconsole.lab.region.ops.adcp import sync_fleet_detach_fault
 from drconsole.lab.region.ops.registry import VERSIONS
@@ -106,8 +106,9 @@ class Handler(BaseHTTPRequestHandler):
         params = Params(dict(query))
         status = 200
         try:
-            self._authenticate(region, split.path, query, headers, body)
+            who = self._authenticate(region, split.path, query, headers, body)
             operation, params = self._route(product, action, self.command, split.path, query, headers, body)
+            ram.authorize(region.dir, product, operation.action, who)
             sync_fleet_detach_fault(region)
             flags = region.flags()
             if "region-slow" in flags:
@@ -144,7 +145,8 @@ class Handler(BaseHTTPRequestHandler):
         })
 
     def _authenticate(self, region: Region, path: str, query: dict[str, str], headers: dict[str, str],
-                      body: bytes) -> None:
+                      body: bytes) -> str:
+        """The AccessKey ID that signed the request, once its signature (and STS token) hold."""
         auth = signature.parse_authorization(headers.get("authorization", ""))
         if auth is None:
             raise ApiError(400, "IncompleteSignature", "The request signature does not conform to Aliyun standards.")
@@ -163,6 +165,7 @@ class Handler(BaseHTTPRequestHandler):
         if not signature.signature_matches(secret, auth, self.command, path, query, headers, body):
             raise ApiError(400, "SignatureDoesNotMatch",
                            "Specified signature is not matched with our calculation.")
+        return auth.access_key_id
 
     @staticmethod
     def _route(product: str, action: str, method: str, path: str, query: dict[str, str],
@@ -195,7 +198,7 @@ class Handler(BaseHTTPRequestHandler):
         body = ({"code": error.code, "message": error.message, "requestId": request_id, "status": error.status}
                 if roa else {"Code": error.code, "Message": error.message, "RequestId": request_id,
                              "HostId": self.headers.get("host", "")})
-        self._send(error.status, body, request_id, error.headers)
+        self._send(error.status, {**body, **error.detail}, request_id, error.headers)
 
     def _wait_for_answer_due(self) -> None:
         time.sleep(max(0.0, self._answer_due - time.monotonic()))

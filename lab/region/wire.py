@@ -10,12 +10,14 @@ from typing import Any
 class ApiError(Exception):
     """An error answer: HTTP status, the cloud's error code and message."""
 
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None,
+                 detail: dict[str, Any] | None = None) -> None:
         super().__init__(f"{code}: {message}")
         self.status = status
         self.code = code
         self.message = message
         self.headers = headers or {}
+        self.detail = detail or {}  # further fields of the error body (e.g. AccessDeniedDetail)
 
 
 def missing(name: str) -> ApiError:

@@ -28,6 +28,8 @@ RUN_HERE = [
     "drconsole profile show --profile lab",
     "drconsole profile validate",
     "drconsole profile set-secret",
+    "drconsole profile ram-policy",
+    "drconsole profile ram-policy --read-only",
     "drconsole runbook show zone-dr-hybrid",
     "drconsole check --profile lab",
     "drconsole journal",
