@@ -18,6 +18,7 @@ from drconsole import deadline, secrets
 from drconsole.cloudstats import COUNTS
 from drconsole.errors import DrconsoleError, SecretError
 from drconsole.profile import Product, Profile
+from drconsole.ram import ram_action
 
 SDK_MODULES: dict[str, str] = {
     "cs": "alibabacloud_cs20151215",
@@ -102,8 +103,6 @@ def _is_denial(code: str, denied: Mapping[str, Any] | None) -> bool:
 
 def _fix_for_denial(product: str, action: str, denied: Mapping[str, Any] | None) -> str:
     """Which RAM action to grant: the one the cloud named (AccessDeniedDetail.AuthAction), else the call's own."""
-    from drconsole.ram import ram_action
-
     named = str((denied or {}).get("AuthAction") or "")
     wanted = named or ram_action(product, action)
     if str((denied or {}).get("NoPermissionType") or "") == "ExplicitDeny":
