@@ -45,6 +45,9 @@ async def ask(ctx: Context, product: Product, action: str, call: Callable[..., A
         return every_page(one, pages, f"{product}:{action}") if pages else one({})
 
     def answer() -> dict[str, Any]:  # in the worker thread, where the client is built and its SDK imported
+        # Built here, under this check's own budget (set-up, exempt), never inside a shared read: a check waiting
+        # on another's read must not spend its timeout on that check's SDK import.
+        ctx.cloud(product)
         reads = sweepreads.current()
         if reads is None or not sweepreads.is_read(action):
             return send()

@@ -102,6 +102,7 @@ def request(ctx: Context, role: ClusterRole, path: str, method: str = "GET", pay
     same cluster share one read (drconsole.sweepreads)."""
     if method != "GET":
         return _send(ctx, role, path, method, payload)
+    _client(ctx, role)  # set up under this check's own budget, not inside a read other checks wait on
     return sweepreads.shared(("kube", ctx.kube_context(role), path), lambda: _send(ctx, role, path, method, payload))
 
 
