@@ -73,15 +73,17 @@ class CloudError(DrconsoleError):
         said = ", ".join(part for part in (f"HTTP {status}" if status else "", code,
                                             f"request ID {request_id}" if request_id else "") if part)
         outcome = "was throttled" if code.startswith("Throttling") else "failed"
-        fix = _fix_for_denial(product, action, denied) if _is_denial(code, denied) else _fix_for(code)
-        super().__init__(f"{product}:{action} {outcome} ({said}): {message}", fix=fix)
+        super().__init__(f"{product}:{action} {outcome} ({said}): {message}",
+                         fix=_fix_for(product, action, code, denied))
         self.product, self.action, self.code = product, action, code
         self.request_id, self.status = request_id, status
         if code.startswith("Throttling") or code == "ConnectionError" or (status or 0) >= 500:
             self.finding = "CLOUD-UNAVAILABLE"  # no answer to judge (what checks/_cloud.in_words says in words)
 
 
-def _fix_for(code: str) -> str:
+def _fix_for(product: str, action: str, code: str, denied: Mapping[str, Any] | None) -> str:
+    if _is_denial(code, denied):
+        return _fix_for_denial(product, action, denied)
     if code.startswith("Throttling"):
         return "the API is throttling requests; wait and retry (drconsole already retried with backoff)"
     if code == "MissingSecurityToken" or code.startswith("InvalidSecurityToken"):

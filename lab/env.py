@@ -91,6 +91,14 @@ class LabEnv:
         self.faults_path.write_text(json.dumps(sorted(faults)))
 
 
+def replace_json(path: Path, value: Any, **dumps: Any) -> None:
+    """Write `value` as JSON to `path` whole or not at all (a temporary file renamed over it), so a reader in
+    another process never sees half of it."""
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(value, **dumps))
+    tmp.replace(path)
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     return free_ports([host])[0]
 

@@ -7,7 +7,7 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from drconsole.lab.env import LabEnv, Mode, StartState
+from drconsole.lab.env import LabEnv, Mode, StartState, replace_json
 from drconsole.lab.timing import TimingName
 
 SECRET_ENV = "DRCONSOLE_LAB_REGION_SECRET"
@@ -60,6 +60,4 @@ def read_flags(region_dir: Path) -> set[str]:
 def set_flag(region_dir: Path, name: str, on: bool) -> None:
     flags = read_flags(region_dir)
     (flags.add if on else flags.discard)(name)
-    tmp = flags_path(region_dir).with_suffix(".tmp")
-    tmp.write_text(json.dumps(sorted(flags)))
-    tmp.replace(flags_path(region_dir))
+    replace_json(flags_path(region_dir), sorted(flags))

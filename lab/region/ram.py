@@ -5,8 +5,9 @@ Effect Allow/Deny, Action with `*` wildcards, Resource); with none attached the 
 anything, as an account's own AccessKey may. Each call's RAM action is `<RAM code>:<API name>`, the RAM code
 being the one each product's "RAM authorization" page gives (CEN's is `cen`, though its API product is
 `cbn`). A refused call answers 403 `Forbidden.RAM` with an `AccessDeniedDetail` (the shape the SDK response
-models and the SDK's error reader know: AuthAction, NoPermissionType, PolicyType, ...). Resources and
-Conditions are not modelled: the lab's statements apply to `*`.
+models and the SDK's error reader know; the lab fills AuthAction, AuthPrincipalType, NoPermissionType and
+PolicyType, and leaves out the principal's name, owner and the encoded diagnostic, which it has no truthful value
+for). Resources and Conditions are not modelled: the lab's statements apply to `*`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from drconsole.lab.env import replace_json
 from drconsole.lab.region.wire import ApiError
 
 POLICY_FILE = "ram-policy.json"
@@ -29,13 +31,12 @@ def attach(region_dir: Path, policy: dict[str, Any] | None) -> None:
     if policy is None:
         path.unlink(missing_ok=True)
         return
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(policy))
-    tmp.replace(path)
+    replace_json(path, policy)
 
 
 def authorize(region_dir: Path, product: str, action: str, who: str) -> None:
-    """Raise the cloud's 403 unless the attached policy (if any) allows `product`'s `action` and denies it not."""
+    """Raise the cloud's 403 unless the attached policy (if any) allows `product`'s `action` and denies it not.
+    `who` is the calling AccessKey ID; an `STS.` one is a role's session (AuthPrincipalType AssumedRoleUser)."""
     try:
         policy = json.loads((region_dir / POLICY_FILE).read_text())
     except FileNotFoundError:
@@ -46,7 +47,7 @@ def authorize(region_dir: Path, product: str, action: str, who: str) -> None:
     if "Allow" in effects and "Deny" not in effects:
         return
     raise ApiError(403, "Forbidden.RAM", DENIED_MESSAGE, detail={"AccessDeniedDetail": {
-        "AuthAction": wanted, "AuthPrincipalType": "SubUser", "AuthPrincipalDisplayName": who,
+        "AuthAction": wanted, "AuthPrincipalType": "AssumedRoleUser" if who.startswith("STS.") else "SubUser",
         "NoPermissionType": "ExplicitDeny" if "Deny" in effects else "ImplicitDeny",
         "PolicyType": "AccountLevelIdentityBasedPolicy"}})
 

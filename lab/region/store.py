@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from drconsole.lab.env import replace_json
 
 State = dict[str, Any]
 
@@ -39,6 +40,4 @@ class Store:
             self._save()
 
     def _save(self) -> None:
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self._data, indent=1, sort_keys=True))
-        os.replace(tmp, self.path)
+        replace_json(self.path, self._data, indent=1, sort_keys=True)
