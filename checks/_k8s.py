@@ -129,30 +129,44 @@ def _send(ctx: Context, role: ClusterRole, path: str, method: str, payload: Any)
     except Exception as exc:  # urllib3 / ssl / socket errors
         raise _explain(role, server, exc) from None
     ms = round((time.monotonic() - started) * 1000, 1)
-    if status in (401, 403):
-        raise _refused(role, server, method, path, status, _message(raw))
-    if status != 404 and not 200 <= status < 300:
-        raise KubeUnreachable(f"{noun(role)} API server {server} answered HTTP {status} for {method} {path}: "
-                              f"{_short(_text(raw))}", kind="http",
-                              fix="read the API server's message; it may be starting or overloaded")
+    refused = status_error(role, server, method, path, status, raw)
+    if refused is not None:
+        raise refused
     return Reply(status=status, body=_decode(raw), ms=ms)
 
 
-def _refused(role: ClusterRole, server: str, method: str, path: str, status: int, message: str) -> KubeUnreachable:
+def status_error(role: ClusterRole, server: str, method: str, path: str, status: int,
+                 raw: bytes | str) -> KubeUnreachable | None:
+    """What an answer of `status` (its body `raw`) means for the caller; None for 2xx and 404, which are answers."""
     who = f"{noun(role)} API server {server}"
+    message = _message(raw)
     if status == 401:
         return KubeUnreachable(f"{who} rejected the credentials (401 Unauthorized) for {method} {path}",
                                kind="auth", fix=AUTH_FIX)
-    if "system:anonymous" in message:
+    if status == 403 and "system:anonymous" in message:
         return KubeUnreachable(f"{who} did not accept the kubeconfig's credentials: it treated {method} {path} "
                                "as anonymous (403 for system:anonymous)", kind="auth", fix=AUTH_FIX)
-    return KubeUnreachable(f"{who} refused {method} {path} (403 Forbidden): {_short(message)}", kind="forbidden",
-                           fix="grant the kubeconfig's user read access to this resource")
+    if status == 403:
+        return KubeUnreachable(f"{who} refused {method} {path} (403 Forbidden): {_short(message)}", kind="forbidden",
+                               fix="grant the kubeconfig's user read access to this resource")
+    if status == 410 and _field(raw, "reason") == "Expired":
+        return KubeUnreachable(f"{who} no longer holds the list {method} {path} continued from (410 Expired): "
+                               f"{_short(message)}", kind="expired", fix="read the list again from its start")
+    if status != 404 and not 200 <= status < 300:
+        return KubeUnreachable(f"{who} answered HTTP {status} for {method} {path}: {_short(_text(raw))}", kind="http",
+                               fix="read the API server's message; it may be starting or overloaded")
+    return None
 
 
 def _message(raw: bytes | str) -> str:
     body = _decode(raw)
     return str(body.get("message", "")) if isinstance(body, dict) else str(body)
+
+
+def _field(raw: bytes | str, name: str) -> str:
+    """A top-level field of a Status answer ("" when the answer is no JSON object or lacks it)."""
+    body = _decode(raw)
+    return str(body.get(name) or "") if isinstance(body, dict) else ""
 
 
 async def get(ctx: Context, role: ClusterRole, path: str) -> tuple[Any, Evidence]:
@@ -166,13 +180,24 @@ async def get(ctx: Context, role: ClusterRole, path: str) -> tuple[Any, Evidence
 async def get_list(ctx: Context, role: ClusterRole, path: str,
                    chunk: int = LIST_CHUNK) -> tuple[list[dict[str, Any]], Evidence]:
     """Every item of the list at `path`, read in pages of `chunk` (the API server's limit/continue, as kubectl
-    reads a large cluster), and one evidence for the whole read: which pages and how many items."""
+    reads a large cluster), and one evidence for the whole read: which pages and how many items.
+    A continue token can outlive the API server's history (etcd compaction, every 5 min by default): the server
+    then answers 410 Expired, and the list is read again whole in one request, as client-go's pager does."""
     items: list[dict[str, Any]] = []
     token, pages, ms = "", 0, 0.0
     joiner = "&" if "?" in path else "?"
     while True:
         page = {"limit": chunk, **({"continue": token} if token else {})}
-        reply = await ctx.blocking(request, ctx, role, f"{path}{joiner}{urlencode(page)}")
+        try:
+            reply = await ctx.blocking(request, ctx, role, f"{path}{joiner}{urlencode(page)}")
+        except KubeUnreachable as exc:
+            if exc.kind != "expired" or not token:
+                raise
+            whole, evidence = await get(ctx, role, path)
+            items = (whole or {}).get("items") or []
+            asked = f"GET {path} (whole, after {pages} page{'s' if pages > 1 else ''} of up to {chunk}: 410 Expired)"
+            return items, Evidence(source=evidence.source, asked=asked, answer={"items": len(items)},
+                                   ms=round(ms + evidence.ms, 1))
         pages, ms = pages + 1, ms + reply.ms
         body = reply.body if reply.status != 404 and isinstance(reply.body, dict) else {}
         items += body.get("items") or []
