@@ -27,6 +27,8 @@ SDK_MODULES: dict[str, str] = {
     "cbn": "alibabacloud_cbn20170912",
     "mse": "alibabacloud_mse20190531",
 }
+# A request signed more than 15 minutes from the API gateway's clock: InvalidTimeStamp.Expired.
+CLOCK_CODE = "InvalidTimeStamp"
 THROTTLING_PREFIXES = ("Throttling", "ServiceUnavailable", "Throttling.User", "Throttling.Api")
 T = TypeVar("T")
 # At most this many API calls per second leave one drconsole process, so repeated sweeps never hammer the
@@ -79,6 +81,8 @@ class CloudError(DrconsoleError):
         self.request_id, self.status = request_id, status
         if code.startswith("Throttling") or code == "ConnectionError" or (status or 0) >= 500:
             self.finding = "CLOUD-UNAVAILABLE"  # no answer to judge (what checks/_cloud.in_words says in words)
+        elif code.startswith(CLOCK_CODE):
+            self.finding = "CLOUD-CLOCK-SKEW"  # every signed call fails alike: one finding says so for the sweep
 
 
 def _fix_for(product: str, action: str, code: str, denied: Mapping[str, Any] | None) -> str:
@@ -90,6 +94,9 @@ def _fix_for(product: str, action: str, code: str, denied: Mapping[str, Any] | N
         return ("temporary (STS) credentials need the security token issued with them: assume the role again and "
                 "export ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET and ALIBABA_CLOUD_SECURITY_TOKEN "
                 "from the same answer")
+    if code.startswith(CLOCK_CODE):
+        return ("this machine's clock is more than 15 minutes off the cloud's, and the API refuses requests signed "
+                "outside that window: set the clock right (turn on NTP: `timedatectl set-ntp true`) and check again")
     if code in ("InvalidAccessKeyId.NotFound", "SignatureDoesNotMatch", "InvalidAccessKeyId"):
         return "check the profile's AccessKey ID and the secret in the keyring (`drconsole profile set-secret`)"
     if code in ("Timeout", "ConnectionError"):

@@ -45,6 +45,10 @@ class RegionConfig:
                       timing_name=self.timing)
 
 
+# The faults that change how the region's API answers every call (the rest change what it holds).
+API_FAULTS = frozenset({"region-throttle", "region-5xx", "region-slow", "region-lost-response", "clock-skew"})
+
+
 def flags_path(region_dir: Path) -> Path:
     """Faults in force that the region process itself acts on (read on every request)."""
     return region_dir / "faults.json"

@@ -119,6 +119,9 @@ def all_faults() -> dict[str, CallbackFault]:
         CallbackFault("region-lost-response", "every Create* call that creates something is committed, then its "
                     "connection is closed without an answer (a retry with the same ClientToken gets the answer)",
                     _flag("region-lost-response", True), _flag("region-lost-response", False)),
+        CallbackFault("clock-skew", "the caller's clock is 20 minutes behind the region's: every signed call is "
+                    "refused as expired (InvalidTimeStamp.Expired)",
+                    _flag("clock-skew", True), _flag("clock-skew", False)),
         CallbackFault("region-slow", "every region API call answers only after about 5 seconds",
                     _flag("region-slow", True), _flag("region-slow", False)),
         CallbackFault("agent", "the registered cluster's ack-cluster-agent Deployment is deleted from the "

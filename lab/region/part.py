@@ -87,11 +87,10 @@ class RegionPart:
         env.supervisor.stop(DAEMON)
 
     def status(self, env: LabEnv) -> list[Component]:
-        from drconsole.lab.region.config import read_flags
+        from drconsole.lab.region.config import API_FAULTS, read_flags
 
         pid = env.supervisor.pid(DAEMON)
-        flags = read_flags(region_dir(env)) & {"region-throttle", "region-5xx", "region-slow",
-                                              "region-lost-response"}
+        flags = read_flags(region_dir(env)) & API_FAULTS
         state = "broken" if pid and flags else ("up" if pid else "down")
         try:
             address = f"127.0.0.1:{RegionConfig.load(region_dir(env)).port}"

@@ -6,6 +6,7 @@ import json
 import sys
 import threading
 import time
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, unquote_plus, urlsplit
@@ -21,6 +22,10 @@ HEALTH_PATH = "/-/lab/health"
 SLOW_SECONDS = 5.0
 LOST = 0  # the request log's status for an answer the region dropped (fault `region-lost-response`)
 THROTTLE_RETRY_AFTER_MS = 1000
+# A signed request is accepted only within this many seconds of the gateway's clock (its `x-acs-date`).
+TIMESTAMP_WINDOW_S = 15 * 60
+# Fault `clock-skew`: the caller's clock is this far behind the region's (beyond the window).
+CLOCK_SKEW_S = 20 * 60
 SECRET_PARAMS = ("AuthKey", "access_key_secret", "AccessKeySecret", "Password", "password", "SecurityToken")
 FAULT_ERRORS = {
     "region-throttle": ApiError(400, "Throttling.User", "Request was denied due to user flow control.",
@@ -28,6 +33,16 @@ FAULT_ERRORS = {
     "region-5xx": ApiError(503, "ServiceUnavailable", "The request has failed due to a temporary failure of the "
                            "server."),
 }
+
+
+def _check_timestamp(signed_at: str, now: float) -> None:
+    """Refuse a request signed (`x-acs-date`, ISO 8601 UTC) outside the window around the region's clock `now`."""
+    try:
+        sent = datetime.strptime(signed_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
+    except ValueError:
+        return  # no date to judge: the signature check has already covered what was signed
+    if abs(now - sent) > TIMESTAMP_WINDOW_S:
+        raise ApiError(400, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired.")
 
 
 def parse_query(raw: str, *, form: bool = False) -> dict[str, str]:
@@ -165,6 +180,8 @@ class Handler(BaseHTTPRequestHandler):
         if not signature.signature_matches(secret, auth, self.command, path, query, headers, body):
             raise ApiError(400, "SignatureDoesNotMatch",
                            "Specified signature is not matched with our calculation.")
+        skew = CLOCK_SKEW_S if "clock-skew" in region.flags() else 0.0
+        _check_timestamp(headers.get("x-acs-date", ""), time.time() + skew)
         return auth.access_key_id
 
     @staticmethod

@@ -102,6 +102,7 @@ REGION_CODES = {
     "region-throttle": "CLOUD-UNAVAILABLE",
     "region-5xx": "CLOUD-UNAVAILABLE",
     "region-slow": "CHECK-TIMEOUT",
+    "clock-skew": "CLOUD-CLOCK-SKEW",
 }
 
 

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from drconsole.lab.env import LabEnv
     from drconsole.profile import Profile
 
-# 22 faults x 2 rounds, each break and heal followed by dashboard sweeps: ~4 min on an idle 2-core machine.
+# 23 faults x 2 rounds (all but the write-only one), each break and heal followed by dashboard sweeps: ~4 min on an
+# idle 2-core machine.
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(900)]
 ROUNDS = 2
 SHOWN_WITHIN_S = 40.0
