@@ -8,6 +8,9 @@ subset cannot follow: the cluster label is always set (the real chart sets it on
 
 from __future__ import annotations
 
+import copy
+import functools
+import json
 import os
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -129,14 +132,22 @@ def resolve_revision(url: str, revision: str) -> str:
 
 def render_chart(url: str, sha: str, chart: str, namespace: str, release: str,
                  parameters: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The manifests of `chart` at commit `sha`, rendered with values.yaml and the parameters."""
+    """The manifests of `chart` at commit `sha`, rendered with values.yaml and the parameters. A commit never
+    changes, so each rendering is kept (as Argo CD's repo server caches manifests by revision); the caller gets
+    its own copy to change."""
+    given = tuple((str(param.get("name", "")), json.dumps(param.get("value", ""))) for param in parameters)
+    return copy.deepcopy(_rendered(url, sha, chart.strip("/"), namespace, release, given))
+
+
+@functools.lru_cache(maxsize=64)
+def _rendered(url: str, sha: str, chart: str, namespace: str, release: str,
+              parameters: tuple[tuple[str, str], ...]) -> list[dict[str, Any]]:
     import yaml
 
     repo = _local_path(url)
-    chart = chart.strip("/")
     values = yaml.safe_load(_git(repo, "show", f"{sha}:{chart}/values.yaml")) or {}
-    for param in parameters:
-        _set_value(values, str(param.get("name", "")), param.get("value", ""))
+    for name, value in parameters:
+        _set_value(values, name, json.loads(value))
     context = {"Values": values, "Release": {"Namespace": namespace, "Name": release}}
     listing = _git(repo, "ls-tree", "-r", "--name-only", sha, f"{chart}/templates/").split()
     manifests: list[dict[str, Any]] = []
