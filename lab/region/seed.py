@@ -91,7 +91,10 @@ def _built(region: Region, state: State, created: float) -> None:
 def facts_ids(state: State) -> dict[str, object]:
     """The IDs the lab profile and the other parts need (None for what does not exist yet)."""
     def first(kind: str, key: str) -> str | None:
-        return next((str(item[key]) for item in state.get(kind, {}).values()), None)
+        """The earliest made of `kind`: the store is kept with sorted keys, so its order is the IDs' order, and
+        a later CEN (another create on the same account) may sort before the lab's own."""
+        made = sorted(state.get(kind, {}).values(), key=lambda item: (item["created"], str(item[key])))
+        return str(made[0][key]) if made else None
 
     return {
         "vpc_id": state["vpc"]["vpc_id"],
