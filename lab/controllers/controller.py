@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,12 @@ class Controllers:
     def step(self) -> None:
         if not self.connect():
             return
+        with ExitStack() as passes:
+            for kube in self.kubes.values():
+                passes.enter_context(kube.one_pass())
+            self._reconcile()
+
+    def _reconcile(self) -> None:
         up = backends_up(self.facts, self.env.netns("vpc") if self.env.mode == "netns" else None)
         keys = zone_keys(self.facts)
         link_cut = LINK_FAULT in self.env.broken()

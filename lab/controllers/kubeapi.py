@@ -7,7 +7,8 @@ timeout, and writes are server-side apply or merge patches under the controllers
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlencode
 
@@ -44,6 +45,18 @@ class Kube:
     def __init__(self, name: str, api_client: Any) -> None:
         self.name = name
         self._client = api_client
+        # Within one reconcile pass: the raw answer to each GET since this plane's last write (None: no pass).
+        self._reads: dict[str, tuple[int, bytes]] | None = None
+
+    @contextmanager
+    def one_pass(self) -> Iterator[None]:
+        """Within the block, a GET repeated with no write to this plane in between reuses the first answer
+        (several controllers of one pass read the same lists); any write forgets them."""
+        self._reads = {}
+        try:
+            yield
+        finally:
+            self._reads = None
 
     @classmethod
     def from_kubeconfig(cls, kubeconfig: str, context: str) -> Kube:
@@ -59,25 +72,33 @@ class Kube:
         """The decoded answer, or None for 404. Other errors raise KubeError (or OSError-like)."""
         from kubernetes.client.exceptions import ApiException
 
-        headers = {"Accept": "application/json", "Content-Type": content_type}
         if query:
             path = f"{path}?{urlencode(query)}"
-        method, url, headers, body, _ = self._client.param_serialize(
-            method=method, resource_path=path, header_params=headers, body=body,
-            auth_settings=["BearerToken"])
-        try:
-            reply = self._client.call_api(method, url, headers, body, _request_timeout=TIMEOUT)
-            raw = reply.read()
-        except ApiException as exc:
-            raise KubeError(self.name, exc.status or 0, str(exc.reason)) from None
-        if reply.status == 404:
+        reads = self._reads
+        if method != "GET" and reads:
+            reads.clear()
+        if method == "GET" and reads is not None and path in reads:
+            status, raw = reads[path]
+        else:
+            headers = {"Accept": "application/json", "Content-Type": content_type}
+            method, url, headers, body, _ = self._client.param_serialize(
+                method=method, resource_path=path, header_params=headers, body=body,
+                auth_settings=["BearerToken"])
+            try:
+                reply = self._client.call_api(method, url, headers, body, _request_timeout=TIMEOUT)
+                status, raw = reply.status, reply.read()
+            except ApiException as exc:
+                raise KubeError(self.name, exc.status or 0, str(exc.reason)) from None
+            if method == "GET" and reads is not None:
+                reads[path] = (status, raw)
+        if status == 404:
             return None
-        if not 200 <= reply.status < 300:
+        if not 200 <= status < 300:
             try:
                 message = json.loads(raw).get("message", "")
             except ValueError:
                 message = raw[:200].decode(errors="replace")
-            raise KubeError(self.name, reply.status, message)
+            raise KubeError(self.name, status, message)
         return json.loads(raw) if raw else {}
 
     def get(self, path: str) -> Obj | None:

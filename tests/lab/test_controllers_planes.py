@@ -155,3 +155,26 @@ def test_gateway_keeps_both_clusters_with_gitops_off(lab: dict[str, Any], planes
                                                                               argo_cdenabled=True,
                                                                               argo_cdhaenabled=True))
     wait_for(lambda: len((fleet.get(secrets) or {}).get("items") or []) == 2, 15, "Argo CD cluster Secrets back")
+
+
+def test_a_pass_reuses_a_read_until_its_plane_is_written(lab: dict[str, Any], planes: dict[str, Kube]) -> None:
+    """Within one reconcile pass a repeated GET is answered from the pass's first read; the pass's own write
+    forgets it. Another client's write in between is what shows which answer came back."""
+    fleet, configmaps = planes["fleet"], api_path("v1", "configmaps", "default")
+    seen, written = f"{configmaps}/pass-memo-seen", f"{configmaps}/pass-memo-written"
+    other = Kube.from_kubeconfig(lab["kube"]["kubeconfig"], "fleet")
+    try:
+        for path in (seen, written):
+            fleet.request("DELETE", path)
+        with fleet.one_pass():
+            assert fleet.get(seen) is None
+            other.create(configmaps, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "pass-memo-seen"}})
+            assert fleet.get(seen) is None  # the pass's first answer
+            fleet.create(configmaps, {"apiVersion": "v1", "kind": "ConfigMap",
+                                      "metadata": {"name": "pass-memo-written"}})
+            assert fleet.get(seen) is not None  # after a write the plane is asked again
+        assert fleet.get(written) is not None
+    finally:
+        for path in (seen, written):
+            other.request("DELETE", path)
+        other.close()
