@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,18 @@ def fleet(kube_planes: dict[str, Any], tmp_path: Path) -> Any:
 
 def _unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def stored_config(fleet: Any) -> Iterator[str]:
+    """A name for an MseIngressConfig the test stores on the session's Fleet, deleted after it: the lab's
+    region makes a gateway for each one, which later tests would count."""
+    from kubernetes.dynamic.exceptions import NotFoundError
+
+    name = _unique("gateway")
+    yield name
+    with contextlib.suppress(NotFoundError):
+        fleet.delete(fleet.resources.get(api_version=MSE[0], kind=MSE[1]), name=name)
 
 
 def _mse_config(name: str, **instance: Any) -> dict[str, Any]:
@@ -58,9 +72,9 @@ def test_server_side_apply_of_an_ingress_on_the_fleet(fleet: Any) -> None:
     assert [(m["manager"], m["operation"]) for m in stored["metadata"]["managedFields"]] == [("drconsole", "Apply")]
 
 
-def test_server_side_apply_of_an_mseingressconfig_gets_server_defaults(fleet: Any) -> None:
+def test_server_side_apply_of_an_mseingressconfig_gets_server_defaults(fleet: Any, stored_config: str) -> None:
     configs = fleet.resources.get(api_version=MSE[0], kind=MSE[1])
-    name = _unique("gateway")
+    name = stored_config
     fleet.server_side_apply(configs, body=_mse_config(name), field_manager="drconsole")
 
     spec = fleet.get(configs, name=name).to_dict()["spec"]
@@ -86,11 +100,11 @@ def test_an_invalid_mseingressconfig_is_rejected_by_the_api_server(
     assert name not in [item["metadata"]["name"] for item in fleet.get(configs).to_dict()["items"]]
 
 
-def test_the_status_phase_only_takes_documented_values(fleet: Any) -> None:
+def test_the_status_phase_only_takes_documented_values(fleet: Any, stored_config: str) -> None:
     from kubernetes.dynamic.exceptions import ApiException
 
     configs = fleet.resources.get(api_version=MSE[0], kind=MSE[1])
-    name = _unique("phase")
+    name = stored_config
     fleet.server_side_apply(configs, body=_mse_config(name), field_manager="drconsole")
     status = fleet.resources.get(api_version=MSE[0], kind=MSE[1]).status
 
