@@ -138,6 +138,8 @@ def _send(ctx: Context, role: ClusterRole, path: str, method: str, payload: Any)
 def status_error(role: ClusterRole, server: str, method: str, path: str, status: int,
                  raw: bytes | str) -> KubeUnreachable | None:
     """What an answer of `status` (its body `raw`) means for the caller; None for 2xx and 404, which are answers."""
+    if status == 404 or 200 <= status < 300:
+        return None
     who = f"{noun(role)} API server {server}"
     message = _message(raw)
     if status == 401:
@@ -152,10 +154,8 @@ def status_error(role: ClusterRole, server: str, method: str, path: str, status:
     if status == 410 and _field(raw, "reason") == "Expired":
         return KubeUnreachable(f"{who} no longer holds the list {method} {path} continued from (410 Expired): "
                                f"{_short(message)}", kind="expired", fix="read the list again from its start")
-    if status != 404 and not 200 <= status < 300:
-        return KubeUnreachable(f"{who} answered HTTP {status} for {method} {path}: {_short(_text(raw))}", kind="http",
-                               fix="read the API server's message; it may be starting or overloaded")
-    return None
+    return KubeUnreachable(f"{who} answered HTTP {status} for {method} {path}: {_short(_text(raw))}", kind="http",
+                           fix="read the API server's message; it may be starting or overloaded")
 
 
 def _message(raw: bytes | str) -> str:
