@@ -70,27 +70,17 @@ class Kube:
     def request(self, method: str, path: str, body: Any = None, query: Mapping[str, str] | None = None,
                 content_type: str = "application/json") -> Obj | None:
         """The decoded answer, or None for 404. Other errors raise KubeError (or OSError-like)."""
-        from kubernetes.client.exceptions import ApiException
-
         if query:
             path = f"{path}?{urlencode(query)}"
         reads = self._reads
         if method != "GET" and reads:
             reads.clear()
-        if method == "GET" and reads is not None and path in reads:
+        if method == "GET" and reads is not None:
+            if path not in reads:
+                reads[path] = self._send(method, path, body, content_type)
             status, raw = reads[path]
         else:
-            headers = {"Accept": "application/json", "Content-Type": content_type}
-            method, url, headers, body, _ = self._client.param_serialize(
-                method=method, resource_path=path, header_params=headers, body=body,
-                auth_settings=["BearerToken"])
-            try:
-                reply = self._client.call_api(method, url, headers, body, _request_timeout=TIMEOUT)
-                status, raw = reply.status, reply.read()
-            except ApiException as exc:
-                raise KubeError(self.name, exc.status or 0, str(exc.reason)) from None
-            if method == "GET" and reads is not None:
-                reads[path] = (status, raw)
+            status, raw = self._send(method, path, body, content_type)
         if status == 404:
             return None
         if not 200 <= status < 300:
@@ -100,6 +90,19 @@ class Kube:
                 message = raw[:200].decode(errors="replace")
             raise KubeError(self.name, status, message)
         return json.loads(raw) if raw else {}
+
+    def _send(self, method: str, path: str, body: Any, content_type: str) -> tuple[int, bytes]:
+        """One request on the wire: the answer's status and raw body."""
+        from kubernetes.client.exceptions import ApiException
+
+        headers = {"Accept": "application/json", "Content-Type": content_type}
+        method, url, headers, body, _ = self._client.param_serialize(
+            method=method, resource_path=path, header_params=headers, body=body, auth_settings=["BearerToken"])
+        try:
+            reply = self._client.call_api(method, url, headers, body, _request_timeout=TIMEOUT)
+            return reply.status, reply.read()
+        except ApiException as exc:
+            raise KubeError(self.name, exc.status or 0, str(exc.reason)) from None
 
     def get(self, path: str) -> Obj | None:
         return self.request("GET", path)

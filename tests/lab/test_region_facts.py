@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from drconsole.lab.region.config import REGION
 from drconsole.lab.region.ops.cbn import new_cen
 from drconsole.lab.region.seed import facts_ids
 from drconsole.lab.region.store import Store
-
-REGION = "cn-hangzhou"
 
 
 def test_a_later_cen_whose_id_sorts_first_does_not_replace_the_labs_own(tmp_path: Path) -> None:
