@@ -139,6 +139,21 @@ def quick_check(db: GuardedConnection) -> str | None:
     return None if verdict == "ok" else verdict
 
 
+def run_while_busy(db: GuardedConnection, statement: str) -> None:
+    """`statement`, retried while another writer holds the lock, until BUSY_TIMEOUT_S has passed. SQLite's busy
+    handler is not enough on its own: a connection that already reads gets SQLITE_BUSY at once, without waiting,
+    when another takes the write lock first (as when several processes make the same new journal WAL)."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            db.execute(statement)
+            return
+        except JournalError as exc:
+            if exc.problem != "locked" or time.monotonic() > deadline:
+                raise
+            time.sleep(random.uniform(0.0005, RETRY_MAX_S))
+
+
 class Writer:
     """Serialises this process's writes to one connection and retries a busy write lock until the timeout."""
 
@@ -151,33 +166,21 @@ class Writer:
         """Run `fn` in one write transaction; `durable` fsyncs the WAL at commit (synchronous=FULL).
 
         While it writes, SQLite's own busy handler is off: it sleeps up to 100 ms between tries, so with
-        several writers the lock would sit free; `_while_busy` retries within a few milliseconds instead."""
+        several writers the lock would sit free; `run_while_busy` retries within a few milliseconds instead."""
         with self._lock:
             self.db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
             self.db.execute("PRAGMA busy_timeout=0")
             try:
-                self._while_busy("BEGIN IMMEDIATE")
+                run_while_busy(self.db, "BEGIN IMMEDIATE")
                 try:
                     value = fn(self.db)
-                    self._while_busy("COMMIT")
+                    run_while_busy(self.db, "COMMIT")
                 except BaseException:
                     self._rollback()
                     raise
                 return value
             finally:
                 self.db.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
-
-    def _while_busy(self, statement: str) -> None:
-        """`statement`, retried while another writer holds the lock, until BUSY_TIMEOUT_S has passed."""
-        deadline = time.monotonic() + BUSY_TIMEOUT_S
-        while True:
-            try:
-                self.db.execute(statement)
-                return
-            except JournalError as exc:
-                if exc.problem != "locked" or time.monotonic() > deadline:
-                    raise
-                time.sleep(random.uniform(0.0005, RETRY_MAX_S))
 
     def _rollback(self) -> None:
         if self.db.in_transaction:
@@ -200,7 +203,7 @@ def open_journal(path: Path) -> tuple[GuardedConnection, JournalError | None]:
         if not _writable(path):
             raise JournalError("read-only", path, "the file or its directory cannot be written")
         db = connect(path)
-        db.execute("PRAGMA journal_mode=WAL")
+        run_while_busy(db, "PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         _checked(db, path)
         return db, None

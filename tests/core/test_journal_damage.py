@@ -270,6 +270,33 @@ def test_a_busy_journal_waits_instead_of_failing(tmp_path: Path) -> None:
         journal.close()
 
 
+def test_a_new_journal_another_process_is_making_waits_for_it(tmp_path: Path) -> None:
+    """Two processes making the same new journal: while one holds the write lock on the file (not yet WAL),
+    SQLite answers the other's switch to WAL with SQLITE_BUSY at once; the open waits and succeeds instead."""
+    import threading
+
+    path = tmp_path / "j.sqlite"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    released = threading.Event()
+
+    def release() -> None:
+        time.sleep(1.0)
+        holder.execute("COMMIT")
+        released.set()
+
+    releaser = threading.Thread(target=release)
+    releaser.start()
+    try:
+        journal = Journal(path)
+        assert released.is_set()  # it could only switch to WAL once the other process had committed
+        assert journal.start_run(kind="sweep", profile="p", operator="a") > 0
+        journal.close()
+    finally:
+        releaser.join()
+        holder.close()
+
+
 def test_a_large_journal_is_checked_in_the_background(damaged: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Above the inline limit the open reads only the schema and the newest rows; the whole quick_check runs
     in a thread, and once it has found the damage the journal takes no more writes."""
