@@ -41,15 +41,16 @@ class Terminal:
     def keys(self, *keys: str) -> None:
         self.tmux("send-keys", "-t", self.name, *keys)
 
-    def wait_for(self, pattern: str, timeout: float = 60.0) -> str:
+    def wait_for(self, pattern: str, timeout: float = 60.0, *, gone: bool = False) -> str:
+        """The screen once `pattern` shows on it (`gone`: once it no longer does)."""
         deadline = time.monotonic() + timeout
         shown = ""
         while time.monotonic() < deadline:
             shown = self.screen()
-            if re.search(pattern, shown):
+            if bool(re.search(pattern, shown)) != gone:
                 return shown
             time.sleep(0.2)
-        raise AssertionError(f"{pattern!r} never appeared; the terminal shows:\n{shown}")
+        raise AssertionError(f"{pattern!r} {'stayed' if gone else 'never appeared'}; the terminal shows:\n{shown}")
 
     def alive(self) -> bool:
         return subprocess.run(["tmux", "has-session", "-t", self.name], env=self.env, capture_output=True,
@@ -91,10 +92,11 @@ def test_drconsole_lab_in_tmux(terminal: tuple[Terminal, dict[str, str]], tmp_pa
     term.keys("C-p")
     term.wait_for(r"Search for commands")
     term.keys("step: network.bgp-idc")
-    time.sleep(0.5)
+    entry = r"step: network\.bgp-idc — Configure BGP"  # the palette's match, once its search is done
+    term.wait_for(entry, timeout=30)
     term.keys("Enter")
-    term.wait_for(r"Configure BGP on the data-center router  \[", timeout=10)
-    time.sleep(1.0)  # let the palette close and focus return to the checklist
+    term.wait_for(r"Configure BGP on the data-center router  \[", timeout=30)
+    term.wait_for(entry, timeout=30, gone=True)  # the palette has closed: keys reach the checklist again
     term.keys("c")
     term.wait_for(r"\d+ result\(s\)", timeout=90)
     # the dashboard sweeps on open
