@@ -27,6 +27,13 @@ pytestmark = pytest.mark.lab
 REGION = "cn-hangzhou"
 
 
+@pytest.fixture(scope="module")
+def fresh_region(tmp_path_factory: pytest.TempPathFactory, lab_env: LabEnv) -> Iterator[RegionLab]:
+    """This module's own fresh region: its tests build on it (a Fleet, a cluster, the network), so the session's
+    fresh region stays fresh for the tests that need it so (an action that would send a create)."""
+    yield from fresh(tmp_path_factory, lab_env, "rf")
+
+
 def test_fresh_region_has_only_what_exists_before_the_procedure(fresh_region: RegionLab) -> None:
     from alibabacloud_adcp20220101 import models as adcp
     from alibabacloud_cbn20170912 import models as cbn
