@@ -243,27 +243,40 @@ def test_prune_needs_a_retention(profile_text: str) -> None:
     assert done.returncode == 2 and "keep_sweep_days" in done.stderr and "Traceback" not in done.stderr
 
 
+class LockHolder:
+    """Another process's writer: holds the journal file's write lock from the start and commits 1 s later."""
+
+    def __init__(self, path: Path, *statements: str) -> None:
+        import threading
+
+        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.db.execute("BEGIN IMMEDIATE")
+        for statement in statements:
+            self.db.execute(statement)
+        self.released = threading.Event()
+        self._thread = threading.Thread(target=self._release)
+        self._thread.start()
+
+    def _release(self) -> None:
+        time.sleep(1.0)
+        self.db.execute("COMMIT")
+        self.released.set()
+
+    def close(self) -> None:
+        self._thread.join()
+        self.db.close()
+
+
 def test_a_busy_journal_waits_instead_of_failing(tmp_path: Path) -> None:
     """Another process's writer holding the write lock delays our write; it does not fail it."""
-    import threading
-
     path = tmp_path / "j.sqlite"
     Journal(path).close()
-    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    holder.execute("BEGIN IMMEDIATE")
-    holder.execute("INSERT INTO runs(kind, profile, operator, started, tool_version) VALUES ('x', 'p', 'b', 0, '0')")
-    released = threading.Event()
-
-    def release() -> None:
-        time.sleep(1.0)
-        holder.execute("COMMIT")
-        released.set()
-
     journal = Journal(path)
-    threading.Thread(target=release).start()
+    holder = LockHolder(path, "INSERT INTO runs(kind, profile, operator, started, tool_version) "
+                              "VALUES ('x', 'p', 'b', 0, '0')")
     try:
         run = journal.start_run(kind="sweep", profile="p", operator="a")
-        assert released.is_set()  # it could only write once the other writer had committed
+        assert holder.released.is_set()  # it could only write once the other writer had committed
         assert [r["id"] for r in journal.runs()] == [run, run - 1]
     finally:
         holder.close()
@@ -273,27 +286,14 @@ def test_a_busy_journal_waits_instead_of_failing(tmp_path: Path) -> None:
 def test_a_new_journal_another_process_is_making_waits_for_it(tmp_path: Path) -> None:
     """Two processes making the same new journal: while one holds the write lock on the file (not yet WAL),
     SQLite answers the other's switch to WAL with SQLITE_BUSY at once; the open waits and succeeds instead."""
-    import threading
-
     path = tmp_path / "j.sqlite"
-    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    holder.execute("BEGIN IMMEDIATE")
-    released = threading.Event()
-
-    def release() -> None:
-        time.sleep(1.0)
-        holder.execute("COMMIT")
-        released.set()
-
-    releaser = threading.Thread(target=release)
-    releaser.start()
+    holder = LockHolder(path)
     try:
         journal = Journal(path)
-        assert released.is_set()  # it could only switch to WAL once the other process had committed
+        assert holder.released.is_set()  # it could only switch to WAL once the other process had committed
         assert journal.start_run(kind="sweep", profile="p", operator="a") > 0
         journal.close()
     finally:
-        releaser.join()
         holder.close()
 
 
