@@ -22,12 +22,12 @@ import pytest
 import yaml
 
 from drconsole.lab.env import LabEnv
+from drconsole.lab.region.config import REGION
 from tests.fixtures.net import wait_until
 from tests.lab.region_support import attach_through_transit_router, transit_statuses
 
 pytestmark = [pytest.mark.lab, pytest.mark.kube]
 
-REGION = "cn-hangzhou"
 MANAGER = "procedure-test"
 PEERING_MASK = "255.255.255.248"  # the lab's /29 between the VBR and the data-center router
 VLAN_ID = 100

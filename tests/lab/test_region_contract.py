@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from drconsole.lab.region.config import REGION
 from tests.fixtures.region import RegionLab
 from tests.lab.region_support import (
     BGP_PEER_STATUSES,
@@ -28,7 +29,6 @@ from tests.lab.region_support import (
 )
 
 pytestmark = pytest.mark.lab
-REGION = "cn-hangzhou"
 
 
 def call(region: RegionLab, product: str, method: str, *args: Any) -> Any:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 import yaml
 
+from drconsole.lab.region.config import REGION
 from tests.fixtures.net import wait_until
 from tests.fixtures.region import RegionLab, fresh
 from tests.lab.region_support import (
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
     from drconsole.lab.env import LabEnv
 
 pytestmark = pytest.mark.lab
-REGION = "cn-hangzhou"
 
 
 @pytest.fixture(scope="module")

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
+from drconsole.lab.region.config import REGION
 from tests.fixtures.net import wait_until
 from tests.fixtures.region import RegionLab
 
 pytestmark = [pytest.mark.lab, pytest.mark.kube]
-REGION = "cn-hangzhou"
 SECRETS = "/api/v1/namespaces/argocd/secrets"
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from drconsole.lab.region.config import REGION
 from tests.fixtures.net import wait_until
 from tests.fixtures.region import RegionLab, _start
 
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from drconsole.lab.env import LabEnv
 
 pytestmark = pytest.mark.lab
-REGION = "cn-hangzhou"
 
 
 @pytest.fixture(scope="module")
