@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from drconsole.lab.region.config import REGION
+from tests.fixtures.net import wait_until
 from tests.fixtures.region import RegionLab
 from tests.lab.region_support import (
     BGP_PEER_STATUSES,
@@ -413,7 +414,8 @@ def test_request_log_records_reads_without_the_secret(region_lab: RegionLab) -> 
 
     before = len(region_lab.requests())
     region_lab.client("vpc").describe_bgp_peers(vpc.DescribeBgpPeersRequest(region_id=REGION))
-    records = region_lab.requests()[before:]
+    # the region writes its log line after it has answered
+    records = wait_until(lambda: region_lab.requests()[before:], 10, "the call in the request log")
     assert [(r["product"], r["action"], r["mutating"], r["status"]) for r in records] == [
         ("vpc", "DescribeBgpPeers", False, 200)]
     text = Path(region_lab.facts["request_log"]).read_text()
